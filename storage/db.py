@@ -1,0 +1,219 @@
+"""One SQLite connection: pragmas, numbered migrations, serialised write transactions.
+
+Every write goes through ``async with db.transaction():`` and ``db.execute``. The bot runs one
+aiosqlite connection shared by all handlers of the event loop; without the lock, a handler's
+INSERT could land inside another handler's open transaction and be committed or rolled back
+with it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiosqlite
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+_MIGRATION_FILE = re.compile(r"^(\d{4})_(\w+)\.sql$")
+BUSY_TIMEOUT_MS = 5000
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+def now_or(now: int | None) -> int:
+    """Times are unix seconds everywhere; functions take ``now`` so tests can move the clock."""
+    return int(time.time()) if now is None else now
+
+
+class MigrationError(RuntimeError):
+    """A migration could not be applied; the database stays at the version before it."""
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
+    migrations = []
+    for path in sorted(directory.glob("*.sql")):
+        match = _MIGRATION_FILE.match(path.name)
+        if match is None:
+            raise MigrationError(f"{path.name}: migration files are named NNNN_name.sql")
+        migrations.append(Migration(int(match[1]), match[2], path.read_text(encoding="utf-8")))
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(migrations) + 1)):
+        raise MigrationError(f"migrations in {directory} must be numbered 1..n, found {versions}")
+    return migrations
+
+
+def split_statements(script: str) -> list[str]:
+    """Split a script at the semicolons that end statements.
+
+    ``executescript`` would be simpler but commits any open transaction first, so a migration
+    could not be one transaction. ``sqlite3.complete_statement`` knows about strings, comments
+    and trigger bodies, so a ``;`` inside those does not split.
+    """
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            statements.append(current.strip())
+            current = ""
+    # The text after the last ";" (a trailing comment) ends up with a spurious ";": harmless,
+    # SQLite runs a comment-only statement as a no-op.
+    if current.strip(" \n\t;"):
+        statements.append(current.strip())
+    return statements
+
+
+class Database:
+    def __init__(self, conn: aiosqlite.Connection, migrations: list[Migration]) -> None:
+        self._conn = conn
+        self._migrations = migrations
+        self._lock = asyncio.Lock()
+        self._owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
+        self._depth = 0
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        to_version: int | None = None,
+        migrations_dir: Path = MIGRATIONS_DIR,
+    ) -> Database:
+        """Connect, set the pragmas and migrate to ``to_version`` (None: the latest)."""
+        migrations = load_migrations(migrations_dir)
+        # isolation_level=None: the sqlite3 module must not open transactions behind our back.
+        conn = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            conn.row_factory = aiosqlite.Row
+            await conn.execute("PRAGMA journal_mode = WAL")
+            await conn.execute("PRAGMA foreign_keys = ON")
+            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA synchronous = NORMAL")
+            db = cls(conn, migrations)
+            await db.migrate(to_version)
+        except BaseException:
+            await conn.close()
+            raise
+        return db
+
+    async def close(self) -> None:
+        await self._conn.close()
+
+    @property
+    def latest_version(self) -> int:
+        return len(self._migrations)
+
+    async def user_version(self) -> int:
+        return await self.fetch_value("PRAGMA user_version")
+
+    async def migrate(self, to_version: int | None = None) -> None:
+        """Apply the migrations above the current version, each in its own transaction."""
+        target = self.latest_version if to_version is None else to_version
+        if not 0 <= target <= self.latest_version:
+            raise MigrationError(f"no migration {target}; the latest is {self.latest_version}")
+        current = await self.user_version()
+        if current > self.latest_version:
+            raise MigrationError(
+                f"database is at version {current}, newer than this code ({self.latest_version})"
+            )
+        if current > target:
+            raise MigrationError(f"database is at version {current}; downgrades are not supported")
+        for migration in self._migrations[current:target]:
+            await self._apply(migration)
+
+    async def _apply(self, migration: Migration) -> None:
+        async with self.transaction():
+            # Read again under the write lock: another process may have migrated meanwhile.
+            if await self.user_version() >= migration.version:
+                return
+            try:
+                for statement in split_statements(migration.sql):
+                    await self._conn.execute(statement)
+            except sqlite3.Error as error:
+                raise MigrationError(
+                    f"migration {migration.version:04d}_{migration.name} failed: {error}"
+                ) from error
+            # user_version is part of the database header, so it commits or rolls back with
+            # the migration's own statements.
+            await self._conn.execute(f"PRAGMA user_version = {migration.version:d}")
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK on any exception.
+
+        Only one task at a time is inside; the others wait on the lock. Nested use by the same
+        task becomes a savepoint, so storage functions that open their own transaction compose
+        into a caller's larger one.
+        """
+        task = asyncio.current_task()
+        if self._owner is not None and self._owner is task:
+            async with self._savepoint():
+                yield
+            return
+        async with self._lock:
+            await self._conn.execute("BEGIN IMMEDIATE")
+            self._owner = task
+            try:
+                yield
+                await self._conn.execute("COMMIT")
+            except BaseException:
+                # Also reached when COMMIT itself fails: the transaction is still open then.
+                if self._conn.in_transaction:
+                    await self._conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._owner = None
+
+    @asynccontextmanager
+    async def _savepoint(self) -> AsyncIterator[None]:
+        self._depth += 1
+        name = f"sp{self._depth}"
+        await self._conn.execute(f"SAVEPOINT {name}")
+        try:
+            yield
+        except BaseException:
+            await self._conn.execute(f"ROLLBACK TO {name}")
+            await self._conn.execute(f"RELEASE {name}")
+            raise
+        else:
+            await self._conn.execute(f"RELEASE {name}")
+        finally:
+            self._depth -= 1
+
+    def _require_transaction(self) -> None:
+        if self._owner is None or self._owner is not asyncio.current_task():
+            raise RuntimeError("writes must run inside `async with db.transaction():`")
+
+    async def execute(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
+        """Run one write statement; the cursor gives ``rowcount`` and ``lastrowid``."""
+        self._require_transaction()
+        return await self._conn.execute(sql, params)
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self._require_transaction()
+        await self._conn.executemany(sql, rows)
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
+        async with self._conn.execute(sql, params) as cursor:
+            return await cursor.fetchone()
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+        async with self._conn.execute(sql, params) as cursor:
+            return list(await cursor.fetchall())
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]

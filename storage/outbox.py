@@ -1,0 +1,134 @@
+"""The notification outbox: messages written in the same transaction as their cause, then sent
+by a worker that retries with backoff. A dedupe key makes enqueueing idempotent."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Database, now_or
+
+BACKOFF_BASE = 5  # seconds before the second attempt; doubles each time
+BACKOFF_CAP = 3600
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    id: int
+    kind: str
+    chat_id: int | None
+    to_tipster_of: int | None  # a tip id: the chat is in its sealed way back
+    payload: dict[str, Any]
+    dedupe_key: str
+    attempts: int
+
+
+async def enqueue(
+    db: Database,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    dedupe_key: str,
+    chat_id: int | None = None,
+    to_tipster_of: int | None = None,
+    not_before: int | None = None,
+    now: int | None = None,
+) -> bool:
+    """Queue one message for a chat, or for the tipster of a tip. False if the key was queued."""
+    if (chat_id is None) == (to_tipster_of is None):
+        raise ValueError("give exactly one of chat_id and to_tipster_of")
+    now = now_or(now)
+    async with db.transaction():
+        cursor = await db.execute(
+            """INSERT INTO outbox (kind, chat_id, to_tipster_of, payload, dedupe_key,
+                   next_attempt_at, created_at, updated_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+               ON CONFLICT (dedupe_key) DO NOTHING""",
+            (
+                kind,
+                chat_id,
+                to_tipster_of,
+                json.dumps(payload, ensure_ascii=False),
+                dedupe_key,
+                now if not_before is None else not_before,
+                now,
+                now,
+            ),
+        )
+    return cursor.rowcount > 0
+
+
+async def claim_due(
+    db: Database, *, limit: int, lease: int = 60, now: int | None = None
+) -> list[OutboxItem]:
+    """Take up to ``limit`` due messages, oldest first, and mark them 'sending' for ``lease``
+    seconds. A claim that lapses (the worker crashed mid-send) is taken again: a message may then
+    go out twice, which is better than never for a tip alert."""
+    now = now_or(now)
+    async with db.transaction():
+        rows = await db.fetch_all(
+            """SELECT id, kind, chat_id, to_tipster_of, payload, dedupe_key, attempts FROM outbox
+               WHERE status IN ('pending', 'sending') AND next_attempt_at <= ?
+               ORDER BY next_attempt_at, id LIMIT ?""",
+            (now, limit),
+        )
+        await db.executemany(
+            """UPDATE outbox SET status = 'sending', attempts = attempts + 1,
+                   next_attempt_at = ?, updated_at = ? WHERE id = ?""",
+            [(now + lease, now, row["id"]) for row in rows],
+        )
+    return [
+        OutboxItem(
+            id=row["id"],
+            kind=row["kind"],
+            chat_id=row["chat_id"],
+            to_tipster_of=row["to_tipster_of"],
+            payload=json.loads(row["payload"]),
+            dedupe_key=row["dedupe_key"],
+            attempts=row["attempts"] + 1,
+        )
+        for row in rows
+    ]
+
+
+async def mark_sent(
+    db: Database, item_id: int, *, message_id: int | None, now: int | None = None
+) -> None:
+    async with db.transaction():
+        await db.execute(
+            """UPDATE outbox SET status = 'sent', sent_message_id = ?, last_error = NULL,
+                   updated_at = ? WHERE id = ?""",
+            (message_id, now_or(now), item_id),
+        )
+
+
+async def mark_failed(
+    db: Database,
+    item_id: int,
+    error: str,
+    *,
+    retry_after: int | None = None,
+    permanent: bool = False,
+    now: int | None = None,
+) -> str:
+    """Record a failed attempt; returns the new status.
+
+    'pending' again after a backoff (Telegram's ``retry_after`` when it gave one), or 'failed'
+    for good when ``permanent`` (e.g. the bot was blocked) or after MAX_ATTEMPTS.
+    """
+    now = now_or(now)
+    async with db.transaction():
+        attempts = await db.fetch_value("SELECT attempts FROM outbox WHERE id = ?", (item_id,))
+        if attempts is None:
+            raise KeyError(item_id)
+        give_up = permanent or attempts >= MAX_ATTEMPTS
+        delay = retry_after or min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
+        status = "failed" if give_up else "pending"
+        await db.execute(
+            """UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
+               WHERE id = ?""",
+            (status, error[:500], now + delay, now, item_id),
+        )
+    return status

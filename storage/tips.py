@@ -1,0 +1,414 @@
+"""Tips: the tip itself, its indicators, media, thread, status history, notifications and the
+sealed way back to the tipster. Nothing here knows who the tipster is."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from storage.db import Database, now_or
+
+CLOSED_STATUSES = frozenset({"resolved", "not_actionable"})
+_SETTABLE_STATUSES = frozenset({"investigating"}) | CLOSED_STATUSES
+
+
+@dataclass(frozen=True)
+class Indicator:
+    kind: str  # phone | account | link | app | amount
+    value: str  # normalised, so that repeats match
+    raw: str
+    bank: str | None = None
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # photo | video | voice | document | ...
+    file_id: str
+    file_unique_id: str
+
+
+@dataclass(frozen=True)
+class NewTip:
+    """Everything the resident entered, plus what the application derived from it."""
+
+    code: str
+    receipt_hash: str
+    category: str
+    description: str
+    way_back: bytes  # sealed by the application; opaque here
+    commune_code: int | None = None  # None: "I don't know"
+    kind: str | None = None
+    urgent: bool = False
+    answers: dict[str, Any] = field(default_factory=dict)
+    location: tuple[float, float] | None = None  # (latitude, longitude)
+    indicators: tuple[Indicator, ...] = ()
+    attachments: tuple[Attachment, ...] = ()
+
+
+@dataclass(frozen=True)
+class Tip:
+    id: int
+    code: str
+    category: str
+    kind: str | None
+    commune_code: int | None
+    urgent: bool
+    description: str
+    answers: dict[str, Any]
+    location: tuple[float, float] | None
+    status: str
+    created_at: int
+    updated_at: int
+    routed_at: int
+    reminded_at: int | None
+    escalated_at: int | None
+    acknowledged_at: int | None
+    acknowledged_by: int | None
+    closed_at: int | None
+    indicators: tuple[Indicator, ...]
+    attachments: tuple[Attachment, ...]
+
+    @property
+    def closed(self) -> bool:
+        return self.status in CLOSED_STATUSES
+
+
+@dataclass(frozen=True)
+class TipMessage:
+    id: int
+    tip_id: int
+    kind: str  # question | answer | note | reply
+    body: str
+    officer_id: int | None
+    created_at: int
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    status: str
+    commune_code: int | None
+    officer_id: int | None
+    changed_at: int
+
+
+@dataclass(frozen=True)
+class Notification:
+    chat_id: int
+    message_id: int
+
+
+# The tip -------------------------------------------------------------------------------------
+
+
+async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
+    """Store a complete tip with its indicators, media and way back, all or nothing."""
+    now = now_or(now)
+    latitude, longitude = tip.location or (None, None)
+    async with db.transaction():
+        cursor = await db.execute(
+            """INSERT INTO tips (code, receipt_hash, category, kind, commune_code, urgent,
+                   description, answers, latitude, longitude, created_at, updated_at, routed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+            (
+                tip.code,
+                tip.receipt_hash,
+                tip.category,
+                tip.kind,
+                tip.commune_code,
+                int(tip.urgent),
+                tip.description,
+                json.dumps(tip.answers, ensure_ascii=False),
+                latitude,
+                longitude,
+                now,
+                now,
+                now,
+            ),
+        )
+        tip_id = cursor.lastrowid
+        await db.executemany(
+            "INSERT INTO tip_indicators (tip_id, kind, value, raw, bank) VALUES (?, ?, ?, ?, ?)",
+            [(tip_id, i.kind, i.value, i.raw, i.bank) for i in tip.indicators],
+        )
+        await db.executemany(
+            """INSERT INTO tip_attachments (tip_id, position, kind, file_id, file_unique_id)
+               VALUES (?, ?, ?, ?, ?)""",
+            [
+                (tip_id, position, a.kind, a.file_id, a.file_unique_id)
+                for position, a in enumerate(tip.attachments)
+            ],
+        )
+        await db.execute(
+            "INSERT INTO tip_way_back (tip_id, sealed) VALUES (?, ?)", (tip_id, tip.way_back)
+        )
+        await _record(db, tip_id, officer_id=None, now=now)
+        stored = await get(db, tip_id)
+    assert stored is not None
+    return stored
+
+
+async def get(db: Database, tip_id: int) -> Tip | None:
+    return await _one(db, "id = ?", (tip_id,))
+
+
+async def get_by_code(db: Database, code: str) -> Tip | None:
+    return await _one(db, "code = ?", (code,))
+
+
+async def get_by_receipt_hash(db: Database, receipt_hash: str) -> Tip | None:
+    return await _one(db, "receipt_hash = ?", (receipt_hash,))
+
+
+async def codes_with_indicator(db: Database, kind: str, value: str) -> list[str]:
+    """Codes of the tips naming this phone, account, link... (normalised value), newest first:
+    the same scammer reported again, or a /check before paying."""
+    rows = await db.fetch_all(
+        """SELECT DISTINCT t.code, t.id FROM tip_indicators AS i JOIN tips AS t ON t.id = i.tip_id
+           WHERE i.kind = ? AND i.value = ? ORDER BY t.id DESC""",
+        (kind, value),
+    )
+    return [row["code"] for row in rows]
+
+
+# Status --------------------------------------------------------------------------------------
+
+
+async def acknowledge(
+    db: Database, tip_id: int, *, officer_id: int, now: int | None = None
+) -> bool:
+    """New -> acknowledged. False if the tip was not new: a second officer's press changes nothing,
+    so the tipster hears "received" once."""
+    now = now_or(now)
+    async with db.transaction():
+        cursor = await db.execute(
+            """UPDATE tips SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?,
+                   updated_at = ?
+               WHERE id = ? AND status = 'new'""",
+            (now, officer_id, now, tip_id),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await _record(db, tip_id, officer_id=officer_id, now=now)
+    return True
+
+
+async def set_status(
+    db: Database,
+    tip_id: int,
+    status: str,
+    *,
+    officer_id: int,
+    keep_way_back_for: int | None = None,
+    now: int | None = None,
+) -> bool:
+    """Move an open tip to investigating, resolved or not_actionable.
+
+    Closing needs ``keep_way_back_for``: the seconds the tipster stays reachable after the close
+    (the retention period), after which purge_way_backs deletes the way back.
+    False if the tip is already closed or already has that status.
+    """
+    if status not in _SETTABLE_STATUSES:
+        raise ValueError(f"cannot set status {status!r}")
+    closing = status in CLOSED_STATUSES
+    if closing and keep_way_back_for is None:
+        raise ValueError("closing a tip needs keep_way_back_for (the retention period)")
+    now = now_or(now)
+    async with db.transaction():
+        cursor = await db.execute(
+            """UPDATE tips SET status = ?, updated_at = ?, closed_at = ?
+               WHERE id = ? AND status <> ? AND status NOT IN ('resolved', 'not_actionable')""",
+            (status, now, now if closing else None, tip_id, status),
+        )
+        if cursor.rowcount == 0:
+            return False
+        if closing:
+            await db.execute(
+                "UPDATE tip_way_back SET delete_after = ? WHERE tip_id = ?",
+                (now + keep_way_back_for, tip_id),
+            )
+        await _record(db, tip_id, officer_id=officer_id, now=now)
+    return True
+
+
+async def transfer(
+    db: Database, tip_id: int, commune_code: int, *, officer_id: int, now: int | None = None
+) -> bool:
+    """Route an open tip to another commune, whose officers must acknowledge it afresh."""
+    now = now_or(now)
+    async with db.transaction():
+        cursor = await db.execute(
+            """UPDATE tips SET commune_code = ?, status = 'new', routed_at = ?, reminded_at = NULL,
+                   escalated_at = NULL, updated_at = ?
+               WHERE id = ? AND status NOT IN ('resolved', 'not_actionable')
+                   AND commune_code IS NOT ?""",
+            (commune_code, now, now, tip_id, commune_code),
+        )
+        if cursor.rowcount == 0:
+            return False
+        await _record(db, tip_id, officer_id=officer_id, now=now)
+    return True
+
+
+async def history(db: Database, tip_id: int) -> list[StatusChange]:
+    rows = await db.fetch_all(
+        """SELECT status, commune_code, officer_id, changed_at FROM tip_status_history
+           WHERE tip_id = ? ORDER BY id""",
+        (tip_id,),
+    )
+    return [StatusChange(**row) for row in rows]
+
+
+async def _record(db: Database, tip_id: int, *, officer_id: int | None, now: int) -> None:
+    """Append the tip's status and commune as they are now to its history."""
+    await db.execute(
+        """INSERT INTO tip_status_history (tip_id, status, commune_code, officer_id, changed_at)
+           SELECT id, status, commune_code, ?, ? FROM tips WHERE id = ?""",
+        (officer_id, now, tip_id),
+    )
+
+
+# Reminders and escalation ----------------------------------------------------------------------
+
+
+async def due_reminders(db: Database, *, urgent_before: int, normal_before: int) -> list[Tip]:
+    """Unacknowledged tips routed before the cutoff for their urgency, not yet reminded."""
+    return await _overdue(db, "reminded_at", urgent_before, normal_before)
+
+
+async def due_escalations(db: Database, *, urgent_before: int, normal_before: int) -> list[Tip]:
+    """Unacknowledged tips routed before the cutoff for their urgency, not yet escalated."""
+    return await _overdue(db, "escalated_at", urgent_before, normal_before)
+
+
+async def mark_reminded(db: Database, tip_id: int, *, now: int | None = None) -> None:
+    async with db.transaction():
+        await db.execute("UPDATE tips SET reminded_at = ? WHERE id = ?", (now_or(now), tip_id))
+
+
+async def mark_escalated(db: Database, tip_id: int, *, now: int | None = None) -> None:
+    async with db.transaction():
+        await db.execute("UPDATE tips SET escalated_at = ? WHERE id = ?", (now_or(now), tip_id))
+
+
+_OVERDUE = """status = 'new' AND {done} IS NULL
+    AND routed_at < CASE WHEN urgent = 1 THEN ? ELSE ? END ORDER BY routed_at"""
+
+
+async def _overdue(
+    db: Database, done_column: str, urgent_before: int, normal_before: int
+) -> list[Tip]:
+    return await _load(db, _OVERDUE.format(done=done_column), (urgent_before, normal_before))
+
+
+# Thread, notifications, way back -------------------------------------------------------------
+
+
+async def add_message(
+    db: Database,
+    tip_id: int,
+    kind: str,
+    body: str,
+    *,
+    officer_id: int | None = None,
+    now: int | None = None,
+) -> int:
+    """Add to the tip's thread; ``officer_id`` for every kind except the tipster's 'answer'."""
+    async with db.transaction():
+        cursor = await db.execute(
+            """INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)
+               VALUES (?, ?, ?, ?, ?)""",
+            (tip_id, kind, body, officer_id, now_or(now)),
+        )
+    return cursor.lastrowid
+
+
+async def list_messages(
+    db: Database, tip_id: int, *, kinds: Collection[str] | None = None
+) -> list[TipMessage]:
+    """The thread in order; ``kinds=("reply",)`` gives what /status may show."""
+    rows = await db.fetch_all("SELECT * FROM tip_messages WHERE tip_id = ? ORDER BY id", (tip_id,))
+    messages = [TipMessage(**row) for row in rows]
+    return messages if kinds is None else [m for m in messages if m.kind in kinds]
+
+
+async def add_notification(db: Database, tip_id: int, chat_id: int, message_id: int) -> None:
+    async with db.transaction():
+        await db.execute(
+            """INSERT OR IGNORE INTO tip_notifications (tip_id, chat_id, message_id)
+               VALUES (?, ?, ?)""",
+            (tip_id, chat_id, message_id),
+        )
+
+
+async def list_notifications(db: Database, tip_id: int) -> list[Notification]:
+    rows = await db.fetch_all(
+        "SELECT chat_id, message_id FROM tip_notifications WHERE tip_id = ? ORDER BY rowid",
+        (tip_id,),
+    )
+    return [Notification(**row) for row in rows]
+
+
+async def get_way_back(db: Database, tip_id: int) -> bytes | None:
+    """The sealed way back to the tipster, or None once retention has deleted it."""
+    return await db.fetch_value("SELECT sealed FROM tip_way_back WHERE tip_id = ?", (tip_id,))
+
+
+async def purge_way_backs(db: Database, *, now: int | None = None) -> int:
+    """Delete the ways back whose retention has ended; the tips themselves stay."""
+    async with db.transaction():
+        cursor = await db.execute(
+            "DELETE FROM tip_way_back WHERE delete_after <= ?", (now_or(now),)
+        )
+    return cursor.rowcount
+
+
+# Loading -----------------------------------------------------------------------------------
+
+
+async def _one(db: Database, where: str, params: tuple[Any, ...]) -> Tip | None:
+    tips = await _load(db, where, params)
+    return tips[0] if tips else None
+
+
+async def _load(db: Database, where: str, params: tuple[Any, ...]) -> list[Tip]:
+    # `where` is always one of this module's literals, never outside input.
+    rows = await db.fetch_all(f"SELECT * FROM tips WHERE {where}", params)  # noqa: S608
+    tips = []
+    for row in rows:
+        indicators = await db.fetch_all(
+            "SELECT kind, value, raw, bank FROM tip_indicators WHERE tip_id = ? ORDER BY id",
+            (row["id"],),
+        )
+        attachments = await db.fetch_all(
+            """SELECT kind, file_id, file_unique_id FROM tip_attachments
+               WHERE tip_id = ? ORDER BY position""",
+            (row["id"],),
+        )
+        location = None if row["latitude"] is None else (row["latitude"], row["longitude"])
+        tips.append(
+            Tip(
+                id=row["id"],
+                code=row["code"],
+                category=row["category"],
+                kind=row["kind"],
+                commune_code=row["commune_code"],
+                urgent=bool(row["urgent"]),
+                description=row["description"],
+                answers=json.loads(row["answers"]),
+                location=location,
+                status=row["status"],
+                created_at=row["created_at"],
+                updated_at=row["updated_at"],
+                routed_at=row["routed_at"],
+                reminded_at=row["reminded_at"],
+                escalated_at=row["escalated_at"],
+                acknowledged_at=row["acknowledged_at"],
+                acknowledged_by=row["acknowledged_by"],
+                closed_at=row["closed_at"],
+                indicators=tuple(Indicator(**i) for i in indicators),
+                attachments=tuple(Attachment(**a) for a in attachments),
+            )
+        )
+    return tips

@@ -1,0 +1,323 @@
+import asyncio
+import shutil
+import sqlite3
+
+import pytest
+
+from storage import tips
+from storage.db import (
+    MIGRATIONS_DIR,
+    Database,
+    MigrationError,
+    load_migrations,
+    split_statements,
+)
+from tests.storage.helpers import T0
+
+MIGRATIONS = load_migrations()
+LATEST = len(MIGRATIONS)
+
+# Rows inserted at a version, and a query that must still find them after every later migration.
+# A new migration NNNN needs an entry for version NNNN-1 here (see test_every_version_has_a_seed).
+SEEDS: dict[int, tuple[list[str], str]] = {
+    1: (
+        [
+            "INSERT INTO communes VALUES (24781, 'Phường Xuân Hương - Đà Lạt', 'phường',"
+            " 'xuan huong da lat', 68)",
+            "INSERT INTO officers (user_id, name, created_at) VALUES (7, 'Officer', 1)",
+            "INSERT INTO tips (code, receipt_hash, category, commune_code, description, created_at,"
+            " updated_at, routed_at) VALUES ('K7Q2M', 'h', 'fraud', 24781, 'd', 1, 1, 1)",
+            "INSERT INTO tip_way_back (tip_id, sealed) VALUES (1, x'00ff')",
+            "INSERT INTO audit_log (created_at, actor_id, action, tip_id) VALUES (1, 7, 'a', 1)",
+        ],
+        """SELECT count(*) = 5 FROM (SELECT 1 FROM communes UNION ALL SELECT 1 FROM officers
+           UNION ALL SELECT 1 FROM tips WHERE code = 'K7Q2M' UNION ALL SELECT 1 FROM tip_way_back
+           UNION ALL SELECT 1 FROM audit_log)""",
+    ),
+}
+
+
+async def schema(db):
+    rows = await db.fetch_all(
+        "SELECT type, name, tbl_name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"
+        " ORDER BY type, name"
+    )
+    return [tuple(row) for row in rows]
+
+
+async def test_fresh_database_is_at_the_latest_version(db):
+    assert await db.user_version() == LATEST == db.latest_version
+    tables = {row[0] for row in await db.fetch_all("SELECT name FROM sqlite_master")}
+    assert {
+        "communes",
+        "commune_aliases",
+        "commune_sources",
+        "resident_prefs",
+        "drafts",
+        "bans",
+        "rate_limits",
+        "officers",
+        "officer_communes",
+        "commune_groups",
+        "invites",
+        "tips",
+        "tip_indicators",
+        "tip_attachments",
+        "tip_messages",
+        "tip_status_history",
+        "tip_notifications",
+        "tip_way_back",
+        "outbox",
+        "subscribers",
+        "subscriber_topics",
+        "bulletins",
+        "schedules",
+        "broadcasts",
+        "deliveries",
+        "audit_log",
+    } <= tables
+    assert await db.fetch_all("PRAGMA foreign_key_check") == []
+
+
+async def test_pragmas_are_in_effect(db):
+    assert await db.fetch_value("PRAGMA journal_mode") == "wal"
+    assert await db.fetch_value("PRAGMA foreign_keys") == 1
+    assert await db.fetch_value("PRAGMA busy_timeout") == 5000
+    assert await db.fetch_value("PRAGMA synchronous") == 1  # NORMAL
+
+
+async def test_foreign_keys_are_enforced(db):
+    with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
+        async with db.transaction():
+            await db.execute("INSERT INTO officer_communes VALUES (1, 2)")
+
+
+def test_every_version_has_a_seed():
+    assert set(range(1, LATEST)) <= set(SEEDS)
+
+
+@pytest.mark.parametrize("version", range(LATEST))
+async def test_upgrade_from_every_earlier_version(tmp_path, version):
+    path = tmp_path / "old.sqlite3"
+    old = await Database.open(path, to_version=version)
+    assert await old.user_version() == version
+    async with old.transaction():
+        for seeded_at in range(1, version + 1):
+            for statement in SEEDS[seeded_at][0]:
+                await old.execute(statement)
+    await old.close()
+
+    upgraded = await Database.open(path)
+    fresh = await Database.open(tmp_path / "fresh.sqlite3")
+    try:
+        assert await upgraded.user_version() == LATEST
+        assert await schema(upgraded) == await schema(fresh)
+        for seeded_at in range(1, version + 1):
+            assert await upgraded.fetch_value(SEEDS[seeded_at][1]) == 1
+        assert await upgraded.fetch_all("PRAGMA foreign_key_check") == []
+    finally:
+        await upgraded.close()
+        await fresh.close()
+
+
+@pytest.fixture
+def migrations_dir(tmp_path):
+    """A copy of the real migrations, to which a test adds its own."""
+    directory = tmp_path / "migrations"
+    shutil.copytree(MIGRATIONS_DIR, directory)
+    return directory
+
+
+async def test_a_later_migration_keeps_the_data(tmp_path, migrations_dir):
+    (migrations_dir / f"{LATEST + 1:04d}_tip_note.sql").write_text(
+        "-- a column added later\nALTER TABLE tips ADD COLUMN note TEXT;\n"
+        "UPDATE tips SET note = 'kept: ' || code;\n"
+    )
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path, migrations_dir=migrations_dir, to_version=LATEST)
+    new_tip = tips.NewTip(
+        code="K7Q2M", receipt_hash="h", category="other", description="d", way_back=b"sealed"
+    )
+    await tips.insert(db, new_tip, now=T0)
+    await db.close()
+
+    db = await Database.open(path, migrations_dir=migrations_dir)
+    try:
+        assert await db.user_version() == LATEST + 1
+        assert await db.fetch_value("SELECT note FROM tips") == "kept: K7Q2M"
+        assert (await tips.get_by_code(db, "K7Q2M")).description == "d"
+    finally:
+        await db.close()
+
+
+async def test_a_failing_migration_rolls_back(tmp_path, migrations_dir):
+    (migrations_dir / f"{LATEST + 1:04d}_broken.sql").write_text(
+        "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
+    )
+    path = tmp_path / "db.sqlite3"
+    with pytest.raises(MigrationError, match=rf"{LATEST + 1:04d}_broken failed: no such table"):
+        await Database.open(path, migrations_dir=migrations_dir)
+
+    db = await Database.open(path)  # the real migrations: everything before the broken one
+    try:
+        assert await db.user_version() == LATEST
+        assert await db.fetch_one("SELECT 1 FROM sqlite_master WHERE name = 'half_done'") is None
+    finally:
+        await db.close()
+
+
+async def test_refuses_a_database_newer_than_the_code(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    db = await Database.open(path)
+    async with db.transaction():
+        await db.execute(f"PRAGMA user_version = {LATEST + 1}")
+    await db.close()
+    with pytest.raises(MigrationError, match="newer than this code"):
+        await Database.open(path)
+
+
+async def test_migrate_to_an_unknown_version_is_an_error(db):
+    with pytest.raises(MigrationError, match="no migration"):
+        await db.migrate(LATEST + 1)
+    with pytest.raises(MigrationError, match="downgrades"):
+        await db.migrate(0)
+
+
+def test_migration_files_must_be_numbered_without_gaps(tmp_path):
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    (tmp_path / "0003_c.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match="numbered"):
+        load_migrations(tmp_path)
+
+
+def test_split_statements_keeps_trigger_bodies_strings_and_comments_whole():
+    script = """
+        CREATE TABLE t (x TEXT); -- a comment; with a semicolon
+        INSERT INTO t VALUES ('a;b');
+        CREATE TRIGGER t_no_delete BEFORE DELETE ON t BEGIN SELECT RAISE(ABORT, 'no'); END;
+        -- trailing comment
+    """
+    statements = split_statements(script)
+    assert len(statements) == 4  # three statements and the trailing comment, a no-op
+    conn = sqlite3.connect(":memory:")
+    for statement in statements:
+        conn.execute(statement)
+    assert conn.execute("SELECT x FROM t").fetchall() == [("a;b",)]
+    with pytest.raises(sqlite3.IntegrityError, match="no"):
+        conn.execute("DELETE FROM t")
+
+
+# Transactions --------------------------------------------------------------------------------
+
+
+async def make_counter(db):
+    async with db.transaction():
+        await db.execute("CREATE TABLE counter (n INTEGER NOT NULL)")
+        await db.execute("INSERT INTO counter VALUES (0)")
+
+
+async def test_concurrent_writers_never_interleave(db):
+    await make_counter(db)
+    events = []
+
+    async def increment(name):
+        async with db.transaction():
+            events.append(("begin", name))
+            n = await db.fetch_value("SELECT n FROM counter")
+            await asyncio.sleep(0.001)  # give every other task the chance to barge in
+            await db.execute("UPDATE counter SET n = ?", (n + 1,))
+            events.append(("end", name))
+
+    await asyncio.gather(*(increment(i) for i in range(25)))
+    assert await db.fetch_value("SELECT n FROM counter") == 25
+    # Each transaction's begin is followed directly by its own end.
+    assert all(
+        events[i][0] == "begin" and events[i + 1] == ("end", events[i][1])
+        for i in range(0, len(events), 2)
+    )
+
+
+async def test_a_failing_transaction_does_not_take_a_concurrent_one_with_it(db):
+    await make_counter(db)
+
+    async def fails():
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = n + 100")
+            await asyncio.sleep(0.001)
+            raise RuntimeError("handler failed")
+
+    async def succeeds():
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = n + 1")
+
+    results = await asyncio.gather(fails(), succeeds(), return_exceptions=True)
+    assert isinstance(results[0], RuntimeError) and results[1] is None
+    assert await db.fetch_value("SELECT n FROM counter") == 1
+
+
+async def test_nested_transactions_are_savepoints(db):
+    await make_counter(db)
+    async with db.transaction():
+        await db.execute("UPDATE counter SET n = 1")
+        with pytest.raises(RuntimeError):
+            async with db.transaction():
+                await db.execute("UPDATE counter SET n = 2")
+                raise RuntimeError
+        assert await db.fetch_value("SELECT n FROM counter") == 1
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = n + 10")
+    assert await db.fetch_value("SELECT n FROM counter") == 11
+
+
+async def test_cancelled_transaction_rolls_back_and_frees_the_lock(db):
+    await make_counter(db)
+    entered = asyncio.Event()
+
+    async def slow():
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = 50")
+            entered.set()
+            await asyncio.sleep(10)
+
+    task = asyncio.create_task(slow())
+    await entered.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    async with asyncio.timeout(1):
+        async with db.transaction():
+            await db.execute("UPDATE counter SET n = n + 1")
+    assert await db.fetch_value("SELECT n FROM counter") == 1
+
+
+async def test_writes_outside_a_transaction_are_refused(db):
+    with pytest.raises(RuntimeError, match="inside"):
+        await db.execute("INSERT INTO resident_prefs VALUES ('p', 'vi')")
+
+
+async def test_another_task_cannot_write_into_someone_elses_transaction(db):
+    inside = asyncio.Event()
+    release = asyncio.Event()
+
+    async def holder():
+        async with db.transaction():
+            inside.set()
+            await release.wait()
+
+    task = asyncio.create_task(holder())
+    await inside.wait()
+    with pytest.raises(RuntimeError, match="inside"):
+        await db.execute("INSERT INTO resident_prefs VALUES ('p', 'vi')")
+    release.set()
+    await task
+
+
+async def test_a_second_connection_sees_only_committed_writes(db, tmp_path):
+    other = await Database.open(tmp_path / "tipbot.sqlite3")
+    try:
+        async with db.transaction():
+            await db.execute("INSERT INTO resident_prefs VALUES ('p', 'vi')")
+            assert await other.fetch_value("SELECT count(*) FROM resident_prefs") == 0
+        assert await other.fetch_value("SELECT count(*) FROM resident_prefs") == 1
+    finally:
+        await other.close()

@@ -1,0 +1,91 @@
+import pytest
+
+from storage import outbox
+from tests.storage.helpers import OFFICER, T0
+
+
+async def test_enqueue_is_idempotent_per_dedupe_key(db):
+    assert await outbox.enqueue(db, "tip_alert", {"tip": 1}, dedupe_key="alert:1", chat_id=OFFICER)
+    assert not await outbox.enqueue(
+        db, "tip_alert", {"tip": 1}, dedupe_key="alert:1", chat_id=OFFICER
+    )
+    assert await db.fetch_value("SELECT count(*) FROM outbox") == 1
+
+
+async def test_enqueue_needs_exactly_one_recipient(db):
+    with pytest.raises(ValueError, match="exactly one"):
+        await outbox.enqueue(db, "x", {}, dedupe_key="k")
+    with pytest.raises(ValueError, match="exactly one"):
+        await outbox.enqueue(db, "x", {}, dedupe_key="k", chat_id=1, to_tipster_of=1)
+
+
+async def test_claim_due_in_order_and_not_twice(db):
+    await outbox.enqueue(db, "b", {"n": 2}, dedupe_key="b", chat_id=1, now=T0 + 1)
+    await outbox.enqueue(db, "a", {"n": 1}, dedupe_key="a", chat_id=1, now=T0)
+    await outbox.enqueue(db, "later", {}, dedupe_key="c", chat_id=1, not_before=T0 + 100, now=T0)
+    claimed = await outbox.claim_due(db, limit=10, lease=600, now=T0 + 5)
+    assert [(i.kind, i.payload, i.attempts) for i in claimed] == [
+        ("a", {"n": 1}, 1),
+        ("b", {"n": 2}, 1),
+    ]
+    assert await outbox.claim_due(db, limit=10, now=T0 + 6) == []  # claimed: not handed out again
+    assert [i.kind for i in await outbox.claim_due(db, limit=10, now=T0 + 100)] == ["later"]
+
+
+async def test_claim_respects_the_limit(db):
+    for n in range(5):
+        await outbox.enqueue(db, "k", {}, dedupe_key=f"k{n}", chat_id=1, now=T0)
+    assert len(await outbox.claim_due(db, limit=2, now=T0)) == 2
+    assert len(await outbox.claim_due(db, limit=10, now=T0)) == 3
+
+
+async def test_a_lapsed_claim_is_taken_again(db):
+    await outbox.enqueue(db, "k", {}, dedupe_key="k", chat_id=1, now=T0)
+    [item] = await outbox.claim_due(db, limit=1, lease=60, now=T0)
+    # The worker died without marking it; after the lease another worker takes it.
+    assert await outbox.claim_due(db, limit=1, lease=60, now=T0 + 59) == []
+    [again] = await outbox.claim_due(db, limit=1, lease=60, now=T0 + 60)
+    assert again.id == item.id and again.attempts == 2
+
+
+async def test_sent_is_final(db):
+    await outbox.enqueue(db, "k", {}, dedupe_key="k", chat_id=1, now=T0)
+    [item] = await outbox.claim_due(db, limit=1, now=T0)
+    await outbox.mark_sent(db, item.id, message_id=4242, now=T0 + 1)
+    assert await outbox.claim_due(db, limit=1, now=T0 + 10_000) == []
+    row = await db.fetch_one("SELECT status, sent_message_id FROM outbox")
+    assert tuple(row) == ("sent", 4242)
+
+
+async def test_failures_back_off_then_give_up(db):
+    await outbox.enqueue(db, "k", {}, dedupe_key="k", chat_id=1, now=T0)
+    now, delays = T0, []
+    while True:
+        [item] = await outbox.claim_due(db, limit=1, now=now)
+        status = await outbox.mark_failed(db, item.id, "502 Bad Gateway", now=now)
+        if status == "failed":
+            break
+        next_at = await db.fetch_value("SELECT next_attempt_at FROM outbox")
+        delays.append(next_at - now)
+        assert await outbox.claim_due(db, limit=1, now=next_at - 1) == []
+        now = next_at
+    assert delays == [5, 10, 20, 40, 80, 160, 320]
+    assert item.attempts == outbox.MAX_ATTEMPTS
+    assert await outbox.claim_due(db, limit=1, now=now + 10**6) == []
+
+
+async def test_retry_after_and_permanent_failures(db):
+    await outbox.enqueue(db, "a", {}, dedupe_key="a", chat_id=1, now=T0)
+    await outbox.enqueue(db, "b", {}, dedupe_key="b", chat_id=2, now=T0)
+    a, b = await outbox.claim_due(db, limit=2, now=T0)
+    assert await outbox.mark_failed(db, a.id, "429", retry_after=33, now=T0) == "pending"
+    assert await outbox.mark_failed(db, b.id, "403 blocked", permanent=True, now=T0) == "failed"
+    assert await db.fetch_value("SELECT next_attempt_at FROM outbox WHERE id = ?", (a.id,)) == (
+        T0 + 33
+    )
+    assert [i.id for i in await outbox.claim_due(db, limit=5, now=T0 + 33)] == [a.id]
+
+
+async def test_mark_failed_of_an_unknown_row(db):
+    with pytest.raises(KeyError):
+        await outbox.mark_failed(db, 404, "x")
