@@ -1,0 +1,94 @@
+"""The PTB Application factory and the start-up work that runs before the first update.
+
+This is the composition root: the one place in bot/ that knows the handlers/ layer exists.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import BotCommandScopeDefault, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.communes import CommuneDirectory, sync_communes
+from bot.config import Config, Keys
+from bot.context import TipbotContext, attach_runtime
+from bot.i18n import LANGUAGES, texts
+from bot.jobs import schedule_jobs
+from bot.runtime import Runtime
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+
+def build_application(config: Config) -> Application:
+    defaults = Defaults(
+        parse_mode=ParseMode.HTML,
+        # Links in tips and bulletins must not unfold into previews that fetch the scammer's page.
+        link_preview_options=LinkPreviewOptions(is_disabled=True),
+    )
+    application = (
+        ApplicationBuilder()
+        .token(config.token)
+        .base_url(config.api_url)
+        .base_file_url(config.file_url)
+        .defaults(defaults)
+        .rate_limiter(AIORateLimiter(max_retries=3))
+        .context_types(ContextTypes(context=TipbotContext))
+        # Updates of different users run concurrently; one slow resident must not stall others.
+        .concurrent_updates(True)
+        .build()
+    )
+    handlers.add_handlers(application)
+    return application
+
+
+async def open_runtime(config: Config, keys: Keys) -> Runtime:
+    """Database migrated and communes loaded: everything handlers rely on."""
+    config.db_path.parent.mkdir(parents=True, exist_ok=True)
+    db = await Database.open(config.db_path)
+    try:
+        await sync_communes(db, config.province)
+        communes = await CommuneDirectory.load(db, config.province)
+    except BaseException:
+        await db.close()
+        raise
+    return Runtime(
+        config=config,
+        keys=keys,
+        db=db,
+        communes=communes,
+        province_name=province_display_name(config.province),
+    )
+
+
+def province_display_name(code: int) -> str:
+    from vietnam_provinces import Province, ProvinceCode
+
+    name = Province.from_code(ProvinceCode(code)).name
+    for prefix in ("Tỉnh ", "Thành phố "):
+        name = name.removeprefix(prefix)
+    return name
+
+
+async def publish_commands(application: Application) -> None:
+    """Per-language command menus: Telegram shows each user the list for their app language."""
+    bot = application.bot
+    default = texts(application.bot_data["runtime"].config.default_language)
+    await bot.set_my_commands(handlers.resident_commands(default), scope=BotCommandScopeDefault())
+    for language in LANGUAGES:
+        await bot.set_my_commands(
+            handlers.resident_commands(texts(language)),
+            scope=BotCommandScopeDefault(),
+            language_code=language,
+        )
+
+
+async def start_application(application: Application, runtime: Runtime) -> None:
+    attach_runtime(application, runtime)
+    await application.initialize()
+    await publish_commands(application)
+    schedule_jobs(application)
+    await application.start()

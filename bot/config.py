@@ -1,0 +1,242 @@
+"""Configuration from the environment, validated once at start.
+
+Every problem becomes one `ConfigError` line that names the variable, so an operator never reads a
+traceback to find a typo. Values come from the process environment; a `.env` file in the working
+directory fills in what the environment does not set.
+
+The two secret keys (pseudonyms and the sealed way back to tipsters) never live in the database:
+they come from the environment or from files in the data directory, created on first start with
+mode 0600.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DEFAULT_API_URL = "https://api.telegram.org/bot"
+LANGUAGES = ("vi", "en")
+KEY_BYTES = 32
+
+# "<digits>:<letters, digits, - and _>" — Telegram's token shape, loose enough for local sandboxes.
+_TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message is one line naming the variable."""
+
+
+@dataclass(frozen=True)
+class Config:
+    token: str = field(repr=False)
+    api_url: str
+    file_url: str
+    db_path: Path
+    data_dir: Path
+    admin_ids: frozenset[int]
+    province: int
+    timezone: ZoneInfo
+    default_language: str
+    retention_days: int
+    max_tips_per_day: int
+    log_level: str
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "keys"
+
+
+@dataclass(frozen=True)
+class Keys:
+    """Secrets that must stay outside the database; `repr` never shows them."""
+
+    pseudonym: bytes = field(repr=False)
+    way_back: bytes = field(repr=False)
+
+    @property
+    def receipt_salt(self) -> bytes:
+        # Derived rather than stored: one key file fewer to back up, and still unknown to anyone
+        # holding only a copy of the database.
+        return hmac.new(self.pseudonym, b"tipbot receipt salt v1", hashlib.sha256).digest()
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """KEY=VALUE lines; blank lines and # comments skipped; optional quotes removed."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :]
+        name, sep, value = line.partition("=")
+        if not sep or not name.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=VALUE")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "\"'":
+            value = value[1:-1]
+        values[name.strip()] = value
+    return values
+
+
+def environment(env: Mapping[str, str] | None = None, dotenv: Path | None = None) -> dict[str, str]:
+    """The process environment over the `.env` file (the environment wins)."""
+    merged = read_dotenv(dotenv if dotenv is not None else Path(".env"))
+    merged.update(os.environ if env is None else env)
+    return merged
+
+
+def file_url_for(api_url: str) -> str:
+    """`http://host:8081/bot` -> `http://host:8081/file/bot`: `/file` before the last segment."""
+    head, _, last = api_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{last}"
+
+
+def load_config(env: Mapping[str, str]) -> Config:
+    token = _required(env, "TIPBOT_TOKEN")
+    if not _TOKEN_RE.match(token):
+        raise ConfigError(
+            "TIPBOT_TOKEN: does not look like a bot token from BotFather (digits:letters)"
+        )
+
+    api_url = env.get("TIPBOT_API_URL", "").strip() or DEFAULT_API_URL
+    parts = urlsplit(api_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.path.strip("/"):
+        raise ConfigError(
+            f"TIPBOT_API_URL: {api_url!r} is not a Bot API base URL like {DEFAULT_API_URL}"
+        )
+
+    data_dir = Path(env.get("TIPBOT_DATA_DIR", "").strip() or "data").expanduser()
+    db_path = Path(env.get("TIPBOT_DB", "").strip() or data_dir / "tipbot.sqlite3").expanduser()
+
+    return Config(
+        token=token,
+        api_url=api_url,
+        file_url=file_url_for(api_url),
+        db_path=db_path,
+        data_dir=data_dir,
+        admin_ids=_admin_ids(env.get("TIPBOT_ADMIN_IDS", "")),
+        province=_province(env.get("TIPBOT_PROVINCE", "").strip() or "68"),
+        timezone=_timezone(env.get("TIPBOT_TIMEZONE", "").strip() or "Asia/Ho_Chi_Minh"),
+        default_language=_language(env.get("TIPBOT_DEFAULT_LANGUAGE", "").strip() or "vi"),
+        retention_days=_positive_int(env, "TIPBOT_RETENTION_DAYS", 90),
+        max_tips_per_day=_positive_int(env, "TIPBOT_MAX_TIPS_PER_DAY", 10),
+        log_level=_log_level(env.get("TIPBOT_LOG_LEVEL", "").strip() or "INFO"),
+    )
+
+
+def load_keys(config: Config, env: Mapping[str, str]) -> Keys:
+    """Keys from TIPBOT_PSEUDONYM_KEY / TIPBOT_WAY_BACK_KEY, else from files in the data dir."""
+    return Keys(
+        pseudonym=_key(env, "TIPBOT_PSEUDONYM_KEY", config.keys_dir / "pseudonym.key"),
+        way_back=_key(env, "TIPBOT_WAY_BACK_KEY", config.keys_dir / "way_back.key"),
+    )
+
+
+def encode_key(key: bytes) -> str:
+    return base64.urlsafe_b64encode(key).decode("ascii")
+
+
+def _decode_key(text: str, source: str) -> bytes:
+    try:
+        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
+    except (binascii.Error, ValueError, UnicodeEncodeError):
+        raise ConfigError(f"{source}: not a base64 key") from None
+    if len(key) != KEY_BYTES:
+        raise ConfigError(f"{source}: a key must be {KEY_BYTES} bytes, got {len(key)}")
+    return key
+
+
+def _key(env: Mapping[str, str], name: str, path: Path) -> bytes:
+    if text := env.get(name, "").strip():
+        return _decode_key(text, name)
+    try:
+        if path.exists():
+            return _decode_key(path.read_text(encoding="ascii"), str(path))
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        key = secrets.token_bytes(KEY_BYTES)
+        # O_EXCL: two processes starting at once must not overwrite each other's fresh key.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(encode_key(key) + "\n")
+        return key
+    except FileExistsError:
+        return _decode_key(path.read_text(encoding="ascii"), str(path))
+    except OSError as error:
+        raise ConfigError(f"{name}: cannot read or create {path}: {error.strerror}") from None
+
+
+def _required(env: Mapping[str, str], name: str) -> str:
+    value = env.get(name, "").strip()
+    if not value:
+        raise ConfigError(f"{name}: required but not set")
+    return value
+
+
+def _admin_ids(text: str) -> frozenset[int]:
+    ids = set()
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        if not part.isdigit() or int(part) <= 0:
+            raise ConfigError(
+                f"TIPBOT_ADMIN_IDS: {part!r} is not a Telegram user id "
+                "(expected numbers separated by commas)"
+            )
+        ids.add(int(part))
+    return frozenset(ids)
+
+
+def _province(text: str) -> int:
+    from vietnam_provinces import Province, ProvinceCode
+
+    try:
+        Province.from_code(ProvinceCode(int(text)))
+    except ValueError:
+        raise ConfigError(
+            f"TIPBOT_PROVINCE: {text!r} is not an official province code (Lâm Đồng is 68)"
+        ) from None
+    return int(text)
+
+
+def _timezone(text: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(text)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"TIPBOT_TIMEZONE: {text!r} is not a time zone like Asia/Ho_Chi_Minh"
+        ) from None
+
+
+def _language(text: str) -> str:
+    if text not in LANGUAGES:
+        raise ConfigError(f"TIPBOT_DEFAULT_LANGUAGE: {text!r} is not one of {', '.join(LANGUAGES)}")
+    return text
+
+
+def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) <= 0:
+        raise ConfigError(f"{name}: {text!r} is not a positive whole number")
+    return int(text)
+
+
+def _log_level(text: str) -> str:
+    level = text.upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"TIPBOT_LOG_LEVEL: {text!r} is not DEBUG, INFO, WARNING or ERROR")
+    return level

@@ -1,0 +1,284 @@
+"""The resident's tip, step by step: what each step asks, what it accepts, where it leads.
+
+Pure logic, no Telegram and no SQL: handlers/intake.py turns updates into calls here and renders
+the prompts; storage/drafts.py keeps the `Draft` (as JSON) after every step, so a resident can
+continue after any crash or restart, and storage/tips.py commits the finished tip.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from bot.i18n import N_
+
+MAX_DESCRIPTION = 3000
+MAX_ATTACHMENTS = 10
+MAX_ANSWER = 500  # a phone list, an account, a link list: longer is not an answer but a story
+
+
+class Step(StrEnum):
+    CATEGORY = "category"
+    KIND = "kind"
+    WHEN = "when"
+    CHANNELS = "channels"
+    PHONES = "phones"
+    ACCOUNTS = "accounts"
+    LINKS = "links"
+    LOSS = "loss"
+    COMMUNE = "commune"
+    LOCATION = "location"
+    DESCRIPTION = "description"
+    ATTACHMENTS = "attachments"
+    URGENT = "urgent"
+    REVIEW = "review"
+    CONTACT = "contact"  # optional, only from the review: sharing a phone number with officers
+
+
+# Choices shown as buttons: key -> label (translated where shown). Keys are stored and exported,
+# so they never change; labels may.
+CATEGORIES = {
+    "crime": N_("🚨 Crime"),
+    "forest": N_("🌲 Forest violation"),
+    "fraud": N_("💸 Online fraud"),
+    "other": N_("📝 Other"),
+}
+KINDS = {
+    "crime": {
+        "theft": N_("Theft or robbery"),
+        "drugs": N_("Drugs"),
+        "gambling": N_("Gambling"),
+        "violence": N_("Violence or threats"),
+        "trafficking": N_("Luring people abroad, human trafficking"),
+        "other": N_("Something else"),
+    },
+    "forest": {
+        "logging": N_("Illegal logging"),
+        "encroachment": N_("Encroaching on forest land"),
+        "burning": N_("Burning or forest fire"),
+        "wildlife": N_("Hunting or trading wildlife"),
+        "timber_transport": N_("Transporting illegal timber"),
+        "other": N_("Something else"),
+    },
+    "fraud": {
+        "impersonation": N_("Pretending to be police or officials"),
+        "investment": N_("Fake investment or crypto"),
+        "tasks": N_("Task scams, “easy job, high pay”"),
+        "prizes": N_("Fake prizes or parcels"),
+        "loan_apps": N_("Loan apps"),
+        "hacked_account": N_("Hacked account asking to borrow money"),
+        "other": N_("Something else"),
+    },
+}
+WHEN = {
+    "now": N_("Happening now"),
+    "today": N_("Earlier today"),
+    "earlier": N_("Before today"),
+    "unknown": N_("I don't know"),
+}
+CHANNELS = {
+    "call": N_("Phone call"),
+    "sms": N_("SMS"),
+    "zalo": N_("Zalo"),
+    "facebook": N_("Facebook"),
+    "telegram": N_("Telegram"),
+    "website": N_("Website"),
+    "app": N_("App"),
+}
+ATTACHMENT_KINDS = ("photo", "video", "voice", "audio", "document")
+
+# The steps of each category, in order. Fraud has no location step: the scammer is not where the
+# victim is, and a map pin would only point at the resident.
+_SEQUENCES = {
+    "crime": (Step.KIND, Step.WHEN),
+    "forest": (Step.KIND,),
+    "fraud": (Step.KIND, Step.CHANNELS, Step.PHONES, Step.ACCOUNTS, Step.LINKS, Step.LOSS),
+    "other": (),
+}
+_COMMON = (Step.COMMUNE, Step.LOCATION, Step.DESCRIPTION, Step.ATTACHMENTS, Step.URGENT)
+
+# What "Edit" on the review re-asks: a part is a run of steps; after its last, back to review.
+EDIT_PARTS = {
+    "category": None,  # the category's own steps: computed per draft
+    "place": (Step.COMMUNE, Step.LOCATION),
+    "description": (Step.DESCRIPTION,),
+    "attachments": (Step.ATTACHMENTS,),
+    "urgency": (Step.URGENT,),
+    "contact": (Step.CONTACT,),
+}
+
+
+@dataclass
+class Attachment:
+    kind: str
+    file_id: str
+    file_unique_id: str
+
+
+@dataclass
+class Draft:
+    """Everything a resident has entered so far. No name, id or phone: keyed by pseudonym."""
+
+    step: Step = Step.CATEGORY
+    category: str | None = None
+    kind: str | None = None
+    when: str | None = None
+    channels: list[str] = field(default_factory=list)
+    phones: str | None = None
+    accounts: str | None = None
+    links: str | None = None
+    loss: str | None = None
+    commune_code: int | None = None
+    commune_unknown: bool = False
+    commune_query: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    location_skipped: bool = False
+    description: str = ""
+    # Text that would have made the description too long, kept so the resident retypes nothing.
+    overflow: str | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    urgent: bool | None = None
+    # The phone number the resident chose to share with officers, sealed (bot/anonymity.py).
+    contact_sealed: str | None = None
+    # While editing from the review, the last step of the part being edited.
+    edit_until: Step | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Draft:
+        known = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in known}
+        values["step"] = Step(values.get("step", Step.CATEGORY))
+        if values.get("edit_until"):
+            values["edit_until"] = Step(values["edit_until"])
+        values["attachments"] = [Attachment(**a) for a in values.get("attachments", [])]
+        return cls(**values)
+
+    # --- the path through the steps -------------------------------------------------------
+
+    def sequence(self) -> tuple[Step, ...]:
+        own = _SEQUENCES.get(self.category or "", ())
+        common = tuple(s for s in _COMMON if not (s is Step.LOCATION and self.category == "fraud"))
+        return (Step.CATEGORY, *own, *common, Step.REVIEW)
+
+    def advance(self) -> Step:
+        """Moves to the step after the current one (or back to the review when editing)."""
+        if self.edit_until is not None and self.step == self.edit_until:
+            self.edit_until = None
+            self.step = Step.REVIEW
+            return self.step
+        steps = self.sequence()
+        position = steps.index(self.step) if self.step in steps else 0
+        self.step = steps[min(position + 1, len(steps) - 1)]
+        return self.step
+
+    def start_edit(self, part: str) -> Step:
+        if part == "category":
+            own = _SEQUENCES.get(self.category or "", ())
+            steps: tuple[Step, ...] = (Step.CATEGORY, *own)
+        elif part in EDIT_PARTS:
+            steps = EDIT_PARTS[part]  # type: ignore[assignment]
+            if self.category == "fraud":
+                steps = tuple(s for s in steps if s is not Step.LOCATION)
+        else:
+            raise ValueError(f"unknown part {part!r}")
+        self.step, self.edit_until = steps[0], steps[-1]
+        return self.step
+
+    # --- answers ---------------------------------------------------------------------------
+
+    def choose_category(self, category: str) -> None:
+        if category not in CATEGORIES:
+            raise ValueError(category)
+        if category != self.category:
+            # A new category: its own questions start over, the rest (place, text) is kept.
+            self.kind = self.when = None
+            self.channels = []
+            self.phones = self.accounts = self.links = self.loss = None
+            self.category = category
+            if self.edit_until is not None:
+                own = _SEQUENCES[category]
+                self.edit_until = own[-1] if own else Step.CATEGORY
+
+    def toggle_channel(self, channel: str) -> None:
+        if channel not in CHANNELS:
+            raise ValueError(channel)
+        if channel in self.channels:
+            self.channels.remove(channel)
+        else:
+            self.channels.append(channel)
+
+    def add_description(self, text: str) -> bool:
+        """Appends text; False (and the text kept in `overflow`) when it would pass the limit.
+
+        While an overflow waits for the resident's decision, more text joins it: Telegram apps
+        split a long paste into several messages, and none of them may be lost.
+        """
+        if self.overflow is not None:
+            self.overflow = f"{self.overflow}\n{text}"
+            return False
+        combined = f"{self.description}\n{text}" if self.description else text
+        if len(combined) > MAX_DESCRIPTION:
+            self.overflow = text
+            return False
+        self.description = combined
+        return True
+
+    def description_length_with_overflow(self) -> int:
+        if self.overflow is None:
+            return len(self.description)
+        return len(self.description) + (1 if self.description else 0) + len(self.overflow)
+
+    def drop_overflow(self) -> None:
+        """The resident will send a shorter text instead."""
+        self.overflow = None
+
+    def keep_overflow_start(self) -> None:
+        """The resident chose to keep as much of the long text as fits."""
+        overflow, self.overflow = self.overflow, None
+        if overflow is None:
+            return
+        room = MAX_DESCRIPTION - len(self.description) - (1 if self.description else 0)
+        kept = overflow[:room]
+        if len(overflow) > room and " " in kept[room // 2 :]:
+            kept = kept[: kept.rindex(" ")]  # end at a word, not in the middle of one
+        if kept.strip():
+            self.add_description(kept.rstrip())
+
+    def add_attachment(self, attachment: Attachment) -> bool:
+        if any(a.file_unique_id == attachment.file_unique_id for a in self.attachments):
+            return True  # the same file twice (a resend after a bad connection) counts once
+        if len(self.attachments) >= MAX_ATTACHMENTS:
+            return False
+        self.attachments.append(attachment)
+        return True
+
+    def missing(self) -> list[Step]:
+        """Steps whose answer a tip cannot do without (the review refuses to send without them)."""
+        gaps = []
+        if self.category is None:
+            gaps.append(Step.CATEGORY)
+        if self.category in KINDS and self.kind is None:
+            gaps.append(Step.KIND)
+        if self.commune_code is None and not self.commune_unknown:
+            gaps.append(Step.COMMUNE)
+        if not self.description.strip():
+            gaps.append(Step.DESCRIPTION)
+        if self.urgent is None:
+            gaps.append(Step.URGENT)
+        return gaps
+
+
+def is_meaningful_text(text: str) -> bool:
+    """False for text with no letter or digit at all: emoji only, punctuation, invisible marks."""
+    return any(unicodedata.category(ch)[0] in "LN" for ch in text)
+
+
+def clean_text(text: str) -> str:
+    """Strips zero-width and bidirectional control characters that hide or reorder what is shown."""
+    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()

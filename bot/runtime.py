@@ -1,0 +1,30 @@
+"""What every handler needs, built once at start: settings, keys, database, commune directory.
+
+Handlers reach it as `context.runtime` (see bot/context.py); services take it, or the parts they
+need, as plain arguments so they can be tested without Telegram.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.anonymity import pseudonym
+from bot.communes import CommuneDirectory
+from bot.config import Config, Keys
+from storage.db import Database
+
+
+@dataclass
+class Runtime:
+    config: Config
+    keys: Keys
+    db: Database
+    communes: CommuneDirectory
+    province_name: str  # "Lâm Đồng", without the "Tỉnh" prefix
+
+    def pseudonym_of(self, user_id: int) -> str:
+        """The only name under which the bot remembers a resident (HMAC of the user id)."""
+        return pseudonym(self.keys.pseudonym, user_id)
+
+    def is_admin(self, user_id: int) -> bool:
+        return user_id in self.config.admin_ids

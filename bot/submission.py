@@ -1,0 +1,154 @@
+"""Turning a finished draft into a stored tip, and answering `/status` for a receipt.
+
+The order is the promise the resident relies on: the tip is committed to SQLite (with its
+indicators, attachments and the sealed way back, and the draft deleted, in one transaction) before
+the caller shows any receipt. A crash before the commit loses nothing: the draft is still there.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from bot import indicators as parse
+from bot.anonymity import open_contact, seal_way_back
+from bot.intake import Draft
+from bot.receipts import hash_receipt, new_receipt, new_tip_code, normalize_receipt
+from bot.runtime import Runtime
+from storage import bans, drafts, ratelimits, tips
+
+TIPS_BUCKET = "tips"
+STATUS_FAILURES_BUCKET = "status_failures"
+STATUS_FAILURES_PER_HOUR = 5
+DAY = 24 * 3600
+HOUR = 3600
+
+# Which questionnaire answer holds which indicator kind.
+_INDICATOR_ANSWERS = (("phones", "phone"), ("accounts", "account"), ("links", "link"))
+
+
+class Refused(Exception):
+    """The tip cannot be sent; `reason` is one of "banned", "daily_limit", "incomplete"."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Submitted:
+    code: str
+    receipt: str
+    urgent: bool
+
+
+def fraud_indicators(draft: Draft) -> tuple[tips.Indicator, ...]:
+    """The scammer's phones, accounts, links and the money lost, normalised for searching."""
+    found: list[parse.Indicator] = []
+    for answer, kind in _INDICATOR_ANSWERS:
+        text = getattr(draft, answer)
+        if text:
+            found += parse.parse_indicators(kind, text)
+    if draft.loss:
+        found += parse.parse_indicators("amount", draft.loss)
+    return tuple(tips.Indicator(i.kind, i.value, i.display, i.bank) for i in found)
+
+
+def answers_of(draft: Draft) -> dict[str, object]:
+    """The questionnaire answers as stored with the tip (raw, as the resident gave them)."""
+    answers: dict[str, object] = {}
+    if draft.when:
+        answers["when"] = draft.when
+    if draft.channels:
+        answers["channels"] = list(draft.channels)
+    for name in ("phones", "accounts", "links", "loss"):
+        if value := getattr(draft, name):
+            answers[name] = value
+    return answers
+
+
+async def refusal_before_start(runtime: Runtime, pseudonym: str) -> str | None:
+    """Why this resident may not start a tip now, if they may not."""
+    if await bans.is_banned(runtime.db, pseudonym):
+        return "banned"
+    return None
+
+
+async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -> Submitted:
+    if draft.missing():
+        raise Refused("incomplete")
+    if await bans.is_banned(runtime.db, pseudonym):
+        raise Refused("banned")
+    allowed = await ratelimits.hit(
+        runtime.db, pseudonym, TIPS_BUCKET, limit=runtime.config.max_tips_per_day, window=DAY
+    )
+    if not allowed:
+        raise Refused("daily_limit")
+
+    receipt = new_receipt()
+    receipt_hash = hash_receipt(receipt, runtime.keys.receipt_salt)
+    location = (draft.latitude, draft.longitude) if draft.latitude is not None else None
+    contact = None
+    if draft.contact_sealed:
+        contact = open_contact(runtime.keys.way_back, draft.contact_sealed, pseudonym=pseudonym)
+    for _attempt in range(5):
+        code = new_tip_code()
+        tip = tips.NewTip(
+            code=code,
+            receipt_hash=receipt_hash,
+            category=draft.category or "other",
+            kind=draft.kind,
+            commune_code=None if draft.commune_unknown else draft.commune_code,
+            urgent=bool(draft.urgent),
+            description=draft.description,
+            answers=answers_of(draft),
+            location=location,  # type: ignore[arg-type]
+            indicators=fraud_indicators(draft),
+            attachments=tuple(
+                tips.Attachment(a.kind, a.file_id, a.file_unique_id) for a in draft.attachments
+            ),
+            way_back=seal_way_back(
+                runtime.keys.way_back, chat_id, pseudonym, tip_code=code, contact=contact
+            ),
+        )
+        try:
+            async with runtime.db.transaction():
+                await tips.insert(runtime.db, tip)
+                await drafts.delete(runtime.db, pseudonym)
+        except sqlite3.IntegrityError:
+            continue  # a tip code drawn twice (30 bits): draw again
+        return Submitted(code=code, receipt=receipt, urgent=tip.urgent)
+    raise RuntimeError("could not draw an unused tip code")
+
+
+@dataclass(frozen=True)
+class StatusView:
+    tip: tips.Tip
+    replies: list[tips.TipMessage]
+    last_change: int
+
+
+async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> StatusView | str:
+    """The tip behind a receipt, or why not: "malformed", "unknown" or "throttled".
+
+    Only wrong receipts count against the limit, but once it is reached even a right one waits:
+    otherwise the limit would not stop a guesser.
+    """
+    failures = await ratelimits.count(runtime.db, pseudonym, STATUS_FAILURES_BUCKET, window=HOUR)
+    if failures >= STATUS_FAILURES_PER_HOUR:
+        return "throttled"
+    receipt = normalize_receipt(text)
+    tip = None
+    if receipt is not None:
+        tip = await tips.get_by_receipt_hash(
+            runtime.db, hash_receipt(receipt, runtime.keys.receipt_salt)
+        )
+    if tip is None:
+        await ratelimits.hit(
+            runtime.db, pseudonym, STATUS_FAILURES_BUCKET, limit=STATUS_FAILURES_PER_HOUR,
+            window=HOUR,
+        )  # fmt: skip
+        return "malformed" if receipt is None else "unknown"
+    replies = await tips.list_messages(runtime.db, tip.id, kinds=("reply",))
+    last = max([tip.updated_at, *(r.created_at for r in replies)])
+    return StatusView(tip=tip, replies=replies, last_change=last)

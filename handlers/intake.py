@@ -1,0 +1,561 @@
+"""The resident's tip: Telegram updates in, draft changes and prompts out.
+
+The draft is saved after every accepted answer, before the next prompt is sent, so a crash at any
+point loses nothing. Updates of one resident are handled one at a time (a lock per pseudonym):
+an album of photos arrives as several updates at once and must not race on the draft.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from html import escape
+
+from telegram import (
+    InlineKeyboardMarkup,
+    Message,
+    ReplyKeyboardRemove,
+    Update,
+)
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot import submission
+from bot.anonymity import seal_contact
+from bot.context import TipbotContext
+from bot.i18n import Texts
+from bot.intake import (
+    CATEGORIES,
+    CHANNELS,
+    KINDS,
+    MAX_ANSWER,
+    MAX_ATTACHMENTS,
+    MAX_DESCRIPTION,
+    WHEN,
+    Attachment,
+    Draft,
+    Step,
+    clean_text,
+    is_meaningful_text,
+)
+from handlers.common import answer_callback, remove_buttons, user_texts
+from handlers.intake_views import (
+    PREFIX,
+    anonymity_note,
+    button,
+    commune_results,
+    prompt,
+    skip_label,
+    stay_anonymous_label,
+)
+from handlers.menu import MENU_REPORT, main_menu, not_understood
+from storage import drafts
+
+DRAFT_TTL = 24 * 3600
+TEXT_ANSWERS = {
+    Step.PHONES: "phones",
+    Step.ACCOUNTS: "accounts",
+    Step.LINKS: "links",
+    Step.LOSS: "loss",
+}
+NO_LOSS = "0"  # "No money was lost", stored as an amount
+BUTTON_STEPS = (Step.CATEGORY, Step.KIND, Step.WHEN, Step.CHANNELS, Step.URGENT, Step.REVIEW)
+
+_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def resident_lock(pseudonym: str) -> asyncio.Lock:
+    lock = _locks.get(pseudonym)
+    if lock is None:
+        lock = _locks[pseudonym] = asyncio.Lock()
+    return lock
+
+
+class Turn:
+    """One update of one resident: their texts, pseudonym and draft, and how to answer."""
+
+    def __init__(
+        self, update: Update, context: TipbotContext, t: Texts, draft: Draft | None
+    ) -> None:
+        self.update, self.context, self.t, self.draft = update, context, t, draft
+        self.runtime = context.runtime
+        self.pseudonym = self.runtime.pseudonym_of(update.effective_user.id)
+        self.chat_id = update.effective_chat.id
+
+    async def save(self) -> None:
+        assert self.draft is not None
+        await drafts.save(
+            self.runtime.db, self.pseudonym, self.draft.step, self.draft.to_json(), ttl=DRAFT_TTL
+        )
+
+    async def say(self, text: str, markup=None) -> Message:
+        return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
+
+    async def ask(self) -> None:
+        """Sends the prompt of the draft's current step."""
+        assert self.draft is not None
+        text, markup = prompt(self.draft.step, self.draft, self.t, self.runtime.communes)
+        await self.say(text, markup)
+
+    async def move_on(self) -> None:
+        self.draft.advance()
+        await self.save()
+        await self.ask()
+
+
+async def load_turn(update: Update, context: TipbotContext) -> Turn:
+    t = await user_texts(update, context)
+    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    stored = await drafts.get(context.runtime.db, pseudonym)
+    return Turn(update, context, t, Draft.from_json(stored.data) if stored else None)
+
+
+# --- starting, continuing, cancelling ------------------------------------------------------------
+
+
+async def report_cmd(update: Update, context: TipbotContext) -> None:
+    await answer_callback(update)
+    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    async with resident_lock(pseudonym):
+        turn = await load_turn(update, context)
+        refusal = await submission.refusal_before_start(turn.runtime, turn.pseudonym)
+        if refusal == "banned":
+            await turn.say(banned_text(turn.t))
+            return
+        if turn.draft is not None:
+            await turn.say(
+                turn.t.gettext("You have a tip you haven't sent yet. Here is where you stopped:")
+            )
+            await turn.ask()
+            return
+        turn.draft = Draft()
+        await turn.save()
+        await turn.say(anonymity_note(turn.t))
+        await turn.ask()
+
+
+async def cancel_cmd(update: Update, context: TipbotContext) -> None:
+    turn = await load_turn(update, context)
+    _ = turn.t.gettext
+    if turn.draft is None:
+        await turn.say(
+            _("There is nothing to cancel. What would you like to do?"), main_menu(turn.t)
+        )
+        return
+    await ask_discard(turn)
+
+
+async def ask_discard(turn: Turn) -> None:
+    _ = turn.t.gettext
+    await turn.say(
+        _("Do you want to discard the tip you started? Everything you entered will be deleted."),
+        InlineKeyboardMarkup(
+            [
+                [button(_("🗑 Yes, discard it"), "cancel", "yes")],
+                [button(_("↩️ No, continue"), "cancel", "no")],
+            ]
+        ),
+    )
+
+
+async def cancel_callback(update: Update, context: TipbotContext) -> None:
+    await answer_callback(update)
+    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    async with resident_lock(pseudonym):
+        turn = await load_turn(update, context)
+        await remove_buttons(update)
+        if turn.draft is None:
+            await turn.say(turn.t.gettext("There is no unsent tip any more."), main_menu(turn.t))
+        elif update.callback_query.data.endswith(":yes"):
+            await drafts.delete(turn.runtime.db, turn.pseudonym)
+            await turn.say(
+                turn.t.gettext("Your unsent tip was deleted."),
+                ReplyKeyboardRemove(),
+            )
+            await turn.say(turn.t.gettext("What would you like to do?"), main_menu(turn.t))
+        else:
+            await turn.ask()
+
+
+# --- taps on the prompt buttons ------------------------------------------------------------------
+
+
+async def step_callback(update: Update, context: TipbotContext) -> None:
+    query = update.callback_query
+    _prefix, step_name, value = [*query.data.split(":", 2), "", ""][:3]
+    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    async with resident_lock(pseudonym):
+        turn = await load_turn(update, context)
+        _ = turn.t.gettext
+        if turn.draft is None:
+            await query.answer(_("This tip was already sent or cancelled."))
+            await remove_buttons(turn.update)
+            return
+        draft = turn.draft
+        overflow = step_name == "overflow" and draft.overflow is not None
+        if step_name != draft.step and not overflow:
+            await query.answer(_("That button belongs to an earlier question."))
+            await turn.ask()
+            return
+        await query.answer()
+        if overflow:
+            await settle_overflow(turn, keep=value == "keep")
+            return
+        await apply_choice(turn, Step(step_name), value)
+
+
+async def settle_overflow(turn: Turn, *, keep: bool) -> None:
+    """The resident decided about text that did not fit: keep the start of it, or drop it."""
+    draft, _ = turn.draft, turn.t.gettext
+    await remove_buttons(turn.update)
+    if not keep:
+        draft.drop_overflow()
+        await turn.save()
+        await turn.say(_("All right. Please send the shorter text now."))
+        return
+    draft.keep_overflow_start()
+    await turn.save()
+    count = turn.t.number(len(draft.description))
+    await turn.say(_("Kept. Your description now has {count} characters.").format(count=count))
+    if draft.step is Step.DESCRIPTION:
+        await turn.move_on()
+    else:
+        await turn.ask()
+
+
+async def apply_choice(turn: Turn, step: Step, value: str) -> None:
+    draft, query, _ = turn.draft, turn.update.callback_query, turn.t.gettext
+    if step is Step.CATEGORY and value in CATEGORIES:
+        draft.choose_category(value)
+        await confirm(turn, _(CATEGORIES[value]))
+    elif step is Step.KIND and value in KINDS.get(draft.category or "", {}):
+        draft.kind = value
+        await confirm(turn, _(KINDS[draft.category][value]))
+    elif step is Step.WHEN and value in WHEN:
+        draft.when = value
+        await confirm(turn, _(WHEN[value]))
+    elif step is Step.CHANNELS and value in CHANNELS:
+        draft.toggle_channel(value)
+        await turn.save()
+        _text, markup = prompt(step, draft, turn.t, turn.runtime.communes)
+        await query.edit_message_reply_markup(markup)
+        return
+    elif step is Step.CHANNELS and value == "next":
+        chosen = ", ".join(_(CHANNELS[c]) for c in draft.channels) or "—"
+        await confirm(turn, chosen)
+    elif step in TEXT_ANSWERS and value in ("skip", "none"):
+        setattr(draft, TEXT_ANSWERS[step], NO_LOSS if value == "none" else None)
+        await confirm(turn, _("No money was lost") if value == "none" else _("Skipped"))
+    elif step is Step.COMMUNE and value == "unknown":
+        draft.commune_code, draft.commune_unknown = None, True
+        await confirm(turn, _("I don't know"))
+    elif step is Step.COMMUNE and value.isdigit() and turn.runtime.communes.get(int(value)):
+        draft.commune_code, draft.commune_unknown = int(value), False
+        await confirm(turn, escape(turn.runtime.communes.name(int(value))))
+    elif step is Step.ATTACHMENTS and value == "done":
+        count = turn.t.number(len(draft.attachments))
+        await confirm(turn, _("Attachments: {count}").format(count=count))
+    elif step is Step.URGENT and value in ("yes", "no"):
+        draft.urgent = value == "yes"
+        await confirm(turn, _("Urgent") if draft.urgent else _("Not urgent"))
+        if draft.urgent:
+            await turn.say(
+                _(
+                    "⚠️ If someone is in danger or it is happening now, <b>call 113 right away</b> "
+                    "as well. Your tip will be marked urgent for the officers."
+                )
+            )
+    elif step is Step.REVIEW:
+        await review_choice(turn, value)
+        return
+    else:  # forged or outdated data for this step
+        await turn.ask()
+        return
+    await turn.move_on()
+
+
+async def confirm(turn: Turn, answer: str) -> None:
+    """Freezes the answered prompt: its buttons go, the chosen answer stays visible."""
+    message = turn.update.callback_query.message
+    text = message.text_html if message and message.text else ""
+    await turn.update.callback_query.edit_message_text(
+        f"{text}\n<b>→ {answer}</b>", reply_markup=None
+    )
+
+
+async def review_choice(turn: Turn, value: str) -> None:
+    draft, _ = turn.draft, turn.t.gettext
+    if value.startswith("edit:"):
+        try:
+            draft.start_edit(value.removeprefix("edit:"))
+        except ValueError:
+            await turn.ask()
+            return
+        await remove_buttons(turn.update)
+        await turn.save()
+        await turn.ask()
+    elif value == "cancel":
+        await remove_buttons(turn.update)
+        await ask_discard(turn)
+    elif value == "nocontact":
+        draft.contact_sealed = None
+        await remove_buttons(turn.update)
+        await turn.save()
+        await turn.ask()
+    elif value == "send":
+        await send_tip(turn)
+    else:
+        await turn.ask()
+
+
+async def send_tip(turn: Turn) -> None:
+    _ = turn.t.gettext
+    draft = turn.draft
+    if gaps := draft.missing():
+        draft.step = gaps[0]
+        await turn.save()
+        await turn.say(_("One answer is still missing."))
+        await turn.ask()
+        return
+    try:
+        sent = await submission.submit(turn.runtime, turn.pseudonym, turn.chat_id, draft)
+    except submission.Refused as refusal:
+        await turn.say(
+            banned_text(turn.t)
+            if refusal.reason == "banned"
+            else _(
+                "You have sent the most tips allowed for one day. Your tip is kept here: "
+                "please send it tomorrow. In an emergency, call 113."
+            )
+        )
+        return
+    # Committed: from here on the resident may rely on the receipt.
+    await remove_buttons(turn.update)
+    await turn.say(receipt_text(turn.t, sent), main_menu(turn.t))
+
+
+def receipt_text(t: Texts, sent: submission.Submitted) -> str:
+    _ = t.gettext
+    return "\n\n".join(
+        [
+            _("✅ <b>Your tip has been sent.</b> Its code is <code>{code}</code>.").format(
+                code=sent.code
+            ),
+            _(
+                "This is your receipt. Keep it somewhere safe and don't share it — with it you "
+                "can check your tip and read the officers' replies later, from any account:"
+            ),
+            f"<code>/status {sent.receipt}</code>",
+            _("We will tell you here when officers have received your tip."),
+        ]
+    )
+
+
+def banned_text(t: Texts) -> str:
+    return t.gettext(
+        "Sorry, this bot can no longer accept tips from you. If you need the police, "
+        "call 113 or go to your commune police station."
+    )
+
+
+# --- messages while a tip is in progress ----------------------------------------------------
+
+
+async def intake_message(update: Update, context: TipbotContext) -> None:
+    """Any message in a private chat while the resident has a draft."""
+    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    async with resident_lock(pseudonym):
+        turn = await load_turn(update, context)
+        if turn.draft is None:
+            await not_understood(update, context)
+            return
+        await handle_message(turn, update.effective_message)
+
+
+async def handle_message(turn: Turn, message: Message) -> None:
+    draft, _ = turn.draft, turn.t.gettext
+    step = draft.step
+    attachment = attachment_of(message)
+
+    if step is Step.LOCATION and message.location is not None:
+        draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
+        draft.location_skipped = False
+        await turn.say(_("📍 Location received."), ReplyKeyboardRemove())
+        await turn.move_on()
+        return
+    if step is Step.LOCATION and message.text and message.text.strip() == skip_label(turn.t):
+        draft.latitude = draft.longitude = None
+        draft.location_skipped = True
+        await turn.say(_("Skipped."), ReplyKeyboardRemove())
+        await turn.move_on()
+        return
+
+    if step is Step.CONTACT:
+        await take_contact(turn, message)
+        return
+
+    if attachment is not None and step is not Step.REVIEW:
+        await take_attachment(turn, attachment, message.caption)
+        return
+
+    text = clean_text(message.text or "")
+    if step is Step.COMMUNE and text:
+        await search_commune(turn, text)
+    elif step in TEXT_ANSWERS and text:
+        await take_answer(turn, step, text)
+    elif step in (Step.DESCRIPTION, Step.ATTACHMENTS) and text:
+        await take_description(turn, text)
+    else:
+        await explain_expected(turn, message)
+
+
+async def take_contact(turn: Turn, message: Message) -> None:
+    """Only the resident's own contact counts: a forwarded card would expose someone else."""
+    draft, _ = turn.draft, turn.t.gettext
+    contact = message.contact
+    if contact is not None and contact.user_id == turn.update.effective_user.id:
+        draft.contact_sealed = seal_contact(
+            turn.runtime.keys.way_back, contact.phone_number, pseudonym=turn.pseudonym
+        )
+        await turn.say(_("📞 Your phone number will be sent with this tip."), ReplyKeyboardRemove())
+    elif contact is not None:
+        await turn.say(_("Please share your own number with the button below."))
+        await turn.ask()
+        return
+    elif message.text and message.text.strip() == stay_anonymous_label(turn.t):
+        draft.contact_sealed = None
+        await turn.say(_("You stay anonymous."), ReplyKeyboardRemove())
+    else:
+        await turn.say(_("Please tap one of the buttons below."))
+        await turn.ask()
+        return
+    await turn.move_on()
+
+
+def attachment_of(message: Message) -> Attachment | None:
+    if message.photo:
+        largest = message.photo[-1]
+        return Attachment("photo", largest.file_id, largest.file_unique_id)
+    for kind in ("video", "voice", "audio", "document"):
+        media = getattr(message, kind)
+        if media is not None:
+            return Attachment(kind, media.file_id, media.file_unique_id)
+    return None
+
+
+async def take_attachment(turn: Turn, attachment: Attachment, caption: str | None) -> None:
+    draft, _ = turn.draft, turn.t.gettext
+    if not draft.add_attachment(attachment):
+        await turn.say(
+            _("You have already added {limit} files, the most a tip can hold.").format(
+                limit=MAX_ATTACHMENTS
+            )
+        )
+        return
+    caption = clean_text(caption or "")
+    kept_caption = bool(caption) and is_meaningful_text(caption) and draft.add_description(caption)
+    await turn.save()
+    note = _("📎 Received ({count}/{limit}).").format(
+        count=len(draft.attachments), limit=MAX_ATTACHMENTS
+    )
+    if kept_caption:
+        note += " " + _("Its caption was added to your description.")
+    if draft.step is Step.DESCRIPTION and draft.description:
+        await turn.say(note)
+        await turn.move_on()
+    elif draft.step is Step.ATTACHMENTS:
+        await turn.say(note, prompt(Step.ATTACHMENTS, draft, turn.t, turn.runtime.communes)[1])
+    else:
+        # A file sent before its question: kept with the tip, then the current question again.
+        await turn.say(note + " " + _("It will be sent with your tip."))
+        await turn.ask()
+
+
+async def take_answer(turn: Turn, step: Step, text: str) -> None:
+    _ = turn.t.gettext
+    if not is_meaningful_text(text):
+        await turn.say(_("Please type it in letters or numbers, or tap <b>Skip</b>."))
+        await turn.ask()
+        return
+    if len(text) > MAX_ANSWER:
+        await turn.say(
+            _(
+                "That is longer than this question needs ({limit} characters at most). "
+                "Please send just the numbers or names; you can tell the whole story a little "
+                "later."
+            ).format(limit=MAX_ANSWER)
+        )
+        return
+    setattr(turn.draft, TEXT_ANSWERS[step], text)
+    await turn.say(_("Noted: {answer}").format(answer=escape(text)))
+    await turn.move_on()
+
+
+async def take_description(turn: Turn, text: str) -> None:
+    draft, _ = turn.draft, turn.t.gettext
+    if not is_meaningful_text(text):
+        await turn.say(_("Please describe what happened in words."))
+        return
+    if not draft.add_description(text):
+        await turn.save()
+        await turn.say(
+            _(
+                "That would make your description {count} characters long; the limit is "
+                "{limit}. Keep as much as fits, or send a shorter version instead. Nothing you "
+                "wrote is lost until you choose."
+            ).format(
+                count=turn.t.number(draft.description_length_with_overflow()),
+                limit=turn.t.number(MAX_DESCRIPTION),
+            ),
+            InlineKeyboardMarkup(
+                [
+                    [button(_("✂️ Keep what fits"), "overflow", "keep")],
+                    [button(_("✍️ I'll send a shorter text"), "overflow", "drop")],
+                ]
+            ),
+        )
+        return
+    if draft.step is Step.DESCRIPTION:
+        await turn.move_on()
+    else:
+        await turn.save()
+        await turn.say(
+            _("Added to your description."),
+            prompt(Step.ATTACHMENTS, draft, turn.t, turn.runtime.communes)[1],
+        )
+
+
+async def search_commune(turn: Turn, text: str) -> None:
+    turn.draft.commune_query = text[:100]
+    await turn.save()
+    matches = turn.runtime.communes.search(text) if is_meaningful_text(text) else []
+    reply, markup = commune_results(matches, text[:100], turn.t)
+    await turn.say(reply, markup)
+
+
+async def explain_expected(turn: Turn, message: Message) -> None:
+    """A message of the wrong kind for this step: say what is expected, then ask again."""
+    _ = turn.t.gettext
+    step = turn.draft.step
+    if step in BUTTON_STEPS:
+        hint = _("Please tap one of the buttons below.")
+    elif step is Step.LOCATION:
+        hint = _("Please send your location with the button below, or tap <b>Skip</b>.")
+    elif step is Step.COMMUNE:
+        hint = _("Please type part of the name of the commune or ward.")
+    elif step in (Step.DESCRIPTION, Step.ATTACHMENTS):
+        hint = _("Please send text, a photo, a video, a voice message or a document.")
+    else:
+        hint = _("Please type your answer, or tap <b>Skip</b>.")
+    await turn.say(hint)
+    await turn.ask()
+
+
+PRIVATE = filters.ChatType.PRIVATE
+HANDLERS = [
+    CommandHandler("report", report_cmd, filters=PRIVATE),
+    CallbackQueryHandler(report_cmd, pattern=f"^{MENU_REPORT}$"),
+    CommandHandler("cancel", cancel_cmd, filters=PRIVATE),
+    CallbackQueryHandler(cancel_callback, pattern=f"^{PREFIX}:cancel:"),
+    CallbackQueryHandler(step_callback, pattern=f"^{PREFIX}:"),
+    MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, intake_message),
+]

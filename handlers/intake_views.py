@@ -1,0 +1,268 @@
+"""What the resident sees at each step of a tip: the prompt text and its buttons.
+
+Callback data is `t:<step>:<value>`: the step in it tells a tap on an old message from a tap on
+the current prompt. Every user-typed string is escaped before it goes into HTML.
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
+    KeyboardButton,
+    ReplyKeyboardMarkup,
+)
+
+from bot.communes import CommuneDirectory, CommuneMatch
+from bot.i18n import N_, Texts
+from bot.intake import (
+    CATEGORIES,
+    CHANNELS,
+    KINDS,
+    MAX_ATTACHMENTS,
+    MAX_DESCRIPTION,
+    WHEN,
+    Draft,
+    Step,
+)
+
+PREFIX = "t"
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
+SUMMARY_DESCRIPTION_CHARS = 1500  # the review must stay well under Telegram's 4096
+
+
+def data(step: str, value: str) -> str:
+    return f"{PREFIX}:{step}:{value}"
+
+
+def button(label: str, step: str, value: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(label, callback_data=data(step, value))
+
+
+def skip_label(t: Texts) -> str:
+    return t.gettext("Skip")
+
+
+def contact_keyboard(t: Texts) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [
+            [KeyboardButton(t.gettext("📱 Share my phone number"), request_contact=True)],
+            [KeyboardButton(stay_anonymous_label(t))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+    )
+
+
+def stay_anonymous_label(t: Texts) -> str:
+    return t.gettext("🔒 Stay anonymous")
+
+
+def location_keyboard(t: Texts) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [
+            [KeyboardButton(t.gettext("📍 Send my location"), request_location=True)],
+            [KeyboardButton(skip_label(t))],
+        ],
+        resize_keyboard=True,
+        one_time_keyboard=True,
+        input_field_placeholder=t.gettext("Send a location or tap Skip"),
+    )
+
+
+def anonymity_note(t: Texts) -> str:
+    return t.gettext(
+        "🔒 <b>Your tip is anonymous.</b> Officers see only what you write, never who you are. "
+        "Don't write your name or phone number unless you want to be contacted."
+    )
+
+
+def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tuple[str, Markup]:
+    """The question of `step` and its keyboard."""
+    _ = t.gettext
+    if step is Step.CATEGORY:
+        rows = [[button(_(label), step, key)] for key, label in CATEGORIES.items()]
+        return _("What do you want to report?"), InlineKeyboardMarkup(rows)
+    if step is Step.KIND:
+        kinds = KINDS[draft.category or "crime"]
+        rows = [[button(_(label), step, key)] for key, label in kinds.items()]
+        return _(KIND_QUESTIONS[draft.category or "crime"]), InlineKeyboardMarkup(rows)
+    if step is Step.WHEN:
+        rows = [[button(_(label), step, key)] for key, label in WHEN.items()]
+        return _("When did it happen?"), InlineKeyboardMarkup(rows)
+    if step is Step.CHANNELS:
+        rows = [
+            [button(("✓ " if key in draft.channels else "") + _(label), step, key)]
+            for key, label in CHANNELS.items()
+        ]
+        rows.append([button(_("Next ➡️"), step, "next")])
+        return _(
+            "How did the scammer reach you? Tap all that apply, then <b>Next</b>."
+        ), InlineKeyboardMarkup(rows)
+    if step is Step.PHONES:
+        return _(
+            "Which phone numbers did the scammer use? Type them, one or more "
+            "(for example 0912 345 678). Or tap <b>Skip</b>."
+        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")]])
+    if step is Step.ACCOUNTS:
+        return _(
+            "Which bank accounts or e-wallets did they ask you to pay into? Type the number and "
+            "the bank (for example 0071001234567 Vietcombank). Or tap <b>Skip</b>."
+        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")]])
+    if step is Step.LINKS:
+        return _(
+            "Which links, websites, apps or social media pages did they use? "
+            "Type or paste them. Or tap <b>Skip</b>."
+        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")]])
+    if step is Step.LOSS:
+        return _(
+            "How much money was lost? For example <i>2 triệu</i>, <i>500k</i> or <i>1.500.000đ</i>."
+        ), InlineKeyboardMarkup(
+            [[button(_("No money was lost"), step, "none")], [button(skip_label(t), step, "skip")]]
+        )
+    if step is Step.COMMUNE:
+        return _(
+            "Where did it happen? Type part of the name of the commune or ward — old names "
+            "work too (for example <i>Xuân Hương</i> or <i>Bảo Lâm</i>)."
+        ), InlineKeyboardMarkup([[button(_("I don't know"), step, "unknown")]])
+    if step is Step.LOCATION:
+        text = _(
+            "If you are at the place now, you can share your location so officers find it "
+            "quickly. It shows where your phone is, so share it only if that is safe. "
+            "Or tap <b>Skip</b>."
+        )
+        if draft.category == "forest":
+            text = _(
+                "For forest violations an exact location helps officers most. If you are at the "
+                "place now, share your location — it shows where your phone is, so share it only "
+                "if that is safe. Or tap <b>Skip</b>."
+            )
+        return text, location_keyboard(t)
+    if step is Step.DESCRIPTION:
+        return _(
+            "Now describe what happened: what you saw, where exactly, who, vehicles, times. "
+            "Up to {limit} characters."
+        ).format(limit=t.number(MAX_DESCRIPTION)), None
+    if step is Step.ATTACHMENTS:
+        return _(
+            "You can add photos, videos, voice messages or documents (up to {limit}). "
+            "When you have finished, tap <b>Done</b>."
+        ).format(limit=MAX_ATTACHMENTS), InlineKeyboardMarkup(
+            [[button(_("✅ Done"), step, "done")]]
+        )
+    if step is Step.URGENT:
+        return _("Is it happening right now, or is someone in danger?"), InlineKeyboardMarkup(
+            [
+                [button(_("🚨 Yes, urgent"), step, "yes")],
+                [button(_("No"), step, "no")],
+            ]
+        )
+    if step is Step.CONTACT:
+        return _(
+            "⚠️ <b>Only if you want to be called.</b> If you share your phone number, the "
+            "officers handling this tip will see it, and you are no longer anonymous to them. "
+            "You don't need it for them to ask you questions: they can do that here, anonymously."
+        ), contact_keyboard(t)
+    return review_text(draft, t, communes), review_keyboard(t, draft)
+
+
+KIND_QUESTIONS = {
+    "crime": N_("What kind of crime is it?"),
+    "forest": N_("What is happening to the forest?"),
+    "fraud": N_("What kind of scam was it?"),
+}
+
+
+def commune_results(
+    matches: list[CommuneMatch], query: str, t: Texts
+) -> tuple[str, InlineKeyboardMarkup]:
+    _ = t.gettext
+    rows = [[button(commune_label(m), Step.COMMUNE, str(m.code))] for m in matches]
+    rows.append([button(_("I don't know"), Step.COMMUNE, "unknown")])
+    if not matches:
+        text = _(
+            "I found no commune or ward matching “{query}”. Try another spelling or part of the "
+            "name, or tap <b>I don't know</b>."
+        )
+    else:
+        text = _("Tap your commune or ward — or type another name to search again.")
+    return text.format(query=escape(query)), InlineKeyboardMarkup(rows)
+
+
+def commune_label(match: CommuneMatch) -> str:
+    # Found through an old name: show it, so "Bảo Lâm" visibly leads to today's commune.
+    return f"{match.name} ({match.via})" if match.via else match.name
+
+
+def review_keyboard(t: Texts, draft: Draft) -> InlineKeyboardMarkup:
+    _ = t.gettext
+    step = Step.REVIEW
+    contact = (
+        button(_("🔒 Don't share my phone number"), step, "nocontact")
+        if draft.contact_sealed
+        else button(_("📞 Let officers call me (optional)"), step, "edit:contact")
+    )
+    return InlineKeyboardMarkup(
+        [
+            [button(_("✏️ Type and details"), step, "edit:category")],
+            [
+                button(_("✏️ Place"), step, "edit:place"),
+                button(_("✏️ Description"), step, "edit:description"),
+            ],
+            [
+                button(_("✏️ Attachments"), step, "edit:attachments"),
+                button(_("✏️ Urgency"), step, "edit:urgency"),
+            ],
+            [contact],
+            [button(_("✅ Send"), step, "send")],
+            [button(_("🗑 Cancel"), step, "cancel")],
+        ]
+    )
+
+
+def review_text(draft: Draft, t: Texts, communes: CommuneDirectory) -> str:
+    _ = t.gettext
+    lines = [_("<b>Please check your tip before sending:</b>"), ""]
+    category = _(CATEGORIES.get(draft.category or "", "")) if draft.category else "—"
+    kind = KINDS.get(draft.category or "", {}).get(draft.kind or "")
+    lines.append(
+        _("<b>Type:</b> {value}").format(value=category + (f" · {_(kind)}" if kind else ""))
+    )
+    if draft.when:
+        lines.append(_("<b>When:</b> {value}").format(value=_(WHEN[draft.when])))
+    if draft.channels:
+        value = ", ".join(_(CHANNELS[c]) for c in draft.channels)
+        lines.append(_("<b>Contacted by:</b> {value}").format(value=value))
+    for label, answer in (
+        (N_("<b>Scammer's phone numbers:</b> {value}"), draft.phones),
+        (N_("<b>Accounts they asked to be paid into:</b> {value}"), draft.accounts),
+        (N_("<b>Links or apps:</b> {value}"), draft.links),
+        (N_("<b>Money lost:</b> {value}"), draft.loss),
+    ):
+        if answer:
+            lines.append(_(label).format(value=escape(answer)))
+    lines.append(_("<b>Place:</b> {value}").format(value=place_text(draft, t, communes)))
+    description = draft.description
+    if len(description) > SUMMARY_DESCRIPTION_CHARS:
+        description = description[:SUMMARY_DESCRIPTION_CHARS].rstrip() + " …"
+    lines.append(_("<b>What happened:</b> {value}").format(value=escape(description) or "—"))
+    lines.append(_("<b>Attachments:</b> {value}").format(value=t.number(len(draft.attachments))))
+    urgent = _("yes — happening now or someone in danger") if draft.urgent else _("no")
+    lines.append(_("<b>Urgent:</b> {value}").format(value=urgent))
+    if draft.contact_sealed:
+        lines.append(_("📞 Officers will see the phone number you shared and may call you."))
+    lines += ["", _("Nothing is sent until you tap <b>Send</b>.")]
+    return "\n".join(lines)
+
+
+def place_text(draft: Draft, t: Texts, communes: CommuneDirectory) -> str:
+    _ = t.gettext
+    if draft.commune_unknown or draft.commune_code is None:
+        place = _("not known")
+    else:
+        place = escape(communes.name(draft.commune_code) or str(draft.commune_code))
+    if draft.latitude is not None:
+        place += " · " + _("📍 location shared")
+    return place

@@ -1,0 +1,167 @@
+"""A resident sends a tip, end to end: real PTB, real HTTP to the sandbox, a real SQLite file."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.e2e.driver import Person, buttons_of, text_of
+
+RECEIPT = re.compile(r"/status ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})")
+CODE = re.compile(r"T-[0-9A-Z]{6}")
+
+
+NEXT_QUESTION = {
+    "🚨 Tội phạm": "loại tội phạm",
+    "🌲 Vi phạm về rừng": "Rừng đang bị",
+    "💸 Lừa đảo qua mạng": "kiểu lừa đảo",
+    "📝 Việc khác": "xã, phường",
+}
+
+
+async def start_tip(resident: Person, category: str) -> None:
+    await resident.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    assert "ẩn danh" in resident.history_text()
+    await resident.tap(category, expect=NEXT_QUESTION[category])
+
+
+async def choose_place(
+    resident: Person, query: str = "xuan huong", pick: str = "Phường Xuân Hương - Đà Lạt"
+) -> None:
+    results = await resident.send(query, expect="Bạn bấm chọn xã, phường")
+    assert pick in buttons_of(results)
+    await resident.tap(pick, expect="vị trí")
+
+
+async def finish_and_send(resident: Person, *, urgent: bool = False) -> tuple[str, str]:
+    await resident.tap(
+        "🚨 Có, khẩn cấp" if urgent else "Không",
+        expect="Bạn kiểm tra lại tin báo",
+    )
+    done = await resident.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    return CODE.search(text_of(done))[0], RECEIPT.search(text_of(done))[1]
+
+
+def tips_rows(bot):
+    with bot.db() as conn:
+        return [dict(r) for r in conn.execute("SELECT * FROM tips ORDER BY id")]
+
+
+async def test_crime_tip_with_photo_and_location(sandbox, bot):
+    lan = Person(sandbox, sandbox.add_user("Lan", username="lan_dl", language_code="vi"))
+    await start_tip(lan, "🚨 Tội phạm")
+    await lan.tap("Ma túy", expect="Sự việc xảy ra khi nào?")
+    await lan.tap("Đang xảy ra", expect="xã, phường")
+    await choose_place(lan)
+    await lan.do(lambda: sandbox.send_location(lan.user, 11.94, 108.44), expect="kể lại sự việc")
+    await lan.send("Có nhóm thanh niên <b>mua bán</b> & sử dụng ma túy sau chợ", expect="Xong")
+    await lan.photo(caption=None, expect="Đã nhận (1/10)")
+    await lan.tap("✅ Xong", expect="đang diễn ra")
+    code, receipt = await finish_and_send(lan, urgent=True)
+    assert "gọi ngay 113" in lan.history_text()
+
+    [tip] = tips_rows(bot)
+    assert tip["code"] == code
+    assert (tip["category"], tip["kind"], tip["urgent"]) == ("crime", "drugs", 1)
+    assert tip["commune_code"] is not None and tip["latitude"] == pytest.approx(11.94)
+    assert "<b>mua bán</b> & sử dụng" in tip["description"]  # stored as typed, escaped on output
+    assert json.loads(tip["answers"]) == {"when": "now"}
+    assert receipt not in json.dumps(tip)
+    with bot.db() as conn:
+        assert conn.execute("SELECT COUNT(*) FROM tip_attachments").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM drafts").fetchone()[0] == 0
+    assert not sandbox.errors
+    assert not [c for c in sandbox.calls if c.method == "forwardMessage"]
+
+
+async def test_fraud_tip_normalises_indicators(sandbox, bot):
+    tom = Person(sandbox, sandbox.add_user("Tom", language_code="vi"))
+    await start_tip(tom, "💸 Lừa đảo qua mạng")
+    await tom.tap("Việc nhẹ lương cao, làm nhiệm vụ online", expect="liên lạc với bạn qua đâu")
+    await tom.tap("Zalo")
+    await tom.tap("✓ Zalo", expect="liên lạc")  # toggles off
+    await tom.tap("Zalo")
+    await tom.tap("Tin nhắn SMS")
+    await tom.tap("Tiếp tục ➡️", expect="số điện thoại nào")
+    await tom.send("0912.345.678 và 0168 123 4567", expect="tài khoản ngân hàng")
+    await tom.send("STK 0071001234567 Vietcombank", expect="đường link")
+    await tom.send("https://www.Example-Scam.vn/login?x=1", expect="mất bao nhiêu tiền")
+    await tom.send("1,5 triệu", expect="xã, phường")
+    await tom.tap("Tôi không rõ", expect="kể lại sự việc")
+    await tom.send("Họ bảo làm nhiệm vụ like video được hoàn tiền", expect="Xong")
+    await tom.tap("✅ Xong", expect="đang diễn ra")
+    await finish_and_send(tom)
+
+    [tip] = tips_rows(bot)
+    assert tip["commune_code"] is None
+    answers = json.loads(tip["answers"])
+    assert answers["channels"] == ["zalo", "sms"]
+    with bot.db() as conn:
+        values = {(r[0], r[1]) for r in conn.execute("SELECT kind, value FROM tip_indicators")}
+    assert ("phone", "+84912345678") in values
+    assert ("phone", "+84381234567") in values  # the old 0168 prefix became 038
+    assert ("account", "0071001234567") in values
+    assert ("link", "example-scam.vn") in values
+    assert ("amount", "1500000") in values
+
+
+async def test_forest_tip_with_edits_on_review(sandbox, bot):
+    lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
+    await start_tip(lan, "🌲 Vi phạm về rừng")
+    await lan.tap("Chặt phá rừng trái phép", expect="xã, phường")
+    await choose_place(lan, "bao lam", "Xã Bảo Lâm 1")  # also an old district's name
+    await lan.send("Bỏ qua", expect="kể lại sự việc")
+    await lan.send("Có người cưa gỗ thông ban đêm", expect="Xong")
+    await lan.tap("✅ Xong", expect="đang diễn ra")
+    review = await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
+    assert "cưa gỗ thông" in text_of(review)
+
+    await lan.tap("✏️ Mô tả", expect="kể lại sự việc")
+    review = await lan.send("Có 3 người cưa gỗ", expect="Bạn kiểm tra lại tin báo")
+    assert "Có người cưa gỗ thông ban đêm\nCó 3 người cưa gỗ" in text_of(review)
+
+    await lan.tap("✏️ Loại việc và chi tiết", expect="Bạn muốn báo tin về việc gì?")
+    await lan.tap("🚨 Tội phạm", expect="loại tội phạm")
+    await lan.tap("Trộm cắp, cướp giật", expect="khi nào")
+    review = await lan.tap("Trong hôm nay", expect="Bạn kiểm tra lại tin báo")
+    assert "Trộm cắp, cướp giật" in text_of(review)
+    await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    [tip] = tips_rows(bot)
+    assert (tip["category"], tip["kind"]) == ("crime", "theft")
+
+
+async def test_status_from_another_account_and_throttling(sandbox, bot):
+    lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
+    await start_tip(lan, "📝 Việc khác")
+    await lan.tap("Tôi không rõ", expect="vị trí")
+    await lan.send("Bỏ qua", expect="kể lại sự việc")
+    await lan.send("Trộm chó ở thôn 3", expect="Xong")
+    await lan.tap("✅ Xong", expect="đang diễn ra")
+    code, receipt = await finish_and_send(lan)
+
+    other = Person(sandbox, sandbox.add_user("Hùng", language_code="vi"))
+    status = await other.send(f"/status {receipt.lower()}", expect=code)
+    assert "đang chờ cán bộ tiếp nhận" in text_of(status)
+
+    guesser = Person(sandbox, sandbox.add_user("Kẻ dò", language_code="vi"))
+    for _ in range(5):
+        await guesser.send("/status AAAA-BBBB-CCCC-DDDD-EEEE", expect="Không có tin báo")
+    reply = await guesser.send(f"/status {receipt}", expect="quá nhiều lần")
+    assert code not in text_of(reply)
+
+
+async def test_database_holds_no_identity_of_residents(sandbox, bot):
+    lan_user = sandbox.add_user("Lan", last_name="Nguyễn Thị", username="lan_dalat_1990")
+    lan = Person(sandbox, lan_user)
+    await start_tip(lan, "📝 Việc khác")
+    await lan.tap("Tôi không rõ", expect="vị trí")
+    await lan.send("Bỏ qua", expect="kể lại sự việc")
+    await lan.send("Có cháy nhỏ ở bãi rác", expect="Xong")
+    await lan.tap("✅ Xong", expect="đang diễn ra")
+    await finish_and_send(lan)
+    with bot.db() as conn:
+        dump = "\n".join(conn.iterdump())
+    for needle in (str(lan_user.id), "lan_dalat_1990", "Nguyễn Thị"):
+        assert needle not in dump
