@@ -50,6 +50,11 @@ class Config:
     retention_days: int
     max_tips_per_day: int
     log_level: str
+    # Unacknowledged tips: a reminder to their officers, then escalation to the admins.
+    urgent_remind_minutes: int = 15
+    urgent_escalate_minutes: int = 30
+    remind_hours: int = 24
+    escalate_hours: int = 72
 
     @property
     def keys_dir(self) -> Path:
@@ -134,6 +139,10 @@ def load_config(env: Mapping[str, str]) -> Config:
         retention_days=_positive_int(env, "TIPBOT_RETENTION_DAYS", 90),
         max_tips_per_day=_positive_int(env, "TIPBOT_MAX_TIPS_PER_DAY", 10),
         log_level=_log_level(env.get("TIPBOT_LOG_LEVEL", "").strip() or "INFO"),
+        urgent_remind_minutes=_positive_int(env, "TIPBOT_URGENT_REMIND_MINUTES", 15),
+        urgent_escalate_minutes=_positive_int(env, "TIPBOT_URGENT_ESCALATE_MINUTES", 30),
+        remind_hours=_positive_int(env, "TIPBOT_REMIND_HOURS", 24),
+        escalate_hours=_positive_int(env, "TIPBOT_ESCALATE_HOURS", 72),
     )
 
 

@@ -8,18 +8,25 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import build_application, open_runtime, start_application
+from bot.app import build_application, open_runtime, start_application, stop_outbox
 from bot.config import Config, Keys
 
 log = logging.getLogger(__name__)
 
 
-async def serve(config: Config, keys: Keys, stop: asyncio.Event) -> None:
-    """Polls for updates until `stop` is set, then shuts down cleanly."""
+async def serve(
+    config: Config,
+    keys: Keys,
+    stop: asyncio.Event,
+    on_started: Callable[[Application], None] | None = None,
+) -> None:
+    """Polls for updates until `stop` is set, then shuts down cleanly. `on_started` lets tests
+    reach the running application (and its runtime)."""
     runtime = await open_runtime(config, keys)
     application = build_application(config)
     try:
@@ -27,6 +34,8 @@ async def serve(config: Config, keys: Keys, stop: asyncio.Event) -> None:
         await application.updater.start_polling(allowed_updates=Update.ALL_TYPES)
         me = application.bot.username
         log.info("event=started bot=@%s province=%s", me, config.province)
+        if on_started is not None:
+            on_started(application)
         await stop.wait()
     finally:
         await stop_application(application)
@@ -35,6 +44,7 @@ async def serve(config: Config, keys: Keys, stop: asyncio.Event) -> None:
 
 
 async def stop_application(application: Application) -> None:
+    await stop_outbox(application)
     if application.updater is not None and application.updater.running:
         await application.updater.stop()
     if application.running:

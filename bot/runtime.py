@@ -6,7 +6,9 @@ need, as plain arguments so they can be tested without Telegram.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from bot.anonymity import pseudonym
 from bot.communes import CommuneDirectory
@@ -21,10 +23,17 @@ class Runtime:
     db: Database
     communes: CommuneDirectory
     province_name: str  # "Lâm Đồng", without the "Tỉnh" prefix
+    # The time, in unix seconds; tests replace it to move the clock.
+    clock: Callable[[], float] = field(default=time.time)
+    # Set by the outbox worker: rows were written, deliver them now rather than at the next tick.
+    wake_outbox: Callable[[], None] = field(default=lambda: None)
 
     def pseudonym_of(self, user_id: int) -> str:
         """The only name under which the bot remembers a resident (HMAC of the user id)."""
         return pseudonym(self.keys.pseudonym, user_id)
+
+    def now(self) -> int:
+        return int(self.clock())
 
     def is_admin(self, user_id: int) -> bool:
         return user_id in self.config.admin_ids

@@ -11,6 +11,7 @@ import sqlite3
 from dataclasses import dataclass
 
 from bot import indicators as parse
+from bot import routing
 from bot.anonymity import open_contact, seal_way_back
 from bot.intake import Draft
 from bot.receipts import hash_receipt, new_receipt, new_tip_code, normalize_receipt
@@ -113,10 +114,12 @@ async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -
         )
         try:
             async with runtime.db.transaction():
-                await tips.insert(runtime.db, tip)
+                stored = await tips.insert(runtime.db, tip)
                 await drafts.delete(runtime.db, pseudonym)
+                await routing.route(runtime, stored)
         except sqlite3.IntegrityError:
             continue  # a tip code drawn twice (30 bits): draw again
+        runtime.wake_outbox()
         return Submitted(code=code, receipt=receipt, urgent=tip.urgent)
     raise RuntimeError("could not draw an unused tip code")
 

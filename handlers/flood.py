@@ -69,5 +69,5 @@ async def flood_guard(update: Update, context: TipbotContext) -> None:
     raise ApplicationHandlerStop
 
 
-GUARD_GROUP = -1
+GUARD_GROUP = -2
 HANDLERS = [TypeHandler(Update, flood_guard)]

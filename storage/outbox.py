@@ -132,3 +132,9 @@ async def mark_failed(
             (status, error[:500], now + delay, now, item_id),
         )
     return status
+
+
+async def pending_count(db: Database) -> int:
+    return await db.fetch_value(
+        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
+    )

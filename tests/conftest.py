@@ -7,12 +7,12 @@ real SQLite file in tmp_path. `restart()` stops and starts it on the same databa
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from telegram.ext import Application
 
 from bot.config import Config, Keys, load_config, load_keys
 from bot.runner import serve
@@ -28,13 +28,17 @@ class RunningBot:
     config: Config
     keys: Keys
     env: dict[str, str]
+    application: Application | None = None
+    clock: object = None  # a callable returning unix seconds, kept across restarts
     _stop: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task | None = None
 
     async def start(self) -> None:
         self._stop = asyncio.Event()
         seen = len(self.sandbox.calls)
-        self._task = asyncio.create_task(serve(self.config, self.keys, self._stop))
+        self._task = asyncio.create_task(
+            serve(self.config, self.keys, self._stop, on_started=self._started)
+        )
         # Ready once it polls for updates (commands are published before that).
         for _ in range(400):
             if any(c.method == "getUpdates" for c in self.sandbox.calls[seen:]):
@@ -44,11 +48,31 @@ class RunningBot:
             await asyncio.sleep(0.025)
         raise TimeoutError("the bot did not start polling")
 
+    def _started(self, application: Application) -> None:
+        self.application = application
+        if self.clock is not None:
+            self.runtime.clock = self.clock
+
+    @property
+    def runtime(self):
+        return self.application.bot_data["runtime"]
+
+    async def run_job(self, name: str) -> None:
+        """Runs a scheduled job now instead of waiting for its interval."""
+        [job] = self.application.job_queue.get_jobs_by_name(name)
+        await job.run(self.application)
+
     async def stop(self) -> None:
         if self._task is None:
             return
         self._stop.set()
-        await asyncio.wait_for(self._task, 30)
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), 30)
+        except TimeoutError:
+            stacks = "\n".join(
+                f"{task.get_name()}: {task.get_stack(limit=3)}" for task in asyncio.all_tasks()
+            )
+            raise TimeoutError(f"the bot did not stop; tasks:\n{stacks}") from None
         self._task = None
 
     async def restart(self) -> None:
@@ -106,5 +130,4 @@ async def bot(sandbox, tmp_path, bot_settings):
     try:
         yield running
     finally:
-        with contextlib.suppress(Exception):
-            await running.stop()
+        await running.stop()

@@ -34,6 +34,10 @@ SEEDS: dict[int, tuple[list[str], str]] = {
            UNION ALL SELECT 1 FROM tips WHERE code = 'K7Q2M' UNION ALL SELECT 1 FROM tip_way_back
            UNION ALL SELECT 1 FROM audit_log)""",
     ),
+    2: (
+        ["INSERT INTO pending_inputs VALUES ('officer:7', 'question', '{\"tip_id\": 1}', 99)"],
+        "SELECT count(*) = 1 FROM pending_inputs WHERE kind = 'question'",
+    ),
 }
 
 

@@ -1,0 +1,152 @@
+"""What officers do with a tip, as services: each action changes the tip, writes the audit row
+and queues every message it causes (to the tipster, to the other chats, card refreshes) in ONE
+transaction, then wakes the outbox. Authorisation happens before (bot/authz.py)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+from bot import routing
+from bot.authz import Staff, record
+from bot.runtime import Runtime
+from storage import outbox, tips
+
+DAY = 24 * 3600
+
+
+async def refresh_cards(runtime: Runtime, tip: tips.Tip) -> None:
+    """Every card of this tip, in every chat, shows the new state (a fresh key each time: a
+    refresh renders the state at sending time, so two of them are harmless)."""
+    stamp = uuid.uuid4().hex[:12]
+    for notification in await tips.list_notifications(runtime.db, tip.id):
+        await outbox.enqueue(
+            runtime.db,
+            "refresh",
+            {"tip_id": tip.id, "message_id": notification.message_id},
+            chat_id=notification.chat_id,
+            dedupe_key=f"refresh:{tip.id}:{notification.chat_id}:{notification.message_id}:{stamp}",
+        )
+
+
+async def acknowledge(runtime: Runtime, staff: Staff, tip: tips.Tip) -> bool:
+    """The first officer's tap: False if someone already did (the tipster is told only once)."""
+    async with runtime.db.transaction():
+        if not await tips.acknowledge(runtime.db, tip.id, officer_id=staff.user_id):
+            return False
+        await record(runtime, "tip.acknowledge", staff.user_id, tip.id)
+        await routing.to_tipster(runtime, tip, "tipster_text", "ack", template="ack")
+        await refresh_cards(runtime, tip)
+    runtime.wake_outbox()
+    return True
+
+
+async def ask(runtime: Runtime, staff: Staff, tip: tips.Tip, question: str, chat_id: int) -> None:
+    async with runtime.db.transaction():
+        message_id = await tips.add_message(
+            runtime.db, tip.id, "question", question, officer_id=staff.user_id
+        )
+        await record(runtime, "tip.question", staff.user_id, tip.id, message_id=message_id)
+        await routing.to_tipster(
+            runtime, tip, "tipster_text", f"question:{message_id}",
+            template="question", message_id=message_id,
+        )  # fmt: skip
+        await routing.to_tip_chats(
+            runtime, tip, "staff_text", f"question:{message_id}", skip=chat_id,
+            template="question", message_id=message_id, officer_id=staff.user_id,
+        )  # fmt: skip
+    runtime.wake_outbox()
+
+
+async def relay_answer(
+    runtime: Runtime, tip: tips.Tip, text: str, media: tuple[str, str] | None
+) -> None:
+    """The tipster's answer goes to every chat that got the tip. The actor in the audit log is
+    nobody: the tipster has no identity here."""
+    async with runtime.db.transaction():
+        message_id = await tips.add_message(runtime.db, tip.id, "answer", text)
+        await record(runtime, "tip.answer_relayed", None, tip.id, message_id=message_id)
+        await routing.to_tip_chats(
+            runtime, tip, "staff_text", f"answer:{message_id}",
+            template="answer", message_id=message_id,
+        )  # fmt: skip
+        if media is not None:
+            kind, file_id = media
+            await routing.to_tip_chats(
+                runtime, tip, "staff_answer_media", f"answer_media:{message_id}",
+                kind=kind, file_id=file_id,
+            )  # fmt: skip
+    runtime.wake_outbox()
+
+
+async def note(runtime: Runtime, staff: Staff, tip: tips.Tip, text: str, chat_id: int) -> None:
+    async with runtime.db.transaction():
+        message_id = await tips.add_message(
+            runtime.db, tip.id, "note", text, officer_id=staff.user_id
+        )
+        await record(runtime, "tip.note", staff.user_id, tip.id, message_id=message_id)
+        await routing.to_tip_chats(
+            runtime, tip, "staff_text", f"note:{message_id}", skip=chat_id,
+            template="note", message_id=message_id, officer_id=staff.user_id,
+        )  # fmt: skip
+    runtime.wake_outbox()
+
+
+async def set_status(runtime: Runtime, staff: Staff, tip: tips.Tip, status: str) -> bool:
+    """Investigating, resolved or not actionable. Closing starts the retention clock of the way
+    back to the tipster."""
+    keep = runtime.config.retention_days * DAY
+    async with runtime.db.transaction():
+        changed = await tips.set_status(
+            runtime.db, tip.id, status, officer_id=staff.user_id, keep_way_back_for=keep
+        )
+        if not changed:
+            return False
+        stamp = int(time.time())
+        await record(runtime, "tip.status", staff.user_id, tip.id, status=status)
+        await routing.to_tipster(
+            runtime, tip, "tipster_text", f"status:{status}:{stamp}",
+            template="status", status=status,
+        )  # fmt: skip
+        await refresh_cards(runtime, tip)
+    runtime.wake_outbox()
+    return True
+
+
+async def reply(runtime: Runtime, staff: Staff, tip: tips.Tip, text: str, chat_id: int) -> None:
+    """A public reply: the tipster gets it now, and /status shows it later."""
+    async with runtime.db.transaction():
+        message_id = await tips.add_message(
+            runtime.db, tip.id, "reply", text, officer_id=staff.user_id
+        )
+        await record(runtime, "tip.reply", staff.user_id, tip.id, message_id=message_id)
+        await routing.to_tipster(
+            runtime, tip, "tipster_text", f"reply:{message_id}",
+            template="reply", message_id=message_id,
+        )  # fmt: skip
+        await routing.to_tip_chats(
+            runtime, tip, "staff_text", f"reply:{message_id}", skip=chat_id,
+            template="reply", message_id=message_id, officer_id=staff.user_id,
+        )  # fmt: skip
+    runtime.wake_outbox()
+
+
+async def transfer(runtime: Runtime, staff: Staff, tip: tips.Tip, commune_code: int) -> bool:
+    """Re-route an open tip: the new commune's chats get it afresh; the chats that had it are
+    told where it went."""
+    async with runtime.db.transaction():
+        if not await tips.transfer(runtime.db, tip.id, commune_code, officer_id=staff.user_id):
+            return False
+        await record(
+            runtime, "tip.transfer", staff.user_id, tip.id,
+            from_commune=tip.commune_code, to_commune=commune_code,
+        )  # fmt: skip
+        await routing.to_tip_chats(
+            runtime, tip, "staff_text", f"transferred:{commune_code}:{int(time.time())}",
+            template="transferred", officer_id=staff.user_id, commune=commune_code,
+        )  # fmt: skip
+        await refresh_cards(runtime, tip)
+        moved = await tips.get(runtime.db, tip.id)
+        await routing.route(runtime, moved, banner="transfer")
+    runtime.wake_outbox()
+    return True

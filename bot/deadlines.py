@@ -1,0 +1,62 @@
+"""Reminders and escalation for tips nobody acknowledged in time (a JobQueue job every minute).
+
+Urgent tips: a reminder to their officers after TIPBOT_URGENT_REMIND_MINUTES, escalation to the
+admins after TIPBOT_URGENT_ESCALATE_MINUTES; others after TIPBOT_REMIND_HOURS and
+TIPBOT_ESCALATE_HOURS. Counting starts when the tip reached its current commune. Each step is
+marked on the tip in the same transaction as its messages, so nothing fires twice, across
+restarts too; acknowledging (or closing) the tip stops both.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bot import routing
+from bot.authz import record
+from bot.runtime import Runtime
+from storage import outbox, tips
+
+log = logging.getLogger(__name__)
+
+
+async def check_deadlines(runtime: Runtime) -> tuple[int, int]:
+    """Sends what is due; returns (reminders, escalations)."""
+    config, now = runtime.config, runtime.now()
+    reminded = escalated = 0
+    for tip in await tips.due_reminders(
+        runtime.db,
+        urgent_before=now - config.urgent_remind_minutes * 60,
+        normal_before=now - config.remind_hours * 3600,
+    ):
+        async with runtime.db.transaction():
+            await tips.mark_reminded(runtime.db, tip.id, now=now)
+            await record(runtime, "tip.remind", None, tip.id)
+            for chat_id in await routing.recipients(runtime, tip.commune_code):
+                await send_card(runtime, tip, chat_id, "reminder")
+        reminded += 1
+    for tip in await tips.due_escalations(
+        runtime.db,
+        urgent_before=now - config.urgent_escalate_minutes * 60,
+        normal_before=now - config.escalate_hours * 3600,
+    ):
+        async with runtime.db.transaction():
+            await tips.mark_escalated(runtime.db, tip.id, now=now)
+            await record(runtime, "tip.escalate", None, tip.id)
+            for chat_id in await routing.admin_chats(runtime):
+                await send_card(runtime, tip, chat_id, "escalation")
+        escalated += 1
+    if reminded or escalated:
+        runtime.wake_outbox()
+        log.info("event=deadlines reminders=%d escalations=%d", reminded, escalated)
+    return reminded, escalated
+
+
+async def send_card(runtime: Runtime, tip: tips.Tip, chat_id: int, banner: str) -> None:
+    """The whole card again, at the bottom of the chat, with a banner saying why."""
+    await outbox.enqueue(
+        runtime.db,
+        "tip",
+        {"tip_id": tip.id, "banner": banner},
+        chat_id=chat_id,
+        dedupe_key=f"{banner}:{tip.id}:{tip.routed_at}:{chat_id}",
+    )

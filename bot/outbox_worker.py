@@ -1,0 +1,162 @@
+"""Delivers the outbox: every message that must survive a crash (tip alerts, messages to and from
+tipsters, reminders) is a row first and a Telegram call second.
+
+One consumer per chat sends that chat's messages in order and at Telegram's pace (about one
+message a second to a person, twenty a minute to a group); chats are served concurrently. A claim
+is a lease: if the bot dies mid-send, the row is taken again after the lease — at-least-once,
+never lost; a row whose send succeeded is marked sent and never sent again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.runtime import Runtime
+from storage import outbox
+from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+Deliver = Callable[[OutboxItem], Awaitable[int | None]]
+
+LEASE = 300  # seconds a claimed row stays ours; longer than a chat's queue can take
+PRIVATE_INTERVAL = 1.05
+GROUP_INTERVAL = 3.1
+IN_FLIGHT = 200
+
+
+class Undeliverable(Exception):
+    """The message can never be sent (e.g. the tipster's way back was deleted by retention)."""
+
+
+def chat_key(item: OutboxItem) -> str:
+    return f"chat:{item.chat_id}" if item.chat_id is not None else f"tipster:{item.to_tipster_of}"
+
+
+class OutboxWorker:
+    def __init__(self, runtime: Runtime, deliverers: dict[str, Deliver], *, idle: float = 2.0):
+        self.runtime, self.deliverers, self.idle = runtime, deliverers, idle
+        self._wake = asyncio.Event()
+        self._queues: dict[str, asyncio.Queue[OutboxItem]] = {}
+        self._consumers: dict[str, asyncio.Task] = {}
+        self._in_flight = 0
+        self._task: asyncio.Task | None = None
+        self._stopping = False
+
+    def wake(self) -> None:
+        """New rows were written: look now rather than at the next idle tick."""
+        self._wake.set()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._claim_loop(), name="outbox")
+
+    async def stop(self) -> None:
+        """Ends the loops. Rows being sent right now are cut short and go out again after their
+        lease: a cancellation may be lost in a race with a timeout, so the loops also check a
+        flag on every turn rather than rely on it."""
+        self._stopping = True
+        self._wake.set()
+        tasks = [t for t in (self._task, *self._consumers.values()) if t is not None]
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=10)
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            try:
+                claimed = await self._claim()
+            except Exception:
+                log.exception("event=outbox_claim_failed")
+                claimed = 0
+            if claimed == 0:
+                self._wake.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self.idle)
+
+    async def _claim(self) -> int:
+        room = IN_FLIGHT - self._in_flight
+        if room <= 0:
+            return 0
+        items = await outbox.claim_due(self.runtime.db, limit=room, lease=LEASE)
+        for item in items:
+            key = chat_key(item)
+            if key not in self._queues:
+                self._queues[key] = asyncio.Queue()
+                self._consumers[key] = asyncio.create_task(self._consume(key), name=key)
+            self._in_flight += 1
+            self._queues[key].put_nowait(item)
+        return len(items)
+
+    async def _consume(self, key: str) -> None:
+        interval = GROUP_INTERVAL if key.startswith("chat:-") else PRIVATE_INTERVAL
+        queue = self._queues[key]
+        last = 0.0
+        try:
+            while not self._stopping:
+                try:
+                    item = await asyncio.wait_for(queue.get(), 30)
+                except TimeoutError:
+                    return  # idle chat: its consumer ends, a new one starts with its next row
+                await asyncio.sleep(max(0.0, last + interval - time.monotonic()))
+                try:
+                    await self.deliver(item)
+                finally:
+                    last = time.monotonic()
+                    self._in_flight -= 1
+        finally:
+            self._queues.pop(key, None)
+            self._consumers.pop(key, None)
+            while not queue.empty():  # rows left unsent go back when their lease ends
+                queue.get_nowait()
+                self._in_flight -= 1
+
+    async def deliver(self, item: OutboxItem) -> None:
+        db = self.runtime.db
+        deliver = self.deliverers.get(item.kind)
+        try:
+            if deliver is None:
+                raise Undeliverable(f"no deliverer for {item.kind!r}")
+            message_id = await deliver(item)
+        except RetryAfter as error:
+            await outbox.mark_failed(db, item.id, "retry_after", retry_after=_seconds(error))
+        except (TimedOut, NetworkError) as error:
+            if isinstance(error, BadRequest):
+                await self._bad_request(item, error)
+            else:
+                await outbox.mark_failed(db, item.id, type(error).__name__)
+        except Forbidden:
+            await outbox.mark_failed(db, item.id, "forbidden", permanent=True)
+            log.info("event=outbox_forbidden kind=%s", item.kind)
+        except Undeliverable as error:
+            await outbox.mark_failed(db, item.id, str(error), permanent=True)
+            log.info("event=outbox_undeliverable kind=%s", item.kind)
+        except Exception as error:
+            await outbox.mark_failed(db, item.id, type(error).__name__)
+            log.exception("event=outbox_deliver_failed kind=%s", item.kind)
+        else:
+            await outbox.mark_sent(db, item.id, message_id=message_id)
+
+    async def _bad_request(self, item: OutboxItem, error: BadRequest) -> None:
+        if "message is not modified" in error.message.lower():
+            await outbox.mark_sent(self.runtime.db, item.id, message_id=None)
+            return
+        # Telegram refused this message as it is; sending it again would be refused again.
+        await outbox.mark_failed(self.runtime.db, item.id, error.message, permanent=True)
+        log.warning(
+            "event=outbox_rejected kind=%s target=%s error=%s",
+            item.kind,
+            chat_key(item),
+            error.message,
+        )
+
+
+def _seconds(error: RetryAfter) -> int:
+    value = error.retry_after
+    return int(value.total_seconds()) if hasattr(value, "total_seconds") else int(value)

@@ -1,0 +1,188 @@
+"""The anonymous conversation about a tip, and whatever else someone was asked to type.
+
+An officer who tapped "Ask the tipster", "Add a note", "Write a reply" or "Transfer" has a pending
+input; so has a tipster who tapped "Reply" under a question. Their next message is that input.
+This runs in a handler group before the features and stops the update only when it used it.
+"""
+
+from __future__ import annotations
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
+from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
+
+from bot import casework
+from bot.anonymity import WayBackError, open_way_back
+from bot.authz import staff_for_tip
+from bot.context import TipbotContext
+from bot.intake import clean_text, is_meaningful_text
+from bot.receipts import normalize_tip_code
+from handlers.common import user_texts
+from handlers.intake import attachment_of
+from handlers.notifications import REPLY_PREFIX
+from handlers.officer import ACTIONS, officer_key
+from handlers.officer_views import data
+from storage import pending, tips
+
+GROUP = -1
+ANSWER_TTL = 7 * 24 * 3600  # a tipster may answer a question within a week
+MAX_TEXT = 3000
+
+
+def tipster_key(pseudonym: str) -> str:
+    return f"tipster:{pseudonym}"
+
+
+async def pending_message(update: Update, context: TipbotContext) -> None:
+    runtime = context.runtime
+    user = update.effective_user
+    message = update.effective_message
+    if user is None or message is None:
+        return
+    waiting = await pending.get(runtime.db, officer_key(user.id))
+    key = officer_key(user.id)
+    if waiting is None and update.effective_chat.type == "private":
+        key = tipster_key(runtime.pseudonym_of(user.id))
+        waiting = await pending.get(runtime.db, key)
+    if waiting is None:
+        return  # nothing asked for: the features handle it
+    t = await user_texts(update, context)
+    _ = t.gettext
+    if message.text and message.text.split("@")[0].strip() == "/cancel":
+        await pending.clear(runtime.db, key)
+        await message.reply_text(_("Cancelled. Nothing was sent."))
+        raise ApplicationHandlerStop
+    if message.text and message.text.startswith("/"):
+        return  # other commands work as usual; the pending input waits
+    tip = await tips.get(runtime.db, waiting.data.get("tip_id", 0))
+    if tip is None:
+        await pending.clear(runtime.db, key)
+        return
+    if waiting.kind == "answer":
+        await take_answer(update, context, tip, key, message)
+    else:
+        await take_officer_text(update, context, tip, key, waiting.kind, message)
+    raise ApplicationHandlerStop
+
+
+async def take_officer_text(update, context, tip, key: str, kind: str, message: Message) -> None:
+    runtime = context.runtime
+    t = await user_texts(update, context)
+    _ = t.gettext
+    text = clean_text(message.text or "")
+    if not text or not is_meaningful_text(text):
+        await message.reply_text(_("Please type it as text, or send /cancel."))
+        return
+    if len(text) > MAX_TEXT:
+        await message.reply_text(
+            _("Please keep it under {limit} characters.").format(limit=t.number(MAX_TEXT))
+        )
+        return
+    action = {"question": "ask", "note": "note", "reply": "reply", "transfer": "transfer"}[kind]
+    staff = await staff_for_tip(runtime, update.effective_user.id, tip, ACTIONS[action])
+    if staff is None:
+        await pending.clear(runtime.db, key)
+        await message.reply_text(
+            _("Only officers of this tip's commune, or the province admins, can do that.")
+        )
+        return
+    chat_id = update.effective_chat.id
+    if kind == "transfer":
+        await offer_communes(update, context, tip, text)
+        return
+    if kind == "question":
+        await casework.ask(runtime, staff, tip, text, chat_id)
+        done = _("Your question was sent to the tipster of {code}.")
+    elif kind == "note":
+        await casework.note(runtime, staff, tip, text, chat_id)
+        done = _("Note added to {code}.")
+    else:
+        await casework.reply(runtime, staff, tip, text, chat_id)
+        done = _("Your reply was sent to the tipster of {code}.")
+    await pending.clear(runtime.db, key)
+    await message.reply_text(done.format(code=tip.code))
+
+
+async def offer_communes(update, context, tip, text: str) -> None:
+    t = await user_texts(update, context)
+    _ = t.gettext
+    matches = context.runtime.communes.search(text)
+    if not matches:
+        await update.effective_message.reply_text(
+            _("No commune or ward matches that. Try another name, or send /cancel.")
+        )
+        return
+    rows = [
+        [InlineKeyboardButton(m.name, callback_data=data("to", tip.id, str(m.code)))]
+        for m in matches
+        if m.code != tip.commune_code
+    ]
+    await update.effective_message.reply_text(
+        _("Transfer {code} to:").format(code=tip.code), reply_markup=InlineKeyboardMarkup(rows)
+    )
+
+
+async def take_answer(update, context, tip, key: str, message: Message) -> None:
+    runtime = context.runtime
+    t = await user_texts(update, context)
+    _ = t.gettext
+    attachment = attachment_of(message)
+    text = clean_text(message.text or message.caption or "")
+    if attachment is None and not is_meaningful_text(text):
+        await message.reply_text(
+            _("Please write your answer, or send a photo, video, voice message or document.")
+        )
+        return
+    if len(text) > MAX_TEXT:
+        await message.reply_text(
+            _("Please keep it under {limit} characters.").format(limit=t.number(MAX_TEXT))
+        )
+        return
+    media = (attachment.kind, attachment.file_id) if attachment else None
+    body = text or "📎"  # a file without words: the file itself follows
+    await casework.relay_answer(runtime, tip, body, media)
+    await pending.clear(runtime.db, key)
+    await message.reply_text(
+        _(
+            "Thank you. Your answer was passed to the officers of {code}; they still don't know "
+            "who you are."
+        ).format(code=tip.code)
+    )
+
+
+async def reply_button(update: Update, context: TipbotContext) -> None:
+    """The tipster taps "Reply" under an officer's question."""
+    runtime = context.runtime
+    query = update.callback_query
+    t = await user_texts(update, context)
+    _ = t.gettext
+    code = normalize_tip_code(query.data.removeprefix(f"{REPLY_PREFIX}:"))
+    tip = await tips.get_by_code(runtime.db, code) if code else None
+    sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
+    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    try:
+        way_back = (
+            open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code) if sealed else None
+        )
+    except WayBackError:
+        way_back = None
+    if way_back is None or way_back.pseudonym != pseudonym:
+        await query.answer(_("This conversation has ended."), show_alert=True)
+        return
+    await pending.put(
+        runtime.db, tipster_key(pseudonym), "answer", {"tip_id": tip.id}, ttl=ANSWER_TTL
+    )
+    await query.answer()
+    await context.bot.send_message(
+        update.effective_chat.id,
+        _(
+            "Write your answer for the officers of {code} — text, or a photo, video, voice message "
+            "or document. Send /cancel to stop."
+        ).format(code=tip.code),
+        reply_markup=ForceReply(),
+    )
+
+
+HANDLERS = [
+    MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, pending_message),
+]
+REPLY_HANDLERS = [CallbackQueryHandler(reply_button, pattern=f"^{REPLY_PREFIX}:")]

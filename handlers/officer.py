@@ -1,0 +1,221 @@
+"""Officers at work on a tip card: acknowledge, ask the tipster, notes, statuses, transfer.
+
+Every button is re-checked on the server (bot/authz.py): the callback data only names the tip.
+What an officer types after "Ask", "Add a note", "Reply" or "Transfer" is routed by the pending
+input stored for them (handlers/followup.py reads it).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler
+
+from bot import casework
+from bot.authz import staff_for_tip
+from bot.context import TipbotContext
+from bot.i18n import Texts
+from handlers.common import user_texts
+from handlers.officer_views import PREFIX, STATUS_LABELS, card_keyboard, data, status_keyboard
+from storage import pending, tips
+
+PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the question
+
+# What each action is called in the audit log when it is refused.
+ACTIONS = {
+    "ack": "tip.acknowledge",
+    "ask": "tip.question",
+    "note": "tip.note",
+    "status": "tip.status",
+    "back": "tip.status",
+    "set": "tip.status",
+    "reply": "tip.reply",
+    "noreply": "tip.reply",
+    "transfer": "tip.transfer",
+    "to": "tip.transfer",
+}
+
+
+def officer_key(user_id: int) -> str:
+    return f"officer:{user_id}"
+
+
+async def officer_callback(update: Update, context: TipbotContext) -> None:
+    query = update.callback_query
+    parts = query.data.split(":")
+    t = await user_texts(update, context)
+    _ = t.gettext
+    action = parts[1] if len(parts) > 1 else ""
+    tip = None
+    if action in ACTIONS and len(parts) > 2 and parts[2].isdigit():
+        tip = await tips.get(context.runtime.db, int(parts[2]))
+    if tip is None:
+        await query.answer(_("This tip no longer exists."), show_alert=True)
+        return
+    runtime = context.runtime
+    staff = await staff_for_tip(runtime, update.effective_user.id, tip, ACTIONS[action])
+    if staff is None:
+        await query.answer(
+            _("Only officers of this tip's commune, or the province admins, can do that."),
+            show_alert=True,
+        )
+        return
+    value = parts[3] if len(parts) > 3 else ""
+    await HANDLERS_BY_ACTION[action](update, context, t, staff, tip, value)
+
+
+async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
+    _ = t.gettext
+    if await casework.acknowledge(context.runtime, staff, tip):
+        await update.callback_query.answer(_("Acknowledged. The tipster has been told."))
+        return
+    fresh = await tips.get(context.runtime.db, tip.id)
+    name = await acknowledger_name(context, fresh)
+    await update.callback_query.answer(
+        _("Already acknowledged by {name}.").format(name=name), show_alert=True
+    )
+
+
+async def acknowledger_name(context: TipbotContext, tip: tips.Tip) -> str:
+    from storage import officers
+
+    if tip.acknowledged_by is None:
+        return "—"
+    officer = await officers.get(context.runtime.db, tip.acknowledged_by)
+    return (officer.name if officer else None) or str(tip.acknowledged_by)
+
+
+async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -> None:
+    """The officer's next message will be this text (question, note, reply or commune)."""
+    await pending.put(
+        context.runtime.db,
+        officer_key(update.effective_user.id),
+        kind,
+        {"tip_id": tip.id},
+        ttl=PENDING_TTL,
+    )
+    await update.callback_query.answer()
+    await context.bot.send_message(
+        update.effective_chat.id,
+        prompt + "\n" + t.gettext("Send /cancel to stop."),
+        reply_markup=ForceReply(selective=True),
+    )
+
+
+async def on_ask(update, context, t: Texts, staff, tip, _value) -> None:
+    if tip.closed:
+        await update.callback_query.answer(t.gettext("This tip is closed."), show_alert=True)
+        return
+    await ask_for_text(
+        update, context, t, tip, "question",
+        t.gettext(
+            "Write your question for the tipster of {code}. They will see only the tip code, "
+            "and you will not learn who they are."
+        ).format(code=tip.code),
+    )  # fmt: skip
+
+
+async def on_note(update, context, t: Texts, staff, tip, _value) -> None:
+    await ask_for_text(
+        update, context, t, tip, "note",
+        t.gettext("Write a note on {code} for the officers (the tipster won't see it).").format(
+            code=tip.code
+        ),
+    )  # fmt: skip
+
+
+async def on_status(update, context, t: Texts, staff, tip, _value) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(status_keyboard(t, tip))
+
+
+async def on_back(update, context, t: Texts, staff, tip, _value) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(card_keyboard(t, tip))
+
+
+async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> None:
+    _ = t.gettext
+    if status not in ("investigating", "resolved", "not_actionable"):
+        await update.callback_query.answer()
+        return
+    if not await casework.set_status(context.runtime, staff, tip, status):
+        await update.callback_query.answer(_("The tip already has that status, or is closed."))
+        return
+    await update.callback_query.answer(_("Status changed. The tipster has been told."))
+    await context.bot.send_message(
+        update.effective_chat.id,
+        _(
+            "{code} is now: {status}. Add a reply for the tipster? They will see it, and so will "
+            "/status."
+        ).format(code=tip.code, status=_(STATUS_LABELS[status])),
+        reply_markup=InlineKeyboardMarkup(
+            [
+                [InlineKeyboardButton(_("✍️ Write a reply"), callback_data=data("reply", tip.id))],
+                [InlineKeyboardButton(_("No reply"), callback_data=data("noreply", tip.id))],
+            ]
+        ),
+    )
+
+
+async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
+    await update.callback_query.edit_message_reply_markup(None)
+    await ask_for_text(
+        update, context, t, tip, "reply",
+        t.gettext("Write your reply to the tipster of {code}.").format(code=tip.code),
+    )  # fmt: skip
+
+
+async def on_no_reply(update, context, t: Texts, staff, tip, _value) -> None:
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_reply_markup(None)
+
+
+async def on_transfer(update, context, t: Texts, staff, tip, _value) -> None:
+    if tip.closed:
+        await update.callback_query.answer(t.gettext("This tip is closed."), show_alert=True)
+        return
+    await ask_for_text(
+        update, context, t, tip, "transfer",
+        t.gettext("Type the name of the commune or ward to transfer {code} to.").format(
+            code=tip.code
+        ),
+    )  # fmt: skip
+
+
+async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> None:
+    _ = t.gettext
+    runtime = context.runtime
+    if not value.isdigit() or runtime.communes.get(int(value)) is None:
+        await update.callback_query.answer()
+        return
+    commune = int(value)
+    if not await casework.transfer(runtime, staff, tip, commune):
+        await update.callback_query.answer(
+            _("It can't be transferred there (closed, or already in that commune)."),
+            show_alert=True,
+        )
+        return
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        _("🔁 {code} was transferred to {commune}.").format(
+            code=tip.code, commune=escape(runtime.communes.name(commune))
+        )
+    )
+
+
+HANDLERS_BY_ACTION = {
+    "ack": on_acknowledge,
+    "ask": on_ask,
+    "note": on_note,
+    "status": on_status,
+    "back": on_back,
+    "set": on_set_status,
+    "reply": on_reply,
+    "noreply": on_no_reply,
+    "transfer": on_transfer,
+    "to": on_transfer_to,
+}
+
+HANDLERS = [CallbackQueryHandler(officer_callback, pattern=f"^{PREFIX}:")]

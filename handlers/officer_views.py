@@ -1,0 +1,182 @@
+"""The tip as officers see it: one message with everything, and its buttons.
+
+Callback data is `o:<action>:<tip id>[:<value>]`; it only names the tip and the action — who may
+act is decided on the server each time (bot/authz.py).
+"""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.anonymity import WayBackError, open_way_back
+from bot.i18n import N_, Texts
+from bot.indicators import display_link, format_phone
+from bot.intake import CATEGORIES, CHANNELS, KINDS, WHEN
+from bot.runtime import Runtime
+from storage import officers, tips
+
+PREFIX = "o"
+MESSAGE_LIMIT = 4096
+ANSWER_CHARS = 300  # each questionnaire answer, in the card
+
+STATUS_LABELS = {
+    "new": N_("🆕 New — not yet acknowledged"),
+    "acknowledged": N_("✅ Acknowledged"),
+    "investigating": N_("🔎 Investigating"),
+    "resolved": N_("✔️ Resolved"),
+    "not_actionable": N_("🚫 Not actionable"),
+}
+BANNERS = {
+    "reminder": N_("⏰ <b>Reminder:</b> this tip is still waiting to be acknowledged."),
+    "escalation": N_(
+        "⚠️ <b>Escalated to the province:</b> no officer acknowledged this tip in time."
+    ),
+    "transfer": N_("🔁 <b>Transferred to your commune.</b>"),
+}
+INDICATOR_LABELS = {
+    "phone": N_("Phone"),
+    "account": N_("Account"),
+    "link": N_("Link"),
+    "app": N_("App or page"),
+    "amount": N_("Money lost"),
+}
+
+
+def data(action: str, tip_id: int, value: str = "") -> str:
+    return f"{PREFIX}:{action}:{tip_id}" + (f":{value}" if value else "")
+
+
+def card_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
+    _ = t.gettext
+    if tip.closed:
+        return None
+    first_row = [InlineKeyboardButton(_("❓ Ask the tipster"), callback_data=data("ask", tip.id))]
+    if tip.status == "new":
+        first_row.insert(
+            0, InlineKeyboardButton(_("✅ Acknowledge"), callback_data=data("ack", tip.id))
+        )
+    return InlineKeyboardMarkup(
+        [
+            first_row,
+            [
+                InlineKeyboardButton(_("📋 Status ▸"), callback_data=data("status", tip.id)),
+                InlineKeyboardButton(_("📝 Add a note"), callback_data=data("note", tip.id)),
+            ],
+        ]
+    )
+
+
+def status_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
+    _ = t.gettext
+    choices = [
+        (_("🔎 Investigating"), data("set", tip.id, "investigating")),
+        (_("✔️ Resolved"), data("set", tip.id, "resolved")),
+        (_("🚫 Not actionable"), data("set", tip.id, "not_actionable")),
+        (_("🔁 Transfer to another commune"), data("transfer", tip.id)),
+        (_("⬅️ Back"), data("back", tip.id)),
+    ]
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=value)] for label, value in choices]
+    )
+
+
+async def tip_card(runtime: Runtime, tip: tips.Tip, t: Texts, banner: str | None = None) -> str:
+    """Everything about the tip in one message, within Telegram's 4096 characters."""
+    _ = t.gettext
+    tz = runtime.config.timezone
+    head = _("<b>Tip {code}</b>").format(code=tip.code)
+    if tip.urgent:
+        head += " · " + _("🚨 <b>URGENT</b>")
+    lines = [head]
+    if banner in BANNERS:
+        lines.insert(0, _(BANNERS[banner]))
+    category = _(CATEGORIES.get(tip.category, tip.category))
+    kind = KINDS.get(tip.category, {}).get(tip.kind or "")
+    lines.append(
+        _("<b>Type:</b> {value}").format(value=category + (f" · {_(kind)}" if kind else ""))
+    )
+    commune = runtime.communes.name(tip.commune_code) if tip.commune_code else None
+    lines.append(
+        _("<b>Commune:</b> {value}").format(
+            value=escape(commune) if commune else _("not known — province queue")
+        )
+    )
+    lines.append(
+        _("<b>Sent:</b> {value}").format(value=t.datetime_from_timestamp(tip.created_at, tz))
+    )
+    answers = tip.answers
+    if when := answers.get("when"):
+        lines.append(_("<b>When:</b> {value}").format(value=_(WHEN.get(when, when))))
+    if channels := answers.get("channels"):
+        value = ", ".join(_(CHANNELS.get(c, c)) for c in channels)
+        lines.append(_("<b>Contacted by:</b> {value}").format(value=value))
+    lines += indicator_lines(tip, t)
+    if tip.location:
+        latitude, longitude = tip.location
+        lines.append(
+            _("<b>Location:</b> {value}").format(value=f"{latitude:.5f}, {longitude:.5f} 📍")
+        )
+    if tip.attachments:
+        lines.append(
+            _("<b>Attachments:</b> {count}, sent below as copies").format(
+                count=len(tip.attachments)
+            )
+        )
+    if contact := await shared_contact(runtime, tip):
+        lines.append(
+            _("📞 <b>The tipster agreed to be called:</b> {phone}").format(phone=escape(contact))
+        )
+    lines.append(
+        _("<b>Status:</b> {value}").format(value=_(STATUS_LABELS.get(tip.status, tip.status)))
+    )
+    if tip.acknowledged_by is not None and tip.acknowledged_at is not None:
+        officer = await officers.get(runtime.db, tip.acknowledged_by)
+        lines.append(
+            _("Acknowledged by {name} at {when}").format(
+                name=escape(officer.name if officer and officer.name else str(tip.acknowledged_by)),
+                when=t.datetime_from_timestamp(tip.acknowledged_at, tz),
+            )
+        )
+    heading = "\n".join(lines) + "\n\n" + _("<b>What happened:</b>") + "\n"
+    room = MESSAGE_LIMIT - len(heading) - 20
+    description = tip.description
+    if len(description) > room:
+        description = description[: room - 1] + "…"
+    return heading + escape(description)
+
+
+def indicator_lines(tip: tips.Tip, t: Texts) -> list[str]:
+    """The scammer's phones, accounts, links and the money, normalised for searching, with what
+    the tipster typed when it could not be read."""
+    _ = t.gettext
+    lines = []
+    for indicator in tip.indicators:
+        label = _(INDICATOR_LABELS.get(indicator.kind, indicator.kind))
+        lines.append(f"• {label}: {escape(indicator_text(indicator, t)[:ANSWER_CHARS])}")
+    return lines
+
+
+def indicator_text(indicator: tips.Indicator, t: Texts) -> str:
+    if indicator.kind == "phone" and indicator.value.startswith("+"):
+        return format_phone(indicator.value)
+    if indicator.kind == "account":
+        bank = f" ({indicator.bank})" if indicator.bank else ""
+        return indicator.value + bank
+    if indicator.kind == "link" and indicator.value != indicator.raw:
+        return display_link(indicator.value)
+    if indicator.kind == "amount" and indicator.value.isdigit():
+        return f"{t.number(int(indicator.value))} ₫"
+    return indicator.raw
+
+
+async def shared_contact(runtime: Runtime, tip: tips.Tip) -> str | None:
+    """The phone number the tipster chose to share, if any (it lives in the sealed way back)."""
+    sealed = await tips.get_way_back(runtime.db, tip.id)
+    if sealed is None:
+        return None
+    try:
+        return open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code).contact
+    except WayBackError:
+        return None

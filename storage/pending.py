@@ -1,0 +1,51 @@
+"""What a person's next message means, after a button asked them to type something."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from storage.db import Database, now_or
+
+
+@dataclass(frozen=True)
+class PendingInput:
+    key: str
+    kind: str
+    data: dict[str, Any]
+
+
+async def get(db: Database, key: str, *, now: int | None = None) -> PendingInput | None:
+    row = await db.fetch_one(
+        "SELECT key, kind, data FROM pending_inputs WHERE key = ? AND expires_at > ?",
+        (key, now_or(now)),
+    )
+    return None if row is None else PendingInput(row["key"], row["kind"], json.loads(row["data"]))
+
+
+async def put(
+    db: Database, key: str, kind: str, data: dict[str, Any], *, ttl: int, now: int | None = None
+) -> None:
+    """Replaces whatever this person was asked before: the latest button wins."""
+    now = now_or(now)
+    async with db.transaction():
+        await db.execute(
+            """INSERT INTO pending_inputs (key, kind, data, expires_at) VALUES (?, ?, ?, ?)
+               ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, data = excluded.data,
+                   expires_at = excluded.expires_at""",
+            (key, kind, json.dumps(data, ensure_ascii=False), now + ttl),
+        )
+
+
+async def clear(db: Database, key: str) -> None:
+    async with db.transaction():
+        await db.execute("DELETE FROM pending_inputs WHERE key = ?", (key,))
+
+
+async def purge_expired(db: Database, *, now: int | None = None) -> int:
+    async with db.transaction():
+        cursor = await db.execute(
+            "DELETE FROM pending_inputs WHERE expires_at <= ?", (now_or(now),)
+        )
+    return cursor.rowcount
