@@ -17,7 +17,9 @@ from bot.config import Config, Keys
 from bot.context import TipbotContext, attach_runtime
 from bot.i18n import LANGUAGES, texts
 from bot.jobs import schedule_jobs
+from bot.outbox_worker import OutboxWorker
 from bot.runtime import Runtime
+from storage import officers
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -52,6 +54,7 @@ async def open_runtime(config: Config, keys: Keys) -> Runtime:
     try:
         await sync_communes(db, config.province)
         communes = await CommuneDirectory.load(db, config.province)
+        await officers.ensure_admins(db, config.admin_ids)
     except BaseException:
         await db.close()
         raise
@@ -86,9 +89,26 @@ async def publish_commands(application: Application) -> None:
         )
 
 
+OUTBOX_WORKER = "outbox_worker"
+
+
 async def start_application(application: Application, runtime: Runtime) -> None:
     attach_runtime(application, runtime)
     await application.initialize()
     await publish_commands(application)
     schedule_jobs(application)
     await application.start()
+    # Staff menus are one call per chat: set them in the background, not before polling starts.
+    application.create_task(
+        handlers.onboarding.publish_staff_commands(application), name="staff_menus"
+    )
+    worker = OutboxWorker(runtime, handlers.deliverers(application, runtime))
+    runtime.wake_outbox = worker.wake
+    application.bot_data[OUTBOX_WORKER] = worker
+    worker.start()
+
+
+async def stop_outbox(application: Application) -> None:
+    worker = application.bot_data.pop(OUTBOX_WORKER, None)
+    if worker is not None:
+        await worker.stop()

@@ -1,4 +1,4 @@
-"""`tipbot` command line: run the bot, or the local demo with its web chat."""
+"""`tipbot` command line: run the bot, the local demo with its web chat, or invite an officer."""
 
 from __future__ import annotations
 
@@ -18,6 +18,13 @@ def main(argv: list[str] | None = None) -> int:
     demo = commands.add_parser("demo", help="the bot, a local Telegram sandbox and a web chat")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
+    invite = commands.add_parser(
+        "invite-officer",
+        help="print a one-time link (72 hours) that makes its opener an officer of a commune",
+    )
+    invite.add_argument(
+        "--commune", required=True, help="official code of the commune or ward (or its exact name)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -27,6 +34,8 @@ def main(argv: list[str] | None = None) -> int:
             from bot.demo import run_demo
 
             return asyncio.run(_until_signal(lambda stop: run_demo(args.host, args.port, stop)))
+        if args.command == "invite-officer":
+            return _invite_officer(args.commune)
     except ConfigError as error:
         print(f"tipbot: configuration error: {error}", file=sys.stderr)
         return 2
@@ -42,6 +51,74 @@ def _run() -> int:
     configure_logging(config.log_level, secrets_of_token(config.token))
     asyncio.run(_until_signal(lambda stop: serve(config, keys, stop)))
     return 0
+
+
+class CommandError(Exception):
+    """A command cannot do what was asked; the message is one line for the operator."""
+
+
+def _invite_officer(commune: str) -> int:
+    env = environment()
+    config = load_config(env)
+    if not config.admin_ids:
+        raise ConfigError(
+            "TIPBOT_ADMIN_IDS: required by invite-officer (an invite is recorded as created by "
+            "the first admin)"
+        )
+    keys = load_keys(config, env)
+    configure_logging(
+        "DEBUG" if config.log_level == "DEBUG" else "WARNING", secrets_of_token(config.token)
+    )
+    try:
+        print(asyncio.run(_create_invite(config, keys, commune)))
+    except CommandError as error:
+        print(f"tipbot: invite-officer: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+async def _create_invite(config, keys, text: str) -> str:
+    """The invite, recorded under the first configured admin; the bot's username comes from
+    Telegram (getMe) before anything is stored, so a failure leaves no unusable invite behind."""
+    from datetime import datetime
+
+    from telegram import Bot
+    from telegram.error import InvalidToken, TelegramError
+
+    from bot import onboarding
+    from bot.app import open_runtime
+
+    runtime = await open_runtime(config, keys)
+    try:
+        choice = onboarding.resolve_commune(runtime.communes, text)
+        if isinstance(choice, onboarding.Ambiguous):
+            names = "; ".join(f"{m.code} {m.name}" for m in choice.matches)
+            raise CommandError(f"{text!r} matches several communes, give the code: {names}")
+        if not isinstance(choice, onboarding.Found):
+            raise CommandError(f"no commune or ward {text!r} in province {config.province}")
+        try:
+            async with Bot(config.token, base_url=config.api_url) as bot:
+                username = bot.username
+        except InvalidToken:
+            raise CommandError("TIPBOT_TOKEN: the Bot API rejected the token") from None
+        except TelegramError as error:
+            raise CommandError(
+                f"cannot reach the Bot API at {config.api_url} ({type(error).__name__})"
+            ) from None
+        invite = await onboarding.create_invite(
+            runtime, choice.code, created_by=min(config.admin_ids), actor_id=None, via="cli"
+        )
+    finally:
+        await runtime.db.close()
+    expires = datetime.fromtimestamp(invite.expires_at, config.timezone)
+    return "\n".join(
+        [
+            f"Invite for an officer of {runtime.communes.name(choice.code)} ({choice.code}):",
+            invite.link(username),
+            f"Single use; expires {expires:%Y-%m-%d %H:%M} ({config.timezone.key}). Give it to "
+            "the officer in person or through a channel you trust, never in a group.",
+        ]
+    )
 
 
 async def _until_signal(start) -> int:

@@ -1,8 +1,9 @@
 """Telegram-facing layer: each module exports its HANDLERS; `add_handlers` registers them in order.
 
-The flood guard sees every update first, in its own group. All other handlers share one group, so
-for each update only the first matching handler runs: features first, the fallback (unknown
-commands, dead buttons) last.
+The flood guard sees every update first, in its own group; then the pending-input handler
+(handlers/followup.py: what someone was asked to type) takes the message if it was expected. All
+other handlers share one group, so for each update only the first matching handler runs: features
+first, the fallback (unknown commands, dead buttons) last.
 """
 
 from __future__ import annotations
@@ -11,16 +12,37 @@ from telegram import BotCommand
 from telegram.ext import Application
 
 from bot.i18n import Texts
-from handlers import errors, fallback, flood, intake, language, menu, status
+from handlers import (
+    errors,
+    fallback,
+    flood,
+    followup,
+    intake,
+    language,
+    menu,
+    notifications,
+    officer,
+    onboarding,
+    status,
+)
 
-FEATURES = (menu, language, status, intake, fallback)
+# onboarding first: its /start with an invite payload must win over the plain /start.
+# officer before intake: an officer's typed question must not be taken as a tip answer.
+FEATURES = (onboarding, menu, language, status, officer, intake, fallback)
 
 
 def add_handlers(application: Application) -> None:
     application.add_handlers(flood.HANDLERS, group=flood.GUARD_GROUP)
+    application.add_handlers(followup.HANDLERS, group=followup.GROUP)
+    application.add_handlers(followup.REPLY_HANDLERS)
     for module in FEATURES:
         application.add_handlers(module.HANDLERS)
     application.add_error_handler(errors.error_handler)
+
+
+def deliverers(application: Application, runtime) -> dict:
+    """How each kind of outbox row is rendered and sent (bot/outbox_worker.py sends them)."""
+    return notifications.Notifier(application, runtime).deliverers()
 
 
 def resident_commands(t: Texts) -> list[BotCommand]:
@@ -33,4 +55,37 @@ def resident_commands(t: Texts) -> list[BotCommand]:
         BotCommand("cancel", _("Stop what you are doing")),
         BotCommand("start", _("Main menu")),
         BotCommand("help", _("Help")),
+    ]
+
+
+def officer_commands(t: Texts) -> list[BotCommand]:
+    """An officer's own menu (set for their chat only): their work first, then a resident's."""
+    _ = t.gettext
+    return [
+        BotCommand("queue", _("Open tips of my communes")),
+        BotCommand("tip", _("Show a tip by its code")),
+        BotCommand("mycommunes", _("My communes and their groups")),
+        BotCommand("linkgroup", _("Send in a group: it receives a commune's tips")),
+        *resident_commands(t),
+    ]
+
+
+def admin_commands(t: Texts) -> list[BotCommand]:
+    _ = t.gettext
+    officer = officer_commands(t)
+    return [
+        *officer[:2],
+        BotCommand("invite", _("Invite an officer for a commune")),
+        BotCommand("officers", _("Officers, their communes; revoke")),
+        BotCommand("audit", _("Audit log")),
+        *officer[2:],
+    ]
+
+
+def group_commands(t: Texts) -> list[BotCommand]:
+    """The menu in groups, where the bot only serves commune groups."""
+    _ = t.gettext
+    return [
+        BotCommand("linkgroup", _("Receive a commune's tips in this group")),
+        BotCommand("unlinkgroup", _("Stop a commune's tips in this group")),
     ]

@@ -229,3 +229,19 @@ async def redeem_invite(
         )
         await add_commune(db, user_id, row["commune_code"])
     return Invite(**{**dict(row), "used_at": now, "used_by": user_id})
+
+
+async def get_invite(db: Database, token_hash: str) -> Invite | None:
+    """The invite as stored, used or not: tells an expired link from a used or unknown one."""
+    row = await db.fetch_one("SELECT * FROM invites WHERE token_hash = ?", (token_hash,))
+    return None if row is None else Invite(**dict(row))
+
+
+async def group_links(db: Database, commune_code: int) -> list[tuple[int, str | None]]:
+    """The commune's groups as (chat id, title when linked), for the officers' own lists."""
+    rows = await db.fetch_all(
+        """SELECT chat_id, title FROM commune_groups WHERE commune_code = ?
+           ORDER BY title, chat_id""",
+        (commune_code,),
+    )
+    return [(row[0], row[1]) for row in rows]

@@ -1,0 +1,359 @@
+"""Onboarding staff: one-time invites, joining, revoking, and linking commune groups.
+
+An admin creates an invite for one commune; its token is the secret part of a t.me deep link
+(`?start=inv_<token>`). Only the token's SHA-256 is stored, so a copy of the database cannot be
+turned into working links; the token has 192 bits, so a fast hash is enough (nothing to guess).
+The first person to open the link within 72 hours becomes an officer of that commune.
+
+Every action is authorised here, on the server, from the database and TIPBOT_ADMIN_IDS — never
+from what a button's callback data claims — and every action and refusal is audited.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+from bot import authz
+from bot.authz import Staff
+from bot.communes import CommuneDirectory, CommuneMatch, fold
+from bot.i18n import language_for
+from bot.runtime import Runtime
+from storage import officers, residents
+from storage.db import now_or
+
+INVITE_TTL = 72 * 3600
+INVITE_PREFIX = "inv_"
+# 24 bytes -> 32 URL-safe characters; "inv_" + 32 = 36, within the 64 characters of [A-Za-z0-9_-]
+# Telegram allows in a start payload.
+TOKEN_BYTES = 24
+_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+MAX_CHOICES = 8  # communes offered as buttons when a name matches several
+
+
+# Tokens and links ------------------------------------------------------------------------------
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("ascii")).hexdigest()
+
+
+def invite_link(bot_username: str, token: str) -> str:
+    return f"https://t.me/{bot_username}?start={INVITE_PREFIX}{token}"
+
+
+def token_from_payload(payload: str) -> str | None:
+    """The token of a `/start inv_<token>` payload, or None if it cannot be one."""
+    payload = payload.strip()
+    if not payload.startswith(INVITE_PREFIX):
+        return None
+    token = payload[len(INVITE_PREFIX) :]
+    return token if _TOKEN.fullmatch(token) else None
+
+
+# Which commune a typed argument means ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Found:
+    code: int
+
+
+@dataclass(frozen=True)
+class Ambiguous:
+    matches: tuple[CommuneMatch, ...]
+
+
+@dataclass(frozen=True)
+class NotFound:
+    pass
+
+
+@dataclass(frozen=True)
+class NotAllowed:
+    """The text names communes, but none the person may use."""
+
+    codes: tuple[int, ...]
+
+
+CommuneChoice = Found | Ambiguous | NotFound | NotAllowed
+
+
+def resolve_commune(
+    communes: CommuneDirectory, text: str, allowed: Collection[int] | None = None
+) -> CommuneChoice:
+    """What `/invite Xuân Hương` or `/linkgroup 24781` means.
+
+    A number is an official code. A name goes through the commune search (accents optional, old
+    names too); a name typed exactly wins over the others it also matches ("Đam Rông 1"). With
+    ``allowed``, only those communes can be chosen: an officer's "da lat" means their one ward
+    of Đà Lạt, not the five.
+    """
+    text = text.strip()
+    if not text:
+        return NotFound()
+    is_code = text.isascii() and text.isdigit() and len(text) <= 9
+    if is_code:
+        commune = communes.get(int(text))
+        matches = [] if commune is None else [CommuneMatch(commune.code, commune.name)]
+    else:
+        matches = communes.search(text, limit=len(communes))
+    if not matches:
+        return NotFound()
+    exact = [m for m in matches if m.via is None and fold(m.name) == fold(text)]
+    if is_code or exact:
+        code = (exact or matches)[0].code
+        return Found(code) if allowed is None or code in allowed else NotAllowed((code,))
+    permitted = [m for m in matches if allowed is None or m.code in allowed]
+    if not permitted:
+        return NotAllowed(tuple(m.code for m in matches[:MAX_CHOICES]))
+    if len(permitted) == 1:
+        return Found(permitted[0].code)
+    return Ambiguous(tuple(permitted[:MAX_CHOICES]))
+
+
+def commune_for_staff(communes: CommuneDirectory, staff: Staff, text: str) -> CommuneChoice:
+    """The commune an officer means in a group's /linkgroup: one of their own (an admin: any);
+    without a name, their only commune, or a choice among theirs."""
+    if text.strip():
+        return resolve_commune(communes, text, None if staff.is_admin else staff.communes)
+    own = sorted(staff.communes, key=communes.name)
+    if len(own) == 1:
+        return Found(own[0])
+    if own:
+        return Ambiguous(tuple(CommuneMatch(code, communes.name(code)) for code in own))
+    return NotFound()
+
+
+# Invites ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewInvite:
+    token: str
+    commune_code: int
+    expires_at: int
+
+    def link(self, bot_username: str) -> str:
+        return invite_link(bot_username, self.token)
+
+
+async def create_invite(
+    runtime: Runtime,
+    commune_code: int,
+    *,
+    created_by: int,
+    actor_id: int | None,
+    via: str,
+    now: int | None = None,
+) -> NewInvite:
+    """A fresh one-time invite. ``created_by`` is the admin it is recorded under (a foreign key);
+    ``actor_id`` who asked for it in the audit log (None from the command line)."""
+    if runtime.communes.get(commune_code) is None:
+        raise ValueError(f"no commune {commune_code} in province {runtime.config.province}")
+    now = now_or(now)
+    token = new_token()
+    expires_at = now + INVITE_TTL
+    await officers.create_invite(
+        runtime.db,
+        hash_token(token),
+        commune_code,
+        created_by=created_by,
+        expires_at=expires_at,
+        now=now,
+    )
+    await authz.record(runtime, "officer.invite", actor_id, commune=commune_code, via=via)
+    return NewInvite(token, commune_code, expires_at)
+
+
+class Refusal(StrEnum):
+    UNKNOWN = "unknown"
+    USED = "used"
+    USED_BY_YOU = "used_by_you"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class Joined:
+    commune_code: int
+    invited_by: int
+
+
+async def redeem(
+    runtime: Runtime, payload: str, user_id: int, name: str | None, *, now: int | None = None
+) -> Joined | Refusal:
+    """Use the invite of a `/start inv_<token>` payload: single use, before it expires.
+
+    Someone revoked and invited again serves the new invite's commune only: their old communes
+    do not come back with it.
+    """
+    now = now_or(now)
+    token = token_from_payload(payload)
+    token_hash = hash_token(token) if token else None
+    db = runtime.db
+    async with db.transaction():
+        before = await officers.get(db, user_id)
+        invite = None
+        if token_hash is not None:
+            invite = await officers.redeem_invite(db, token_hash, user_id, name, now=now)
+        if invite is not None and before is not None and not before.active:
+            for code in await officers.communes_of(db, user_id):
+                if code != invite.commune_code:
+                    await officers.remove_commune(db, user_id, code)
+    if invite is None:
+        reason = await _why_not(runtime, token_hash, user_id, now)
+        await authz.record(runtime, "denied.officer.redeem", user_id, reason=reason.value)
+        return reason
+    await authz.record(
+        runtime, "officer.join", user_id, commune=invite.commune_code, invited_by=invite.created_by
+    )
+    return Joined(invite.commune_code, invite.created_by)
+
+
+async def _why_not(runtime: Runtime, token_hash: str | None, user_id: int, now: int) -> Refusal:
+    invite = await officers.get_invite(runtime.db, token_hash) if token_hash else None
+    if invite is None:
+        return Refusal.UNKNOWN
+    if invite.used_at is not None:
+        return Refusal.USED_BY_YOU if invite.used_by == user_id else Refusal.USED
+    return Refusal.EXPIRED
+
+
+# Officers ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OfficerEntry:
+    officer: officers.Officer
+    communes: tuple[int, ...]
+    is_admin: bool
+
+    @property
+    def revocable(self) -> bool:
+        return self.officer.active and not self.is_admin
+
+
+async def officer_entries(runtime: Runtime) -> list[OfficerEntry]:
+    """Everyone on staff, admins first, for the admins' list."""
+    entries = []
+    for officer in await officers.list_all(runtime.db):
+        communes = tuple(await officers.communes_of(runtime.db, officer.user_id))
+        entries.append(OfficerEntry(officer, communes, runtime.is_admin(officer.user_id)))
+    return entries
+
+
+async def officer_entry(runtime: Runtime, user_id: int) -> OfficerEntry | None:
+    officer = await officers.get(runtime.db, user_id)
+    if officer is None:
+        return None
+    communes = tuple(await officers.communes_of(runtime.db, user_id))
+    return OfficerEntry(officer, communes, runtime.is_admin(user_id))
+
+
+async def remember_staff(
+    runtime: Runtime, staff: Staff, name: str | None, telegram_language: str | None
+) -> None:
+    """What staff messages need outside the staff member's own updates (a tip for an officer,
+    a notice for an admin), when Telegram's hints are not at hand: their language — unless they
+    chose one with /language — and, for admins, whose rows come from the configuration without
+    one, their name. Not an officer's name: `officers.add` could undo a revocation racing it."""
+    await remember_language(runtime, staff.user_id, telegram_language)
+    if staff.is_admin and name and name != staff.name:
+        await officers.add(runtime.db, staff.user_id, name)
+
+
+async def remember_language(runtime: Runtime, user_id: int, telegram_language: str | None) -> None:
+    pseudonym = runtime.pseudonym_of(user_id)
+    if await residents.get_language(runtime.db, pseudonym) is None:
+        language = language_for(telegram_language, runtime.config.default_language)
+        await residents.set_language(runtime.db, pseudonym, language)
+
+
+class Revoke(StrEnum):
+    DONE = "done"
+    DENIED = "denied"  # the person asking is not an admin
+    UNKNOWN = "unknown"
+    ADMIN = "admin"  # admins come from TIPBOT_ADMIN_IDS, not from this button
+    ALREADY = "already"
+
+
+async def revoke(runtime: Runtime, admin_id: int, officer_id: int) -> Revoke:
+    """An admin withdraws an officer: from now on authz refuses them everything."""
+    if await authz.admin(runtime, admin_id, "officer.revoke") is None:
+        return Revoke.DENIED
+    entry = await officer_entry(runtime, officer_id)
+    if entry is None:
+        return Revoke.UNKNOWN
+    if entry.is_admin or entry.officer.is_admin:
+        return Revoke.ADMIN
+    if not entry.officer.active:
+        return Revoke.ALREADY
+    await officers.set_active(runtime.db, officer_id, False)
+    await authz.record(runtime, "officer.revoke", admin_id, officer=officer_id)
+    return Revoke.DONE
+
+
+# Commune groups ---------------------------------------------------------------------------------
+
+
+async def link_group(
+    runtime: Runtime, user_id: int, chat_id: int, title: str | None, commune_code: int
+) -> bool:
+    """Link a group to a commune: the sender must be an active officer of it, or an admin."""
+    staff = await authz.staff_member(runtime, user_id)
+    if staff is None or not staff.covers(commune_code):
+        await authz.record(
+            runtime, "denied.group.link", user_id, commune=commune_code, chat=chat_id
+        )
+        return False
+    await officers.link_group(runtime.db, chat_id, commune_code, title=title, linked_by=user_id)
+    await authz.record(runtime, "group.link", user_id, commune=commune_code, chat=chat_id)
+    return True
+
+
+@dataclass(frozen=True)
+class Unlinked:
+    done: tuple[int, ...]  # communes this group no longer serves
+    kept: tuple[int, ...]  # linked communes the person may not unlink
+
+
+async def unlink_group(
+    runtime: Runtime, user_id: int, chat_id: int, commune_codes: Collection[int]
+) -> Unlinked:
+    """Unlink the group from those of ``commune_codes`` the person covers; audit the rest."""
+    staff = await authz.staff_member(runtime, user_id)
+    done, kept = [], []
+    for code in commune_codes:
+        if staff is None or not staff.covers(code):
+            kept.append(code)
+            await authz.record(runtime, "denied.group.unlink", user_id, commune=code, chat=chat_id)
+            continue
+        await officers.unlink_group(runtime.db, chat_id, code)
+        await authz.record(runtime, "group.unlink", user_id, commune=code, chat=chat_id)
+        done.append(code)
+    return Unlinked(tuple(done), tuple(kept))
+
+
+async def groups_of_communes(
+    runtime: Runtime, commune_codes: Collection[int]
+) -> dict[int, list[tuple[int, str | None]]]:
+    """Each commune's linked groups as (chat id, title), for an officer's own list."""
+    return {code: await officers.group_links(runtime.db, code) for code in commune_codes}
+
+
+async def communes_of_group(runtime: Runtime, chat_id: int) -> list[int]:
+    return await officers.communes_of_group(runtime.db, chat_id)
+
+
+async def staff_ids(runtime: Runtime) -> list[int]:
+    """Active officers and the configured admins: whose chats get a staff command menu."""
+    active = {o.user_id for o in await officers.list_all(runtime.db) if o.active}
+    return sorted(active | set(runtime.config.admin_ids))

@@ -1,0 +1,376 @@
+"""Onboarding staff: invites, joining, the officers list and revocation, commune groups.
+
+Admins: /invite <commune> and /officers, in a private chat. Anyone holding an invite link:
+/start inv_<token>. Officers: /mycommunes (private chat); /linkgroup and /unlinkgroup in the
+commune's Telegram group. A button's data only says what was pressed: who pressed it is checked
+again by bot/onboarding.py and bot/authz.py every time.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from html import unescape
+
+from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeChat, Update
+from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import authz, onboarding
+from bot.context import RUNTIME_KEY, TipbotContext
+from bot.i18n import LANGUAGES, Texts, texts
+from bot.language import language_of
+from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
+from bot.runtime import Runtime
+from handlers import onboarding_views as views
+from handlers.common import answer_callback, edit_callback_message, user_texts
+
+log = logging.getLogger(__name__)
+
+PRIVATE = filters.ChatType.PRIVATE
+GROUPS = filters.ChatType.GROUPS
+INVITE_PAYLOAD = filters.Regex(r"^/start(?:@\w+)?\s+inv_")
+_TAG = re.compile(r"</?[a-z]+>")
+
+
+def _argument(context: TipbotContext) -> str:
+    return " ".join(context.args or []).strip()
+
+
+def _number_after(data: str, prefix: str) -> int | None:
+    """The number a callback's data ends with; None for anything else (data can be forged)."""
+    tail = data.removeprefix(prefix)
+    return int(tail) if re.fullmatch(r"-?[0-9]{1,15}", tail) else None
+
+
+async def _refuse_callback(update: Update, text: str) -> None:
+    await update.callback_query.answer(text, show_alert=True)
+
+
+# /invite ---------------------------------------------------------------------------------------
+
+
+async def invite_cmd(update: Update, context: TipbotContext) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    reply = update.effective_message.reply_text
+    staff = await authz.admin(runtime, user.id, "officer.invite")
+    if staff is None:
+        await reply(views.admins_only(t))
+        return
+    await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
+    query = _argument(context)
+    if not query:
+        await reply(views.invite_usage(t))
+        return
+    match onboarding.resolve_commune(runtime.communes, query):
+        case Found(code):
+            await reply(await _new_invite(context, user.id, code, t))
+        case Ambiguous(matches):
+            await reply(
+                views.pick_commune(t),
+                reply_markup=views.commune_buttons(matches, views.PICK_INVITE),
+            )
+        case _:
+            await reply(views.commune_not_found(t, query))
+
+
+async def invite_pick_callback(update: Update, context: TipbotContext) -> None:
+    runtime, t = context.runtime, await user_texts(update, context)
+    code = _number_after(update.callback_query.data, views.PICK_INVITE)
+    if await authz.admin(runtime, update.effective_user.id, "officer.invite") is None:
+        await _refuse_callback(update, views.admins_only(t))
+        return
+    if code is None or runtime.communes.get(code) is None:
+        await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
+        return
+    await answer_callback(update)
+    await edit_callback_message(
+        update, await _new_invite(context, update.effective_user.id, code, t)
+    )
+
+
+async def _new_invite(context: TipbotContext, admin_id: int, code: int, t: Texts) -> str:
+    runtime = context.runtime
+    invite = await onboarding.create_invite(
+        runtime, code, created_by=admin_id, actor_id=admin_id, via="telegram"
+    )
+    expires = t.datetime_from_timestamp(invite.expires_at, runtime.config.timezone)
+    link = invite.link(context.bot.username)
+    return views.invite_text(t, runtime.communes.name(code), link, expires)
+
+
+# /start inv_<token> ----------------------------------------------------------------------------
+
+
+async def join_cmd(update: Update, context: TipbotContext) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    result = await onboarding.redeem(runtime, _argument(context), user.id, user.full_name)
+    if isinstance(result, Refusal):
+        await update.effective_message.reply_text(views.join_refused(t, result))
+        return
+    commune = runtime.communes.name(result.commune_code)
+    await onboarding.remember_language(runtime, user.id, user.language_code)
+    await set_chat_commands(context.bot, runtime, user.id)  # the menu is ready with the welcome
+    await update.effective_message.reply_text(
+        views.welcome_officer(t, user.full_name, commune, runtime.is_admin(user.id))
+    )
+    inviter = texts(await language_of(runtime, result.invited_by, None))
+    await _tell(
+        context.bot,
+        result.invited_by,
+        views.joined_notice(inviter, user.full_name, user.id, commune),
+    )
+
+
+async def _tell(bot: Bot, chat_id: int, text: str) -> None:
+    """A courtesy message (to an inviter, to a revoked officer): its failure changes nothing."""
+    try:
+        await bot.send_message(chat_id, text)
+    except TelegramError as error:
+        log.info("event=notice_not_sent error=%s", type(error).__name__)
+
+
+# /officers and revoking ------------------------------------------------------------------------
+
+
+async def officers_cmd(update: Update, context: TipbotContext) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    staff = await authz.admin(runtime, user.id, "officer.list")
+    if staff is None:
+        await update.effective_message.reply_text(views.admins_only(t))
+        return
+    await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
+    entries = await onboarding.officer_entries(runtime)
+    text, markup = views.officers_page(t, runtime.communes, entries, 0)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def officers_page_callback(update: Update, context: TipbotContext) -> None:
+    runtime, t = context.runtime, await user_texts(update, context)
+    if await authz.admin(runtime, update.effective_user.id, "officer.list") is None:
+        await _refuse_callback(update, views.admins_only(t))
+        return
+    await answer_callback(update)
+    page = _number_after(update.callback_query.data, views.OFFICERS_PAGE) or 0
+    entries = await onboarding.officer_entries(runtime)
+    text, markup = views.officers_page(t, runtime.communes, entries, page)
+    await edit_callback_message(update, text, reply_markup=markup)
+
+
+async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
+    runtime, t = context.runtime, await user_texts(update, context)
+    if await authz.admin(runtime, update.effective_user.id, "officer.revoke") is None:
+        await _refuse_callback(update, views.admins_only(t))
+        return
+    officer_id = _number_after(update.callback_query.data, views.REVOKE_ASK)
+    entry = await onboarding.officer_entry(runtime, officer_id) if officer_id else None
+    if entry is None or not entry.revocable:
+        if entry is None:
+            reason = Revoke.UNKNOWN
+        elif entry.is_admin or entry.officer.is_admin:
+            reason = Revoke.ADMIN
+        else:
+            reason = Revoke.ALREADY
+        await _refuse_callback(update, _plain(views.revoke_result(t, reason, entry)))
+        return
+    await answer_callback(update)
+    text, markup = views.confirm_revoke(t, runtime.communes, entry)
+    await edit_callback_message(update, text, reply_markup=markup)
+
+
+async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
+    runtime, t = context.runtime, await user_texts(update, context)
+    # Unreadable data still goes through the admin check, so a forgery is audited.
+    officer_id = _number_after(update.callback_query.data, views.REVOKE_YES) or 0
+    entry = await onboarding.officer_entry(runtime, officer_id)
+    result = await onboarding.revoke(runtime, update.effective_user.id, officer_id)
+    if result is not Revoke.DONE:
+        await _refuse_callback(update, _plain(views.revoke_result(t, result, entry)))
+        return
+    await answer_callback(update)
+    await edit_callback_message(
+        update, views.revoke_result(t, result, entry), reply_markup=views.back_to_list(t)
+    )
+    await set_chat_commands(context.bot, runtime, officer_id)
+    officer_texts = texts(await language_of(runtime, officer_id, None))
+    await _tell(context.bot, officer_id, views.revoked_notice(officer_texts))
+
+
+def _plain(html: str) -> str:
+    """Callback alerts show plain text, at most 200 characters."""
+    return unescape(_TAG.sub("", html))[:200]
+
+
+# /mycommunes -----------------------------------------------------------------------------------
+
+
+async def mycommunes_cmd(update: Update, context: TipbotContext) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    staff = await authz.staff_member(runtime, user.id)
+    if staff is None:
+        await authz.record(runtime, "denied.officer.mycommunes", user.id)
+        await update.effective_message.reply_text(views.officers_only(t))
+        return
+    await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
+    groups = await onboarding.groups_of_communes(runtime, sorted(staff.communes))
+    await update.effective_message.reply_text(
+        views.my_communes(t, runtime.communes, groups, staff.is_admin)
+    )
+
+
+# /linkgroup and /unlinkgroup, in a group -------------------------------------------------------
+
+
+async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    user_id = user.id
+    reply = update.effective_message.reply_text
+    chat_id = update.effective_chat.id
+    staff = await authz.staff_member(runtime, user_id)
+    if staff is None:
+        await authz.record(runtime, "denied.group.link", user_id, chat=chat_id)
+        await reply(views.link_refused(t, runtime.communes, ()))
+        return
+    query = _argument(context)
+    choice = onboarding.commune_for_staff(runtime.communes, staff, query)
+    match choice:
+        case Found(code):
+            await reply((await _link(update, context, code, t))[1])
+        case Ambiguous(matches):
+            await reply(
+                views.pick_commune(t), reply_markup=views.commune_buttons(matches, views.PICK_LINK)
+            )
+        case NotAllowed(codes):
+            await authz.record(
+                runtime, "denied.group.link", user_id, communes=list(codes), chat=chat_id
+            )
+            await reply(views.link_refused(t, runtime.communes, sorted(staff.communes)))
+        case NotFound():
+            await reply(views.commune_not_found(t, query) if query else views.link_usage(t))
+
+
+async def link_pick_callback(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    code = _number_after(update.callback_query.data, views.PICK_LINK)
+    if code is None or context.runtime.communes.get(code) is None:
+        await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
+        return
+    done, text = await _link(update, context, code, t)
+    if not done:
+        await _refuse_callback(update, _plain(text))
+        return
+    await answer_callback(update)
+    await edit_callback_message(update, text)
+
+
+async def _link(update: Update, context: TipbotContext, code: int, t: Texts) -> tuple[bool, str]:
+    """Links the group (the service checks the sender); the text for the group either way."""
+    runtime, chat, user_id = context.runtime, update.effective_chat, update.effective_user.id
+    if await onboarding.link_group(runtime, user_id, chat.id, chat.title, code):
+        return True, views.linked(t, runtime.communes.name(code))
+    staff = await authz.staff_member(runtime, user_id)
+    return False, views.link_refused(t, runtime.communes, sorted(staff.communes) if staff else ())
+
+
+async def unlinkgroup_cmd(update: Update, context: TipbotContext) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    user_id = user.id
+    reply = update.effective_message.reply_text
+    chat_id = update.effective_chat.id
+    linked = await onboarding.communes_of_group(runtime, chat_id)
+    staff = await authz.staff_member(runtime, user_id)
+    if staff is None:
+        await authz.record(runtime, "denied.group.unlink", user_id, chat=chat_id)
+        await reply(views.officers_only(t))
+        return
+    if not linked:
+        await reply(views.not_linked(t))
+        return
+    # Without a commune: the sender's own communes; if none is linked here, the refusal says so.
+    targets = [code for code in linked if staff.covers(code)] or linked
+    if query := _argument(context):
+        choice = onboarding.resolve_commune(runtime.communes, query, linked)
+        if not isinstance(choice, Found):
+            await reply(views.not_linked_to(t, runtime.communes, linked))
+            return
+        targets = [choice.code]
+    result = await onboarding.unlink_group(runtime, user_id, chat_id, targets)
+    await reply(views.unlinked(t, runtime.communes, result.done, result.kept))
+
+
+async def wrong_chat_cmd(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    private = update.effective_chat.type == "private"
+    await update.effective_message.reply_text(
+        views.group_only(t) if private else views.private_only(t)
+    )
+
+
+# Command menus ---------------------------------------------------------------------------------
+
+
+async def set_chat_commands(bot: Bot, runtime: Runtime, user_id: int) -> bool:
+    """The user's own command menu, in their chat only: an officer's or an admin's, or none (they
+    see the residents' menu again). Telegram picks the list of the user's app language, else the
+    one without a language, which is in the language the bot speaks to them."""
+    from handlers import admin_commands, officer_commands  # handlers/__init__ imports this module
+
+    staff = await authz.staff_member(runtime, user_id)
+    scope = BotCommandScopeChat(user_id)
+    own = await language_of(runtime, user_id, None)
+    try:
+        for code, language in ((None, own), *((lang, lang) for lang in LANGUAGES)):
+            if staff is None:
+                await bot.delete_my_commands(scope=scope, language_code=code)
+                continue
+            commands = admin_commands if staff.is_admin else officer_commands
+            await bot.set_my_commands(commands(texts(language)), scope=scope, language_code=code)
+    except (BadRequest, Forbidden) as error:
+        # "chat not found": they never opened a chat with the bot; they will, through an invite.
+        log.debug("event=chat_commands_skipped error=%s", error.message)
+        return False
+    except TelegramError as error:
+        log.warning("event=chat_commands_failed error=%s", type(error).__name__)
+        return False
+    return True
+
+
+async def publish_staff_commands(application: Application) -> None:
+    """At start-up: the menus of every active officer and admin, and the menu in groups.
+
+    One chat that cannot be reached is skipped; start-up never fails on a menu.
+    """
+    from handlers import group_commands  # handlers/__init__ imports this module
+
+    bot, runtime = application.bot, application.bot_data[RUNTIME_KEY]
+    try:
+        scope = BotCommandScopeAllGroupChats()
+        await bot.set_my_commands(group_commands(texts(runtime.config.default_language)), scope)
+        for language in LANGUAGES:
+            await bot.set_my_commands(group_commands(texts(language)), scope, language)
+    except TelegramError as error:
+        log.warning("event=group_commands_failed error=%s", type(error).__name__)
+    done = skipped = 0
+    for user_id in await onboarding.staff_ids(runtime):
+        if await set_chat_commands(bot, runtime, user_id):
+            done += 1
+        else:
+            skipped += 1
+    log.info("event=staff_commands_published staff=%d skipped=%d", done, skipped)
+
+
+HANDLERS = [
+    CommandHandler("start", join_cmd, filters=PRIVATE & INVITE_PAYLOAD),
+    CommandHandler("invite", invite_cmd, filters=PRIVATE),
+    CommandHandler("officers", officers_cmd, filters=PRIVATE),
+    CommandHandler("mycommunes", mycommunes_cmd, filters=PRIVATE),
+    CommandHandler("linkgroup", linkgroup_cmd, filters=GROUPS),
+    CommandHandler("unlinkgroup", unlinkgroup_cmd, filters=GROUPS),
+    CommandHandler(["invite", "officers", "mycommunes"], wrong_chat_cmd, filters=GROUPS),
+    CommandHandler(["linkgroup", "unlinkgroup"], wrong_chat_cmd, filters=PRIVATE),
+    CallbackQueryHandler(invite_pick_callback, pattern=f"^{views.PICK_INVITE}"),
+    CallbackQueryHandler(link_pick_callback, pattern=f"^{views.PICK_LINK}"),
+    CallbackQueryHandler(officers_page_callback, pattern=f"^{views.OFFICERS_PAGE}"),
+    CallbackQueryHandler(revoke_yes_callback, pattern=f"^{views.REVOKE_YES}"),
+    CallbackQueryHandler(revoke_ask_callback, pattern=f"^{views.REVOKE_ASK}"),
+]

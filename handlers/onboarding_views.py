@@ -1,0 +1,339 @@
+"""What onboarding says and shows: texts and keyboards, in the reader's language.
+
+Names of people and group titles come from Telegram and are escaped; so are commune names, which
+carry apostrophes ("B'Lao").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.communes import CommuneDirectory, CommuneMatch
+from bot.i18n import Texts
+from bot.onboarding import OfficerEntry, Refusal, Revoke
+
+PICK_INVITE = "onb:inv:"  # + commune code: the admin picks the commune of a new invite
+PICK_LINK = "onb:link:"  # + commune code: an officer picks the commune of a group
+OFFICERS_PAGE = "onb:of:"  # + page number
+REVOKE_ASK = "onb:rv:"  # + officer id
+REVOKE_YES = "onb:rvy:"  # + officer id
+PAGE_SIZE = 8
+EXAMPLE_COMMUNE = "Xuân Hương"
+COMMUNES_PER_OFFICER = 4  # in the officers list; the rest as "+N"
+MAX_TEXT = 4000  # Telegram's limit is 4096
+
+
+def esc(text: str) -> str:
+    return escape(text, quote=False)
+
+
+def person(name: str | None, user_id: int) -> str:
+    return f"<b>{esc(name or '—')}</b> (<code>{user_id}</code>)"
+
+
+def commune_list(communes: CommuneDirectory, codes: Iterable[int], limit: int | None = None) -> str:
+    codes = list(codes)
+    shown = codes if limit is None else codes[:limit]
+    text = ", ".join(esc(communes.name(code)) for code in shown)
+    return text + (f" +{len(codes) - len(shown)}" if len(codes) > len(shown) else "")
+
+
+def fit(lines: Sequence[str]) -> str:
+    """Whole lines (each closes its own tags) up to Telegram's length limit, then "…"."""
+    text = ""
+    for line in lines:
+        if len(text) + len(line) + 2 > MAX_TEXT:
+            return text + "…"
+        text += line + "\n"
+    return text.rstrip("\n")
+
+
+def commune_buttons(matches: Sequence[CommuneMatch], prefix: str) -> InlineKeyboardMarkup:
+    rows = []
+    for match in matches:
+        label = match.name if match.via is None else f"{match.name} ← {match.via}"
+        rows.append([InlineKeyboardButton(label[:64], callback_data=f"{prefix}{match.code}")])
+    return InlineKeyboardMarkup(rows)
+
+
+# Refusals and hints -------------------------------------------------------------------------------
+
+
+def admins_only(t: Texts) -> str:
+    return t.gettext("Sorry, only the province admins can do this.")
+
+
+def officers_only(t: Texts) -> str:
+    return t.gettext("Sorry, this is only for police officers registered in this bot.")
+
+
+def private_only(t: Texts) -> str:
+    return t.gettext(
+        "Please send this command to me in a private chat, not in a group: what it shows is for "
+        "you only."
+    )
+
+
+def group_only(t: Texts) -> str:
+    return t.gettext(
+        "Send this command in your commune's Telegram group, after adding me to the group — "
+        "for example <code>/linkgroup {example}</code>."
+    ).format(example=EXAMPLE_COMMUNE)
+
+
+def commune_not_found(t: Texts, query: str) -> str:
+    return t.gettext(
+        "No commune or ward matches “{query}”. Check the spelling, or use the official code "
+        "(5 digits)."
+    ).format(query=esc(query[:100]))
+
+
+def pick_commune(t: Texts) -> str:
+    return t.gettext("Several communes match. Which one?")
+
+
+# Invites ------------------------------------------------------------------------------------------
+
+
+def invite_usage(t: Texts) -> str:
+    return t.gettext(
+        "Send /invite followed by the commune or ward the officer will serve, by name or "
+        "official code — for example <code>/invite {example}</code>."
+    ).format(example=EXAMPLE_COMMUNE)
+
+
+def invite_text(t: Texts, commune: str, link: str, expires: str) -> str:
+    _ = t.gettext
+    return "\n\n".join(
+        [
+            _("🔑 <b>Invite for an officer of {commune}</b>").format(commune=esc(commune)),
+            link,
+            _(
+                "Give this link to the officer yourself — in person, or through a channel you "
+                "trust. Don't post it in a group: whoever opens it first becomes an officer of "
+                "this commune."
+            ),
+            _("It works once and expires at {expires} (72 hours).").format(expires=expires),
+        ]
+    )
+
+
+def welcome_officer(t: Texts, name: str, commune: str, is_admin: bool) -> str:
+    _ = t.gettext
+    lines = [
+        _("👮 <b>Welcome, {name}!</b> You are now an officer of <b>{commune}</b>.").format(
+            name=esc(name), commune=esc(commune)
+        ),
+        "",
+        _(
+            "Residents' tips about your communes will arrive in this chat, with buttons to "
+            "acknowledge them and to ask the tipster questions. You never see who sent a tip."
+        ),
+        "",
+        _("<b>What you can do</b>"),
+        _("/queue — open tips of your communes"),
+        _("/tip — show one tip by its code"),
+        _("/mycommunes — your communes and their groups"),
+        _("/linkgroup — send it in your commune's group so the group receives the tips too"),
+    ]
+    if is_admin:
+        lines.append(_("/invite, /officers — invite officers and manage them"))
+    lines += ["", _("Tips are confidential: don't share them outside the police.")]
+    return "\n".join(lines)
+
+
+def join_refused(t: Texts, reason: Refusal) -> str:
+    _ = t.gettext
+    first = {
+        Refusal.UNKNOWN: _("Sorry, this invite link is not valid."),
+        Refusal.USED: _("Sorry, this invite link has already been used."),
+        Refusal.USED_BY_YOU: _("You have already joined with this invite link."),
+        Refusal.EXPIRED: _("Sorry, this invite link has expired."),
+    }[reason]
+    if reason is Refusal.USED_BY_YOU:
+        return first + " " + _("Send /mycommunes to see your communes.")
+    return (
+        first
+        + " "
+        + _("Each link works once, for 72 hours. Please ask the admin who sent it for a new one.")
+    )
+
+
+def joined_notice(t: Texts, name: str, user_id: int, commune: str) -> str:
+    return t.gettext(
+        "✅ {person} opened your invite and is now an officer of {commune}. If that is not who "
+        "you meant, revoke them in /officers."
+    ).format(person=person(name, user_id), commune=esc(commune))
+
+
+# Officers -----------------------------------------------------------------------------------------
+
+
+def pages(entries: Sequence[OfficerEntry]) -> int:
+    return max(1, -(-len(entries) // PAGE_SIZE))
+
+
+def officers_page(
+    t: Texts, communes: CommuneDirectory, entries: Sequence[OfficerEntry], page: int
+) -> tuple[str, InlineKeyboardMarkup]:
+    _ = t.gettext
+    page = min(max(page, 0), pages(entries) - 1)
+    shown = entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+    lines = [_("<b>Officers</b> · page {page}/{pages}").format(page=page + 1, pages=pages(entries))]
+    if not entries:
+        lines.append(_("No officers yet. Invite one with /invite."))
+    buttons = []
+    for number, entry in enumerate(shown, start=page * PAGE_SIZE + 1):
+        status = _("admin") if entry.is_admin else _("active") if entry.officer.active else None
+        status = status or _("revoked")
+        where = commune_list(communes, entry.communes, COMMUNES_PER_OFFICER) or _("no commune")
+        lines.append(f"{number}. {person(entry.officer.name, entry.officer.user_id)} · {status}")
+        lines.append(f"    {where}")
+        if entry.revocable:
+            label = _("🚫 Revoke {name}").format(name=entry.officer.name or entry.officer.user_id)
+            buttons.append(
+                [
+                    InlineKeyboardButton(
+                        label[:64], callback_data=f"{REVOKE_ASK}{entry.officer.user_id}"
+                    )
+                ]
+            )
+    nav = []
+    if page > 0:
+        nav.append(InlineKeyboardButton("◀️", callback_data=f"{OFFICERS_PAGE}{page - 1}"))
+    if page < pages(entries) - 1:
+        nav.append(InlineKeyboardButton("▶️", callback_data=f"{OFFICERS_PAGE}{page + 1}"))
+    if nav:
+        buttons.append(nav)
+    return fit(lines), InlineKeyboardMarkup(buttons)
+
+
+def confirm_revoke(
+    t: Texts, communes: CommuneDirectory, entry: OfficerEntry
+) -> tuple[str, InlineKeyboardMarkup]:
+    _ = t.gettext
+    user_id = entry.officer.user_id
+    text = _(
+        "Revoke {person}? They stop receiving the tips of {communes} at once and can no longer "
+        "act on any tip. To serve again they need a new invite."
+    ).format(
+        person=person(entry.officer.name, user_id),
+        communes=commune_list(communes, entry.communes, 10) or _("no commune"),
+    )
+    markup = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("🚫 Yes, revoke"), callback_data=f"{REVOKE_YES}{user_id}")],
+            [InlineKeyboardButton(_("↩️ Back to the list"), callback_data=f"{OFFICERS_PAGE}0")],
+        ]
+    )
+    return text, markup
+
+
+def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
+    _ = t.gettext
+    who = person(entry.officer.name, entry.officer.user_id) if entry else ""
+    return {
+        Revoke.DONE: _("🚫 {person} was revoked. They no longer receive or handle tips."),
+        Revoke.UNKNOWN: _("There is no such officer."),
+        Revoke.ADMIN: _(
+            "{person} is an admin. Admins are set in TIPBOT_ADMIN_IDS on the server; remove them "
+            "there."
+        ),
+        Revoke.ALREADY: _("{person} was already revoked."),
+        Revoke.DENIED: admins_only(t),
+    }[result].format(person=who)
+
+
+def back_to_list(t: Texts) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(t.gettext("↩️ Back to the list"), callback_data=f"{OFFICERS_PAGE}0")]]
+    )
+
+
+def revoked_notice(t: Texts) -> str:
+    return t.gettext(
+        "Your officer access to this bot has been withdrawn by the province admins. You no longer "
+        "receive tips. You can still use the bot like any resident."
+    )
+
+
+# An officer's communes and groups -----------------------------------------------------------------
+
+
+def my_communes(
+    t: Texts,
+    communes: CommuneDirectory,
+    groups: dict[int, list[tuple[int, str | None]]],
+    is_admin: bool,
+) -> str:
+    _ = t.gettext
+    lines = [_("<b>Your communes</b>")]
+    if not groups:
+        lines.append(_("None yet. An admin can send you an invite for a commune."))
+    for code, linked in groups.items():
+        lines.append(f"• <b>{esc(communes.name(code))}</b>")
+        if not linked:
+            lines.append("   " + _("no group — send /linkgroup in the commune's group"))
+        for chat_id, title in linked:
+            lines.append("   " + _("group: {title}").format(title=esc(title or str(chat_id))))
+    if is_admin:
+        lines += ["", _("As an admin you also receive the province queue: tips with no commune.")]
+    return fit(lines)
+
+
+# Groups -------------------------------------------------------------------------------------------
+
+
+def link_usage(t: Texts) -> str:
+    return t.gettext(
+        "Send /linkgroup followed by the commune or ward whose tips this group should receive — "
+        "for example <code>/linkgroup {example}</code>."
+    ).format(example=EXAMPLE_COMMUNE)
+
+
+def linked(t: Texts, commune: str) -> str:
+    return t.gettext(
+        "✅ This group now receives the tips of <b>{commune}</b>. Everyone in it will see them: "
+        "keep its members to the commune's officers."
+    ).format(commune=esc(commune))
+
+
+def link_refused(t: Texts, communes: CommuneDirectory, own: Iterable[int]) -> str:
+    own = list(own)
+    text = t.gettext("Sorry, only an officer of that commune or an admin can link it to a group.")
+    if own:
+        text += " " + t.gettext("Your communes: {communes}.").format(
+            communes=commune_list(communes, own)
+        )
+    return text
+
+
+def not_linked(t: Texts) -> str:
+    return t.gettext("This group does not receive any commune's tips.")
+
+
+def not_linked_to(t: Texts, communes: CommuneDirectory, linked_codes: Iterable[int]) -> str:
+    return t.gettext(
+        "This group does not receive that commune's tips. It receives the tips of: {communes}."
+    ).format(communes=commune_list(communes, linked_codes))
+
+
+def unlinked(t: Texts, communes: CommuneDirectory, done: Sequence[int], kept: Sequence[int]) -> str:
+    _ = t.gettext
+    lines = []
+    if done:
+        lines.append(
+            _("This group no longer receives the tips of {communes}.").format(
+                communes=commune_list(communes, done)
+            )
+        )
+    if kept:
+        lines.append(
+            _(
+                "Sorry, only their officers or an admin can stop the tips of {communes} here."
+            ).format(communes=commune_list(communes, kept))
+        )
+    return "\n".join(lines)
