@@ -69,3 +69,28 @@ async def unsubscribe(db: Database, chat_id: int) -> bool:
             (chat_id,),
         )
     return cursor.rowcount > 0
+
+
+async def deactivate(db: Database, subscriber_id: int) -> bool:
+    """Telegram said the chat is gone or blocked the bot: no more bulletins to it."""
+    async with db.transaction():
+        cursor = await db.execute(
+            "UPDATE subscribers SET active = 0 WHERE id = ? AND active = 1", (subscriber_id,)
+        )
+        await db.execute(
+            """UPDATE deliveries SET status = 'cancelled'
+               WHERE status = 'pending' AND subscriber_id = ?""",
+            (subscriber_id,),
+        )
+    return cursor.rowcount > 0
+
+
+async def count_active(db: Database, topic: str | None = None) -> int:
+    """Active subscribers, of one topic or in all."""
+    if topic is None:
+        return await db.fetch_value("SELECT count(*) FROM subscribers WHERE active = 1")
+    return await db.fetch_value(
+        """SELECT count(*) FROM subscribers AS s JOIN subscriber_topics AS t
+           ON t.subscriber_id = s.id WHERE t.topic = ? AND s.active = 1""",
+        (topic,),
+    )

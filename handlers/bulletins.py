@@ -1,0 +1,667 @@
+"""Legal-awareness bulletins in chat.
+
+Residents: /subscribe — also the menu's "Bulletins", the button under a tip's receipt, the
+channel's link (/start bulletins) and a bulletin's "Change topics" — shows topic toggles, a
+language and Save; /unsubscribe, or "Stop" under any bulletin, ends it in one tap. The chat id is
+all a subscription holds: nothing about the person, nothing about their tips.
+
+Admins, in a private chat: /bulletins (the library), /newbulletin, /sendnow, /sendat, /schedule,
+/schedules and /broadcasts. Every tap is authorised again (bot/authz.admin) and every action is
+audited (bot/bulletins.py).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+
+from bot import authz, bulletin_jobs
+from bot import bulletins as services
+from bot.bulletin_library import TOPICS
+from bot.bulletins import Composed, ComposeError, Target
+from bot.context import TipbotContext
+from bot.cron import CronError, cron_rule, parse_cron
+from bot.i18n import LANGUAGES, Texts, texts
+from bot.language import language_of
+from bot.outbox_worker import Deliver, Undeliverable
+from bot.quiet_hours import quiet_hours_of
+from bot.runtime import Runtime
+from handlers import bulletins_views as views
+from handlers.common import answer_callback, edit_callback_message, user_texts
+from handlers.menu import MENU_BULLETINS
+from storage import broadcasts, pending, subscribers
+from storage import bulletins as store
+from storage.outbox import OutboxItem
+
+log = logging.getLogger(__name__)
+
+DRAFT_TTL = 24 * 3600
+# Entities that are not formatting: a message with only these is plain text (or typed HTML).
+PLAIN_ENTITIES = {
+    MessageEntity.BOT_COMMAND,
+    MessageEntity.URL,
+    MessageEntity.MENTION,
+    MessageEntity.HASHTAG,
+    MessageEntity.CASHTAG,
+    MessageEntity.EMAIL,
+    MessageEntity.PHONE_NUMBER,
+}
+
+
+def when(runtime: Runtime, t: Texts, moment: int) -> str:
+    return t.datetime_from_timestamp(moment, runtime.config.timezone)
+
+
+# Subscribers -----------------------------------------------------------------------------------
+
+
+async def topic_screen(update: Update, context: TipbotContext, t: Texts):
+    runtime = context.runtime
+    current = await services.active_subscription(runtime, update.effective_chat.id)
+    if current is not None:
+        mask, language = views.mask_of(current.topics), current.language
+    else:
+        mask, language = (1 << len(TOPICS)) - 1, t.language  # a newcomer: every topic
+    return views.topics_screen(
+        t, mask, language, subscribed=current is not None, quiet=quiet_hours_of(runtime.config)
+    )
+
+
+async def subscribe_cmd(update: Update, context: TipbotContext) -> None:
+    """The topic screen, as a new message."""
+    await answer_callback(update)
+    t = await user_texts(update, context)
+    text, markup = await topic_screen(update, context, t)
+    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+async def edit_screen_callback(update: Update, context: TipbotContext) -> None:
+    """The topic screen, in place of the message tapped."""
+    await answer_callback(update)
+    t = await user_texts(update, context)
+    text, markup = await topic_screen(update, context, t)
+    await edit_callback_message(update, text, reply_markup=markup)
+
+
+async def toggle_callback(update: Update, context: TipbotContext) -> None:
+    state = views.parse_state(update.callback_query.data, views.TOGGLE)
+    index = int(state[2]) if state and state[2].isdigit() else -1
+    if state is None or not 0 <= index < len(TOPICS):
+        await dead_button(update, context)
+        return
+    await redraw(update, context, state[0] ^ (1 << index), state[1])
+
+
+async def language_callback(update: Update, context: TipbotContext) -> None:
+    state = views.parse_state(update.callback_query.data, views.LANGUAGE)
+    if state is None:
+        await dead_button(update, context)
+        return
+    await redraw(update, context, state[0], state[1])
+
+
+async def redraw(update: Update, context: TipbotContext, mask: int, language: str) -> None:
+    await answer_callback(update)
+    t = await user_texts(update, context)
+    current = await services.active_subscription(context.runtime, update.effective_chat.id)
+    text, markup = views.topics_screen(
+        t,
+        mask,
+        language,
+        subscribed=current is not None,
+        quiet=quiet_hours_of(context.runtime.config),
+    )
+    await edit_callback_message(update, text, reply_markup=markup)
+
+
+async def save_callback(update: Update, context: TipbotContext) -> None:
+    state = views.parse_state(update.callback_query.data, views.SAVE)
+    if state is None:
+        await dead_button(update, context)
+        return
+    mask, language, _rest = state
+    t = await user_texts(update, context)
+    topics = views.topics_of(mask)
+    saved = await services.save_subscription(
+        context.runtime, update.effective_chat.id, language, topics
+    )
+    await answer_callback(update, t.gettext("Saved."))
+    if saved is None:
+        await edit_callback_message(
+            update, views.unsubscribed_text(t), reply_markup=views.subscribe_button(t)
+        )
+        return
+    await edit_callback_message(
+        update, views.saved_text(t, saved.topics, language), reply_markup=views.change_button(t)
+    )
+
+
+async def unsubscribe_cmd(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    stopped = await subscribers.unsubscribe(context.runtime.db, update.effective_chat.id)
+    text = views.unsubscribed_text(t) if stopped else views.not_subscribed_text(t)
+    await update.effective_message.reply_text(text, reply_markup=views.subscribe_button(t))
+
+
+async def stop_callback(update: Update, context: TipbotContext) -> None:
+    """The Stop button, under a bulletin or on the topic screen: unsubscribed in one tap."""
+    t = await user_texts(update, context)
+    await subscribers.unsubscribe(context.runtime.db, update.effective_chat.id)
+    await answer_callback(update, t.gettext("Unsubscribed."))
+    text, markup = views.unsubscribed_text(t), views.subscribe_button(t)
+    if _is_topic_screen(update.callback_query.message):
+        await edit_callback_message(update, text, reply_markup=markup)
+    else:  # a bulletin: it stays as it was
+        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+def _is_topic_screen(message: Message | None) -> bool:
+    markup = getattr(message, "reply_markup", None)
+    return markup is not None and any(
+        (button.callback_data or "").startswith(views.SAVE)
+        for row in markup.inline_keyboard
+        for button in row
+    )
+
+
+async def dead_button(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    await answer_callback(update, t.gettext("This button no longer works. Send /start."))
+
+
+# Admins: the library and new bulletins ---------------------------------------------------------
+
+
+async def admin_or_refuse(
+    update: Update, context: TipbotContext, t: Texts, action: str
+) -> authz.Staff | None:
+    staff = await authz.admin(context.runtime, update.effective_user.id, action)
+    if staff is None:
+        if update.callback_query is not None:
+            await update.callback_query.answer(views.admins_only(t), show_alert=True)
+        else:
+            await update.effective_message.reply_text(views.admins_only(t))
+    return staff
+
+
+async def bulletins_cmd(update: Update, context: TipbotContext) -> None:
+    t, runtime = await user_texts(update, context), context.runtime
+    if await admin_or_refuse(update, context, t, "bulletin.list") is None:
+        return
+    entries = await store.catalogue(runtime.db)
+    await update.effective_message.reply_text(
+        views.catalogue_text(t, entries, lambda moment: when(runtime, t, moment))
+    )
+
+
+def draft_key(user_id: int) -> str:
+    return f"bulletin:{user_id}"
+
+
+async def newbulletin_cmd(update: Update, context: TipbotContext) -> None:
+    t, runtime = await user_texts(update, context), context.runtime
+    staff = await admin_or_refuse(update, context, t, "bulletin.create")
+    if staff is None:
+        return
+    message = update.effective_message
+    formatted = any(e.type not in PLAIN_ENTITIES for e in message.entities)
+    try:
+        composed = services.compose(
+            services.message_html(message.text, message.text_html, formatted)
+        )
+    except ComposeError as error:
+        await message.reply_text(
+            views.compose_usage(t) if error.reason == "empty" else views.compose_error(t, error)
+        )
+        return
+    draft = {"title": composed.title, "body": composed.body, "slug": composed.slug}
+    draft |= {"language": composed.language, "topic": None}
+    if composed.slug is not None:
+        versions = await store.languages_of(runtime.db, composed.slug)
+        if not versions:
+            await message.reply_text(
+                views.compose_error(t, ComposeError("unknown_slug", composed.slug))
+            )
+            return
+        missing = [language for language in LANGUAGES if language not in versions]
+        draft["topic"] = next(iter(versions.values())).topic
+        draft["language"] = missing[0] if len(missing) == 1 else composed.language
+    preview = views.bulletin_text(
+        texts(draft["language"]), draft["topic"], composed.title, composed.body
+    )
+    try:
+        await message.reply_text(preview)
+    except BadRequest as error:  # what our check let through, Telegram still refused
+        await message.reply_text(views.compose_error(t, ComposeError("html", error.message)))
+        return
+    await pending.put(runtime.db, draft_key(staff.user_id), "bulletin_draft", draft, ttl=DRAFT_TTL)
+    await message.reply_text(
+        views.draft_text(t, draft), reply_markup=views.draft_keyboard(t, draft)
+    )
+
+
+async def draft_callback(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+    runtime, query = context.runtime, update.callback_query
+    waiting = await pending.get(runtime.db, draft_key(staff.user_id))
+    if waiting is None or waiting.kind != "bulletin_draft":
+        await query.answer(t.gettext("This draft is gone. Send /newbulletin again."))
+        await edit_callback_message(update, views.compose_usage(t))
+        return
+    draft, action = waiting.data, args[0]
+    if action == "nx":
+        await pending.clear(runtime.db, draft_key(staff.user_id))
+        await query.answer()
+        await edit_callback_message(update, t.gettext("Draft discarded."))
+        return
+    if action == "ns":
+        await save_draft(update, context, t, staff, draft)
+        return
+    value = args[1] if len(args) > 1 else ""
+    if action == "nl" and value in LANGUAGES:
+        draft["language"] = value
+    elif action == "nt" and value.isdigit() and int(value) < len(TOPICS) and not draft["slug"]:
+        draft["topic"] = TOPICS[int(value)]
+    await pending.put(runtime.db, draft_key(staff.user_id), waiting.kind, draft, ttl=DRAFT_TTL)
+    await query.answer()
+    await edit_callback_message(
+        update, views.draft_text(t, draft), reply_markup=views.draft_keyboard(t, draft)
+    )
+
+
+async def save_draft(update: Update, context: TipbotContext, t: Texts, staff, draft) -> None:
+    runtime, query = context.runtime, update.callback_query
+    composed = Composed(draft["slug"], draft["title"], draft["body"], draft["language"])
+    try:
+        saved = await services.save_bulletin(
+            runtime, staff.user_id, composed, language=draft["language"], topic=draft["topic"]
+        )
+    except ComposeError as error:
+        if error.reason in ("topic", "language"):
+            await query.answer(views.compose_error(t, error), show_alert=True)
+            return
+        await query.answer()
+        await edit_callback_message(update, views.compose_error(t, error))
+        return
+    await pending.clear(runtime.db, draft_key(staff.user_id))
+    await query.answer(t.gettext("Saved."))
+    await edit_callback_message(update, views.saved_bulletin_text(t, saved.slug, saved.created))
+
+
+# Admins: sending now or at a time --------------------------------------------------------------
+
+
+async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
+    t, runtime = await user_texts(update, context), context.runtime
+    if await admin_or_refuse(update, context, t, "broadcast.start") is None:
+        return
+    reply = update.effective_message.reply_text
+    argument = " ".join(context.args or []).strip()
+    if not argument:
+        await reply(views.sendnow_usage(t))
+        return
+    target = await services.resolve_target(runtime, argument)
+    if target is None:
+        await reply(views.unknown_target(t, argument))
+        return
+    slug = await services.slug_for(runtime, target)
+    if slug is None:
+        await reply(views.nothing_to_send(t))
+        return
+    title = await services.title_of(runtime, slug, t.language)
+    count = await subscribers.count_active(runtime.db, target.topic)
+    await reply(
+        views.confirm_now_text(t, views.what(t, target, title), count, quiet_note(runtime, t)),
+        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}now:{target.key()}"),
+    )
+
+
+def quiet_note(runtime: Runtime, t: Texts) -> str | None:
+    quiet, now = quiet_hours_of(runtime.config), runtime.now()
+    if quiet is None or not quiet.contains(now):
+        return None
+    return views.quiet_note(t, quiet, when(runtime, t, quiet.ends_at(now)))
+
+
+async def confirm_now(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+    runtime, query = context.runtime, update.callback_query
+    target = await services.resolve_target(runtime, args[1]) if len(args) > 1 else None
+    slug = await services.slug_for(runtime, target) if target else None
+    if target is None or slug is None:
+        await query.answer()
+        await edit_callback_message(update, views.nothing_to_send(t))
+        return
+    # The confirmation message names the broadcast: a second tap does not send twice.
+    run_key = f"now:{query.message.chat.id}:{query.message.message_id}"
+    broadcast_id = await services.start_broadcast(
+        runtime, slug, target.topic, actor_id=staff.user_id, created_by=staff.user_id,
+        run_key=run_key, why="now",
+    )  # fmt: skip
+    await query.answer()
+    if broadcast_id is None:
+        return
+    bulletin_jobs.wake(context.application)
+    started = await broadcasts.get(runtime.db, broadcast_id)
+    note = quiet_note(runtime, t)
+    text = views.started_text(t, broadcast_id, started.recipients or 0)
+    await edit_callback_message(update, f"{text}\n{note}" if note else text)
+
+
+async def sendat_cmd(update: Update, context: TipbotContext) -> None:
+    t, runtime = await user_texts(update, context), context.runtime
+    if await admin_or_refuse(update, context, t, "broadcast.plan") is None:
+        return
+    reply, tz = update.effective_message.reply_text, runtime.config.timezone
+    words = list(context.args or [])
+    if not words:
+        await reply(views.sendat_usage(t, tz.key))
+        return
+    try:
+        send_at, rest = services.parse_when(words, tz, runtime.now())
+    except ValueError as error:
+        await reply(views.when_error(t, str(error), tz.key))
+        return
+    argument = " ".join(rest).strip()
+    target = await services.resolve_target(runtime, argument) if argument else None
+    if target is None:
+        await reply(
+            views.unknown_target(t, argument) if argument else views.sendat_usage(t, tz.key)
+        )
+        return
+    slug = await services.slug_for(runtime, target)
+    if slug is None and target.slug is not None:
+        await reply(views.nothing_to_send(t))
+        return
+    title = await services.title_of(runtime, slug, t.language) if slug else None
+    count = await subscribers.count_active(runtime.db, target.topic)
+    await reply(
+        views.confirm_at_text(t, views.what(t, target, title), when(runtime, t, send_at), count),
+        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}at:{send_at}:{target.key()}"),
+    )
+
+
+async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+    runtime, query = context.runtime, update.callback_query
+    send_at = int(args[1]) if len(args) > 2 and args[1].isdigit() else 0
+    target = await services.resolve_target(runtime, args[2]) if send_at else None
+    if target is None or send_at <= runtime.now():
+        await query.answer()
+        await edit_callback_message(
+            update, views.when_error(t, "past", runtime.config.timezone.key)
+        )
+        return
+    planned_id = await services.plan_send(
+        runtime, staff.user_id, target, send_at,
+        request_key=f"{query.message.chat.id}:{query.message.message_id}",
+    )  # fmt: skip
+    await query.answer()
+    if planned_id is not None:
+        await edit_callback_message(
+            update, views.planned_text(t, planned_id, when(runtime, t, send_at))
+        )
+
+
+# Admins: schedules -----------------------------------------------------------------------------
+
+
+async def schedule_cmd(update: Update, context: TipbotContext) -> None:
+    t, runtime = await user_texts(update, context), context.runtime
+    staff = await admin_or_refuse(update, context, t, "schedule.create")
+    if staff is None:
+        return
+    reply, tz, now = update.effective_message.reply_text, runtime.config.timezone, runtime.now()
+    words = list(context.args or [])
+    if len(words) != 6:
+        await reply(views.schedule_usage(t, tz.key))
+        return
+    try:
+        rule = parse_cron(" ".join(words[:5]), tz, now=now)
+    except CronError as error:
+        await reply(views.cron_error(t, error, tz.key))
+        return
+    target = await services.resolve_target(runtime, words[5])
+    if target is None:
+        await reply(views.unknown_target(t, words[5]))
+        return
+    schedule_id = await services.create_schedule(runtime, staff.user_id, rule, target)
+    bulletin_jobs.register(context.application, await store.get_schedule(runtime.db, schedule_id))
+    quiet = quiet_hours_of(runtime.config)
+    hit = quiet if quiet and any(quiet.contains(m) for m in rule.next_times(now, 30)) else None
+    await reply(
+        views.schedule_created_text(
+            t,
+            schedule_id,
+            await describe(runtime, t, target),
+            rule.expression,
+            [when(runtime, t, moment) for moment in rule.next_times(now, 3)],
+            tz.key,
+            hit,
+        ),
+        reply_markup=InlineKeyboardMarkup([views.schedule_buttons(t, schedule_id, False)]),
+    )
+
+
+async def describe(runtime: Runtime, t: Texts, target: Target) -> str:
+    slug = await services.slug_for(runtime, target)
+    title = await services.title_of(runtime, slug, t.language) if slug else None
+    return views.what(t, target, title)
+
+
+async def schedules_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
+    tz, now = runtime.config.timezone, runtime.now()
+    schedules = await store.list_schedules(runtime.db)
+    planned = await store.list_planned(runtime.db)
+    listed = []
+    for schedule in schedules:
+        try:
+            upcoming = cron_rule(schedule.cron, tz).next_times(now, 1)
+        except CronError:
+            upcoming = []
+        next_time = when(runtime, t, upcoming[0]) if upcoming else "—"
+        target = Target(schedule.topic, schedule.slug)
+        listed.append((schedule, await describe(runtime, t, target), next_time))
+    planned_rows = [
+        (p, await describe(runtime, t, Target(p.topic, p.slug)), when(runtime, t, p.send_at))
+        for p in planned
+    ]
+    return (
+        views.schedules_text(t, listed, planned_rows, tz.key),
+        views.schedules_keyboard(t, schedules, planned),
+    )
+
+
+async def schedules_cmd(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    if await admin_or_refuse(update, context, t, "schedule.list") is None:
+        return
+    text, markup = await schedules_view(context.runtime, t)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def schedule_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+    runtime, query, application = context.runtime, update.callback_query, context.application
+    action = args[0]
+    item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+    if action == "sd":
+        await query.answer()
+        text, markup = views.delete_schedule_question(t, item)
+        await edit_callback_message(update, text, reply_markup=markup)
+        return
+    if action == "sp":
+        done, what = await services.pause_schedule(runtime, staff.user_id, item, True), "pause"
+        bulletin_jobs.unregister(application, item)
+    elif action == "sr":
+        done, what = await services.pause_schedule(runtime, staff.user_id, item, False), "resume"
+        if done:
+            bulletin_jobs.register(application, await store.get_schedule(runtime.db, item))
+    elif action == "sdy":
+        done, what = await services.delete_schedule(runtime, staff.user_id, item), "delete"
+        bulletin_jobs.unregister(application, item)
+    elif action == "pc":
+        done, what = await services.cancel_planned(runtime, staff.user_id, item), "unplan"
+    else:  # "sl": back to the list
+        done, what = True, ""
+    await query.answer(views.schedule_done(t, what if done else "gone", item) if what else None)
+    text, markup = await schedules_view(runtime, t)
+    await edit_callback_message(update, text, reply_markup=markup)
+
+
+# Admins: broadcasts under way ------------------------------------------------------------------
+
+
+async def broadcasts_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboardMarkup]:
+    now, quiet = runtime.now(), quiet_hours_of(runtime.config)
+    lines, under_way, backlog = [], [], 0
+    for broadcast in await broadcasts.list_recent(runtime.db):
+        progress = await broadcasts.progress_of(runtime.db, broadcast)
+        title = await services.title_of(runtime, broadcast.slug, t.language)
+        if broadcast.status == "sending":
+            backlog += progress.remaining  # sent in order: older broadcasts go first
+            work = backlog / runtime.config.broadcast_rate
+            finish = quiet.finish_time(now, work) if quiet else int(now + work)
+            waits = when(runtime, t, quiet.ends_at(now)) if quiet and quiet.contains(now) else None
+            state = views.sending_state(t, progress, views.duration(t, finish - now), waits)
+            under_way.append(broadcast.id)
+        else:
+            state = views.ended_state(t, broadcast, when(runtime, t, broadcast.finished_at or now))
+        lines.append(views.broadcast_line(t, broadcast, title, progress, state))
+    return views.broadcasts_text(t, lines), views.broadcasts_keyboard(t, under_way)
+
+
+async def broadcasts_cmd(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    if await admin_or_refuse(update, context, t, "broadcast.list") is None:
+        return
+    text, markup = await broadcasts_view(context.runtime, t)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def broadcast_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+    runtime, query = context.runtime, update.callback_query
+    item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
+    if args[0] == "bx":
+        await query.answer()
+        text, markup = views.stop_broadcast_question(t, item)
+        await edit_callback_message(update, text, reply_markup=markup)
+        return
+    if args[0] == "bxy":
+        stopped = await services.cancel_broadcast(runtime, staff.user_id, item)
+        await query.answer(views.broadcast_stopped(t, item, stopped))
+    else:
+        await query.answer()
+    text, markup = await broadcasts_view(runtime, t)
+    await edit_callback_message(update, text, reply_markup=markup)
+
+
+# Admins: one callback for every button ---------------------------------------------------------
+
+ADMIN_ACTIONS = {
+    "nl": (draft_callback, "bulletin.create"),
+    "nt": (draft_callback, "bulletin.create"),
+    "ns": (draft_callback, "bulletin.create"),
+    "nx": (draft_callback, "bulletin.create"),
+    "now": (confirm_now, "broadcast.start"),
+    "at": (confirm_at, "broadcast.plan"),
+    "sp": (schedule_action, "schedule.pause"),
+    "sr": (schedule_action, "schedule.resume"),
+    "sd": (schedule_action, "schedule.delete"),
+    "sdy": (schedule_action, "schedule.delete"),
+    "sl": (schedule_action, "schedule.list"),
+    "pc": (schedule_action, "broadcast.unplan"),
+    "br": (broadcast_action, "broadcast.list"),
+    "bx": (broadcast_action, "broadcast.cancel"),
+    "bxy": (broadcast_action, "broadcast.cancel"),
+}
+
+
+async def admin_callback(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    args = update.callback_query.data.removeprefix(views.ADMIN).split(":")
+    if args[0] == "no":
+        await answer_callback(update)
+        await edit_callback_message(update, views.cancelled_text(t))
+        return
+    if args[0] not in ADMIN_ACTIONS:
+        await dead_button(update, context)
+        return
+    handler, action = ADMIN_ACTIONS[args[0]]
+    staff = await admin_or_refuse(update, context, t, action)
+    if staff is not None:
+        await handler(update, context, t, staff, args)
+
+
+# Notices to admins, through the outbox ---------------------------------------------------------
+
+
+class Notices:
+    """Renders and sends the outbox's "bulletin_notice" rows (bot/bulletins.notify_admin)."""
+
+    def __init__(self, application: Application, runtime: Runtime) -> None:
+        self.bot, self.runtime = application.bot, runtime
+
+    def deliverers(self) -> dict[str, Deliver]:
+        return {"bulletin_notice": self.notice}
+
+    async def notice(self, item: OutboxItem) -> int:
+        runtime, payload = self.runtime, item.payload
+        t = texts(await language_of(runtime, item.chat_id, None))
+        template = payload.get("template")
+        if template == "summary" or template == "refused":
+            broadcast = await broadcasts.get(runtime.db, payload["broadcast_id"])
+            if broadcast is None:
+                raise Undeliverable("the broadcast was deleted")
+            if template == "refused":
+                text = views.refused_notice(t, broadcast.id)
+            else:
+                took = (broadcast.finished_at or 0) - (broadcast.started_at or broadcast.created_at)
+                title = await services.title_of(runtime, broadcast.slug, t.language)
+                text = views.summary_notice(t, broadcast, title, views.duration(t, took))
+        elif template == "schedule_empty":
+            text = views.schedule_empty_notice(t, payload["schedule_id"], payload["topic"])
+        elif template == "planned_missed":
+            moment = when(runtime, t, payload["send_at"])
+            text = views.planned_missed_notice(t, payload["planned_id"], payload["topic"], moment)
+        else:
+            raise Undeliverable(f"unknown bulletin notice {template!r}")
+        message = await self.bot.send_message(item.chat_id, text)
+        return message.message_id
+
+
+def install(application: Application) -> None:
+    """Gives the broadcast engine (bot/broadcast.py) the views of a bulletin."""
+
+    def render(bulletin, language: str, *, channel: bool):
+        username = None
+        if channel:
+            try:
+                username = application.bot.username
+            except RuntimeError:  # not initialised: the channel post goes without its link
+                username = None
+        return views.render(texts(language), bulletin, channel=channel, bot_username=username)
+
+    application.bot_data[bulletin_jobs.RENDERER] = render
+
+
+PRIVATE = filters.ChatType.PRIVATE
+BULLETINS_PAYLOAD = filters.Regex(r"^/start(?:@\w+)?\s+bulletins\b")
+HANDLERS = [
+    CommandHandler("start", subscribe_cmd, filters=PRIVATE & BULLETINS_PAYLOAD),
+    CommandHandler("subscribe", subscribe_cmd, filters=PRIVATE),
+    CommandHandler("unsubscribe", unsubscribe_cmd, filters=PRIVATE),
+    CallbackQueryHandler(subscribe_cmd, pattern=f"^(?:{views.OPEN}|{MENU_BULLETINS})$"),
+    CallbackQueryHandler(edit_screen_callback, pattern=f"^{views.EDIT}$"),
+    CallbackQueryHandler(toggle_callback, pattern=f"^{views.TOGGLE}"),
+    CallbackQueryHandler(language_callback, pattern=f"^{views.LANGUAGE}"),
+    CallbackQueryHandler(save_callback, pattern=f"^{views.SAVE}"),
+    CallbackQueryHandler(stop_callback, pattern=f"^{views.STOP}$"),
+    CommandHandler("bulletins", bulletins_cmd, filters=PRIVATE),
+    CommandHandler("newbulletin", newbulletin_cmd, filters=PRIVATE),
+    CommandHandler("sendnow", sendnow_cmd, filters=PRIVATE),
+    CommandHandler("sendat", sendat_cmd, filters=PRIVATE),
+    CommandHandler("schedule", schedule_cmd, filters=PRIVATE),
+    CommandHandler("schedules", schedules_cmd, filters=PRIVATE),
+    CommandHandler("broadcasts", broadcasts_cmd, filters=PRIVATE),
+    CallbackQueryHandler(admin_callback, pattern=f"^{views.ADMIN}"),
+]
