@@ -1,0 +1,88 @@
+"""Banning the sender of a tip without anyone learning who they are.
+
+The admin names a tip; the bot opens the tip's sealed way back, takes the pseudonym inside and
+bans that — the Telegram id in the same envelope is never looked at, stored or shown. The intake
+then refuses that resident politely (bot/submission.py). Once retention has deleted a tip's way
+back, nothing links the tip to its sender any more, so the sender can no longer be banned (or
+unbanned) through that tip; the list of bans (/unban without a code) still lifts any ban.
+
+Both actions go to the audit log with the tip and the reason, never the pseudonym.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from bot.anonymity import WayBackError, open_way_back
+from bot.authz import Staff, record
+from bot.receipts import normalize_tip_code
+from bot.runtime import Runtime
+from storage import bans, tips
+
+MAX_REASON = 300
+
+
+class Outcome(Enum):
+    BANNED = "banned"
+    REASON_UPDATED = "reason_updated"  # already banned: the new reason replaces the old
+    UNBANNED = "unbanned"
+    NOT_BANNED = "not_banned"
+    UNKNOWN_TIP = "unknown_tip"
+    SENDER_GONE = "sender_gone"  # the way back was deleted by retention
+    SENDER_UNREADABLE = "sender_unreadable"  # the way back does not open with our key
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    code: str | None = None  # the tip code, normalised
+
+
+async def _sender(runtime: Runtime, text: str) -> tuple[Result | None, tips.Tip | None, str]:
+    """The tip and its sender's pseudonym, or the Result that says why not."""
+    code = normalize_tip_code(text)
+    tip = await tips.get_by_code(runtime.db, code) if code else None
+    if tip is None:
+        return Result(Outcome.UNKNOWN_TIP, code), None, ""
+    sealed = await tips.get_way_back(runtime.db, tip.id)
+    if sealed is None:
+        return Result(Outcome.SENDER_GONE, tip.code), tip, ""
+    try:
+        pseudonym = open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code).pseudonym
+    except WayBackError:
+        return Result(Outcome.SENDER_UNREADABLE, tip.code), tip, ""
+    return None, tip, pseudonym
+
+
+async def ban_sender(runtime: Runtime, admin: Staff, text: str, reason: str) -> Result:
+    """Ban whoever sent the tip with this code (as typed). The caller checked `admin`."""
+    refusal, tip, pseudonym = await _sender(runtime, text)
+    if refusal is not None:
+        return refusal
+    reason = reason.strip()[:MAX_REASON]
+    async with runtime.db.transaction():
+        already = await bans.is_banned(runtime.db, pseudonym)
+        await bans.ban(runtime.db, pseudonym, reason, banned_by=admin.user_id)
+        await record(runtime, "resident.ban", admin.user_id, tip.id, reason=reason)
+    return Result(Outcome.REASON_UPDATED if already else Outcome.BANNED, tip.code)
+
+
+async def unban_sender(runtime: Runtime, admin: Staff, text: str) -> Result:
+    refusal, tip, pseudonym = await _sender(runtime, text)
+    if refusal is not None:
+        return refusal
+    async with runtime.db.transaction():
+        if not await bans.unban(runtime.db, pseudonym):
+            return Result(Outcome.NOT_BANNED, tip.code)
+        await record(runtime, "resident.unban", admin.user_id, tip.id)
+    return Result(Outcome.UNBANNED, tip.code)
+
+
+async def unban_listed(runtime: Runtime, admin: Staff, ban_id: int, created_at: int) -> bool:
+    """Lift a ban chosen from the list (works after retention too: no tip is needed)."""
+    async with runtime.db.transaction():
+        if not await bans.unban_by_id(runtime.db, ban_id, created_at):
+            return False
+        await record(runtime, "resident.unban", admin.user_id, None, ban=ban_id)
+    return True

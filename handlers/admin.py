@@ -1,0 +1,236 @@
+"""The province admins' desk: /stats (with its chart), /export, /ban and /unban.
+
+Private chats only. Every command and every button is checked against TIPBOT_ADMIN_IDS on the
+server (bot/authz.py), and audited: who looked at which period, who exported which days, who
+banned the sender of which tip.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import tempfile
+from datetime import datetime
+from pathlib import Path
+
+from telegram import Update
+from telegram.constants import ChatAction
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import authz, bans, stats
+from bot.context import TipbotContext
+from bot.export import export_file
+from bot.i18n import Texts
+from handlers import admin_views as views
+from handlers.common import answer_callback, edit_callback_message, user_texts
+from handlers.onboarding_views import admins_only
+from storage import bans as ban_store
+from storage import officers
+
+PRIVATE = filters.ChatType.PRIVATE
+TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
+
+
+async def _admin(update: Update, context: TipbotContext, action: str) -> authz.Staff | None:
+    """The admin behind this update, or None after telling them no (and auditing it)."""
+    staff = await authz.admin(context.runtime, update.effective_user.id, action)
+    if staff is None:
+        t = await user_texts(update, context)
+        if update.callback_query is not None:
+            await update.callback_query.answer(admins_only(t), show_alert=True)
+        else:
+            await update.effective_message.reply_text(admins_only(t))
+    return staff
+
+
+def _period_from_data(data: str, prefix: str, today) -> stats.Period | None:
+    """A period from callback data: a preset name or `first:last` (data can be forged)."""
+    value = data.removeprefix(prefix)
+    try:
+        if value in stats.PRESETS:
+            return stats.preset(value, today)
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}:\d{4}-\d{2}-\d{2}", value):
+            return stats.parse_period(value.split(":"), today)
+    except stats.PeriodError:
+        return None
+    return None
+
+
+def _today(context: TipbotContext):
+    runtime = context.runtime
+    return stats.today_in(runtime.config.timezone, runtime.now())
+
+
+# /stats ----------------------------------------------------------------------------------------
+
+
+async def stats_cmd(update: Update, context: TipbotContext) -> None:
+    if await _admin(update, context, "stats.view") is None:
+        return
+    t = await user_texts(update, context)
+    try:
+        period = stats.parse_period(context.args or [], _today(context))
+    except stats.PeriodError as error:
+        await update.effective_message.reply_text(views.stats_usage(t, str(error)))
+        return
+    await _send_stats(update, context, t, period, edit=False)
+
+
+async def stats_callback(update: Update, context: TipbotContext) -> None:
+    if await _admin(update, context, "stats.view") is None:
+        return
+    t = await user_texts(update, context)
+    period = _period_from_data(update.callback_query.data, views.STATS, _today(context))
+    if period is None:
+        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
+        return
+    await answer_callback(update, views.working(t))
+    await _send_stats(update, context, t, period, edit=True)
+
+
+async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit: bool) -> None:
+    """The numbers (a new message, or the pressed one edited), then the chart as a photo."""
+    runtime, chat_id = context.runtime, update.effective_chat.id
+    await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
+    report = await stats.compute(runtime.db, runtime.config, period, runtime.now())
+    await authz.record(
+        runtime, "stats.view", update.effective_user.id, first=str(period.first),
+        last=str(period.last),
+    )  # fmt: skip
+    text = stats.report_text(report, t, runtime.communes, runtime.province_name)
+    keyboard = views.stats_keyboard(t, period)
+    if edit:
+        await edit_callback_message(update, text, reply_markup=keyboard)
+    else:
+        await update.effective_message.reply_text(text, reply_markup=keyboard)
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
+    png = await _chart(report, t, runtime)
+    await context.bot.send_photo(chat_id, png, caption=views.chart_caption(t, period))
+
+
+async def _chart(report, t: Texts, runtime) -> bytes:
+    """Drawn in a worker thread: the bot keeps answering everyone meanwhile."""
+    from bot.chart import render_chart
+
+    generated = datetime.fromtimestamp(runtime.now(), runtime.config.timezone)
+    return await asyncio.to_thread(render_chart, report, t, runtime.province_name, generated)
+
+
+# /export ---------------------------------------------------------------------------------------
+
+
+async def export_cmd(update: Update, context: TipbotContext) -> None:
+    if await _admin(update, context, "tips.export") is None:
+        return
+    t = await user_texts(update, context)
+    try:
+        period = stats.parse_period(context.args or [], _today(context))
+    except stats.PeriodError as error:
+        await update.effective_message.reply_text(views.stats_usage(t, str(error)))
+        return
+    await _send_export(update, context, t, period)
+
+
+async def export_callback(update: Update, context: TipbotContext) -> None:
+    if await _admin(update, context, "tips.export") is None:
+        return
+    t = await user_texts(update, context)
+    period = _period_from_data(update.callback_query.data, views.EXPORT, _today(context))
+    if period is None:
+        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
+        return
+    await answer_callback(update)
+    await _send_export(update, context, t, period)
+
+
+async def _send_export(update, context: TipbotContext, t: Texts, period) -> None:
+    runtime, chat_id = context.runtime, update.effective_chat.id
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    with tempfile.TemporaryDirectory(prefix="tipbot-export-") as directory:
+        made = await export_file(
+            runtime.db, Path(directory), period, t, runtime.communes, runtime.config.timezone
+        )
+        await authz.record(
+            runtime, "tips.export", update.effective_user.id, first=str(period.first),
+            last=str(period.last), tips=made.tips,
+        )  # fmt: skip
+        if made.tips == 0:
+            await context.bot.send_message(chat_id, views.nothing_to_export(t, period))
+            return
+        if made.path.stat().st_size > TELEGRAM_DOCUMENT_LIMIT:
+            await context.bot.send_message(chat_id, views.export_too_big(t))
+            return
+        with made.path.open("rb") as document:
+            await context.bot.send_document(
+                chat_id,
+                document,
+                filename=made.path.name,
+                caption=views.export_caption(t, period, made.tips, made.path.suffix == ".zip"),
+                read_timeout=120,
+                write_timeout=120,
+            )
+
+
+# /ban and /unban -------------------------------------------------------------------------------
+
+
+async def ban_cmd(update: Update, context: TipbotContext) -> None:
+    staff = await _admin(update, context, "resident.ban")
+    if staff is None:
+        return
+    t = await user_texts(update, context)
+    words = context.args or []
+    if len(words) < 2:
+        await update.effective_message.reply_text(views.ban_usage(t))
+        return
+    result = await bans.ban_sender(context.runtime, staff, words[0], " ".join(words[1:]))
+    await update.effective_message.reply_text(views.ban_result(t, result))
+
+
+async def unban_cmd(update: Update, context: TipbotContext) -> None:
+    staff = await _admin(update, context, "resident.unban")
+    if staff is None:
+        return
+    t = await user_texts(update, context)
+    if context.args:
+        result = await bans.unban_sender(context.runtime, staff, " ".join(context.args))
+        await update.effective_message.reply_text(views.ban_result(t, result))
+        return
+    text, keyboard = await _bans_list(context, t)
+    await update.effective_message.reply_text(text, reply_markup=keyboard)
+
+
+async def unban_callback(update: Update, context: TipbotContext) -> None:
+    staff = await _admin(update, context, "resident.unban")
+    if staff is None:
+        return
+    t = await user_texts(update, context)
+    match = re.fullmatch(rf"{views.UNBAN}(\d{{1,18}}):(\d{{1,12}})", update.callback_query.data)
+    if match is None:
+        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
+        return
+    done = await bans.unban_listed(context.runtime, staff, int(match[1]), int(match[2]))
+    await answer_callback(update, views.unbanned_from_list(t, done))
+    text, keyboard = await _bans_list(context, t)
+    await edit_callback_message(update, text, reply_markup=keyboard)
+
+
+async def _bans_list(context: TipbotContext, t: Texts):
+    runtime = context.runtime
+    listed = await ban_store.list_bans(runtime.db)
+    names = {}
+    for admin_id in {ban.banned_by for ban in listed if ban.banned_by is not None}:
+        officer = await officers.get(runtime.db, admin_id)
+        names[admin_id] = (officer.name if officer else None) or str(admin_id)
+    return views.bans_list(t, listed, names, runtime.config.timezone)
+
+
+HANDLERS = [
+    CommandHandler("stats", stats_cmd, filters=PRIVATE),
+    CommandHandler("export", export_cmd, filters=PRIVATE),
+    CommandHandler("ban", ban_cmd, filters=PRIVATE),
+    CommandHandler("unban", unban_cmd, filters=PRIVATE),
+    CallbackQueryHandler(stats_callback, pattern=f"^{views.STATS}"),
+    CallbackQueryHandler(export_callback, pattern=f"^{views.EXPORT}"),
+    CallbackQueryHandler(unban_callback, pattern=f"^{views.UNBAN}"),
+]
