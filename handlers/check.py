@@ -1,0 +1,165 @@
+"""/check: a resident asks whether a phone number, bank account or link is known from fraud
+reports; admins withdraw a wrong confirmation with /confirmed."""
+
+from __future__ import annotations
+
+from html import escape
+
+from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
+
+from bot import fraud_check
+from bot.authz import admin
+from bot.context import TipbotContext
+from bot.i18n import N_, Texts
+from bot.indicators import normalize_query
+from bot.intake import KINDS
+from handlers.common import answer_callback, user_texts
+from handlers.menu import MENU_CHECK, MENU_REPORT
+from storage import fraud, pending
+
+PENDING_TTL = 3600
+WITHDRAW_PREFIX = "ck:wd:"
+
+ADVICE = N_(
+    "Never transfer money, share an OTP or install an app because of a call or message, however "
+    "official it looks. Police never ask for money by phone. If you have already transferred "
+    "money, call your bank at once, then <b>113</b>."
+)
+
+
+async def check_cmd(update: Update, context: TipbotContext) -> None:
+    await answer_callback(update)
+    text = " ".join(context.args or []) if update.message else ""
+    if text.strip():
+        await answer_check(update, context, text)
+        return
+    t = await user_texts(update, context)
+    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    key = pending.resident_key("check", pseudonym)
+    await pending.put(context.runtime.db, key, "check", {}, ttl=PENDING_TTL)
+    prompt = await context.bot.send_message(
+        update.effective_chat.id,
+        t.gettext(
+            "Send the phone number, bank account or link you want to check, for example "
+            "<code>0912 345 678</code> or <code>example.vn</code>."
+        ),
+        reply_markup=ForceReply(input_field_placeholder="0912 345 678"),
+    )
+    await pending.put(
+        context.runtime.db, key, "check", {"prompt": prompt.message_id}, ttl=PENDING_TTL
+    )
+
+
+async def answer_check(update: Update, context: TipbotContext, text: str) -> None:
+    runtime = context.runtime
+    t = await user_texts(update, context)
+    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    result = await fraud_check.check(runtime, pseudonym, text)
+    if result is None:
+        reply = t.gettext("You have checked many times this hour. Please try again later.")
+    else:
+        reply = check_text(t, result, runtime.config.timezone)
+    keyboard = InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(t.gettext("📝 Report a scam"), callback_data=MENU_REPORT)],
+            [InlineKeyboardButton(t.gettext("🔎 Check another"), callback_data=MENU_CHECK)],
+        ]
+    )
+    await context.bot.send_message(update.effective_chat.id, reply, reply_markup=keyboard)
+
+
+def check_text(t: Texts, result: fraud_check.CheckResult, tz) -> str:
+    _ = t.gettext
+    if result.outcome == "invalid":
+        return _(
+            "That doesn't look like a phone number, bank account or link. Please send just the "
+            "number or the link."
+        )
+    checked = ", ".join(f"<code>{escape(c)}</code>" for c in result.checked)
+    if result.outcome == "confirmed":
+        kinds = ", ".join(_(KINDS["fraud"].get(k, k)) for k in result.scam_kinds)
+        lines = [
+            _("⚠️ <b>Warning: {checked} was confirmed by the police as used in fraud.</b>").format(
+                checked=checked
+            ),
+            _("Confirmed in {count} reports, most recently on {when}.").format(
+                count=t.number(result.confirmations),
+                when=t.date_from_timestamp(result.last_confirmed_at, tz),
+            ),
+        ]
+        if kinds:
+            lines.append(_("Kind of scam: {kinds}.").format(kinds=kinds))
+        lines += ["", _("Do not pay, and do not answer them.")]
+    elif result.outcome == "reported":
+        lines = [
+            _(
+                "ℹ️ {checked} has been mentioned in {count} reports from residents, but the police "
+                "have not confirmed it. That is not proof of fraud, but please be careful."
+            ).format(checked=checked, count=t.number(result.reports))
+        ]
+    else:
+        lines = [
+            _(
+                "We have no reports about {checked}. That does not mean it is safe: scammers "
+                "change numbers and links often."
+            ).format(checked=checked)
+        ]
+    return "\n".join([*lines, "", _(ADVICE)])
+
+
+async def confirmed_cmd(update: Update, context: TipbotContext) -> None:
+    """Admins see the confirmations of a number or link, each with a button to withdraw it."""
+    runtime = context.runtime
+    t = await user_texts(update, context)
+    _ = t.gettext
+    if await admin(runtime, update.effective_user.id, "indicator.list") is None:
+        await update.effective_message.reply_text(_("This command is for the province admins."))
+        return
+    found = []
+    for indicator in normalize_query(" ".join(context.args or [])):
+        found += await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
+    if not found:
+        await update.effective_message.reply_text(
+            _("No confirmed report matches. Send <code>/confirmed</code> with a number or link.")
+        )
+        return
+    rows = [
+        [
+            InlineKeyboardButton(
+                _("Withdraw {code}: {value}").format(code=c.tip_code, value=c.display[:30]),
+                callback_data=f"{WITHDRAW_PREFIX}{c.id}",
+            )
+        ]
+        for c in found
+    ]
+    await update.effective_message.reply_text(
+        _("Confirmed reports ({count}). Withdraw one only if it was confirmed by mistake.").format(
+            count=len(found)
+        ),
+        reply_markup=InlineKeyboardMarkup(rows),
+    )
+
+
+async def withdraw_callback(update: Update, context: TipbotContext) -> None:
+    runtime = context.runtime
+    t = await user_texts(update, context)
+    query = update.callback_query
+    staff = await admin(runtime, update.effective_user.id, "indicator.withdraw")
+    value = query.data.removeprefix(WITHDRAW_PREFIX)
+    if staff is None or not value.isdigit():
+        await query.answer(t.gettext("This command is for the province admins."), show_alert=True)
+        return
+    if not await fraud_check.withdraw(runtime, staff, int(value)):
+        await query.answer(t.gettext("Already withdrawn."))
+        return
+    await query.answer(t.gettext("Withdrawn. /check no longer warns about it."))
+    await query.edit_message_reply_markup(None)
+
+
+HANDLERS = [
+    CommandHandler("check", check_cmd, filters=filters.ChatType.PRIVATE),
+    CallbackQueryHandler(check_cmd, pattern=f"^{MENU_CHECK}$"),
+    CommandHandler("confirmed", confirmed_cmd, filters=filters.ChatType.PRIVATE),
+    CallbackQueryHandler(withdraw_callback, pattern=f"^{WITHDRAW_PREFIX}"),
+]

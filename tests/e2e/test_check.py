@@ -1,0 +1,85 @@
+"""/check end to end: officers confirm a resolved fraud tip's indicators; residents' /check finds
+them in other spellings; unconfirmed reports are answered carefully; new tips show the history;
+an admin withdraws a wrong confirmation, audited."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.driver import Person, buttons_of, text_of
+from tests.e2e.test_intake import finish_and_send, start_tip
+from tests.e2e.test_officers import XUAN_HUONG, card, register
+
+
+@pytest.fixture
+def bot_settings(admin_user):
+    return {"TIPBOT_ADMIN_IDS": str(admin_user.id)}
+
+
+async def fraud_tip(resident: Person, phones: str, link: str) -> str:
+    await start_tip(resident, "💸 Lừa đảo qua mạng")
+    await resident.tap("Giả danh công an, cơ quan nhà nước", expect="liên lạc")
+    await resident.tap("Tiếp tục ➡️", expect="số điện thoại nào")
+    await resident.send(phones, expect="tài khoản")
+    await resident.tap("Bỏ qua", expect="đường link")
+    await resident.send(link, expect="mất bao nhiêu")
+    await resident.tap("Không bị mất tiền", expect="xã, phường")
+    await resident.send("xuan huong", expect="Bạn bấm chọn")
+    await resident.tap("Phường Xuân Hương - Đà Lạt", expect="kể lại sự việc")
+    await resident.send("Họ gọi xưng là công an, bảo chuyển tiền", expect="Xong")
+    await resident.tap("✅ Xong", expect="đang diễn ra")
+    code, _receipt = await finish_and_send(resident)
+    return code
+
+
+async def test_confirm_then_check_in_other_spellings(sandbox, bot, admin_user):
+    minh_user = sandbox.add_user("Minh")
+    await register(bot, minh_user, XUAN_HUONG)
+    minh = Person(sandbox, minh_user, timeout=15)
+    lan = Person(sandbox, sandbox.add_user("Lan"), timeout=15)
+    code = await fraud_tip(lan, "0912.345.678, 0987 654 321", "https://www.example-scam.vn/login")
+    await card(sandbox, minh_user.id, code)
+    await minh.tap("📋 Tình trạng ▸", expect=None)
+    offer = await minh.tap("✔️ Đã giải quyết", expect="thật sự đã dùng")
+    assert "☐ 0912 345 678" in buttons_of(offer)
+    await minh.tap("☐ 0912 345 678", expect=None)
+    await minh.tap("☐ example-scam.vn", expect=None)
+    done = await minh.tap("Xong", expect="đã xác nhận")
+    assert "2" in text_of(done)
+
+    hung = Person(sandbox, sandbox.add_user("Hùng"), timeout=15)
+    await hung.send("/start", expect="ẩn danh")
+    for spelling in ("0912 345 678", "+84912345678", "84-912-345-678"):
+        reply = await hung.send(f"/check {spelling}", expect="Cảnh báo")
+        assert "0912 345 678" in text_of(reply) and "Giả danh công an" in text_of(reply)
+        assert code not in text_of(reply)  # nothing about the tips beyond count, date, kind
+    for spelling in ("https://www.example-scam.vn/login", "example-scam.vn"):
+        assert "Cảnh báo" in text_of(await hung.send(f"/check {spelling}", expect="113"))
+    unconfirmed = await hung.send("/check 0987654321", expect="113")
+    assert "chưa xác nhận" in text_of(unconfirmed) and "Cảnh báo" not in text_of(unconfirmed)
+    unknown = await hung.send("/check 0901 111 222", expect="113")
+    assert "Chưa có tin báo nào" in text_of(unknown)
+    await hung.tap("🛡 Kiểm tra số, link khác", expect="Gửi số điện thoại")
+    assert "Cảnh báo" in text_of(await hung.send("0912345678", expect="113"))
+
+    # A new tip naming a confirmed number tells the officers so.
+    new_code = await fraud_tip(Person(sandbox, sandbox.add_user("Bảy"), timeout=15),
+                               "0912 345 678", "khong-co.vn")  # fmt: skip
+    new_card = await card(sandbox, minh_user.id, new_code)
+    assert "đã được xác nhận là lừa đảo trong 1 tin báo trước" in text_of(new_card)
+
+    # The admin withdraws a wrong confirmation; /check stops warning; it is audited.
+    admin = Person(sandbox, admin_user, timeout=15)
+    await admin.send("/start", expect="ẩn danh")
+    listed = await admin.send("/confirmed example-scam.vn", expect="Các xác nhận")
+    label = next(b for b in buttons_of(listed) if code in b)
+    await admin.tap(label, expect=None)
+    assert "Cảnh báo" not in text_of(await hung.send("/check example-scam.vn", expect="113"))
+    with bot.db() as conn:
+        actions = [r[0] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
+        counts = dict(conn.execute("SELECT outcome, sum(count) FROM check_counts GROUP BY 1"))
+        dump = "\n".join(conn.iterdump())
+    assert actions.count("indicator.confirm") == 2 and "indicator.withdraw" in actions
+    assert counts["confirmed"] >= 6 and counts["unknown"] >= 1
+    assert "0901 111 222" not in dump and "0901111222" not in dump  # queries are not stored
+    assert not sandbox.errors
