@@ -39,10 +39,10 @@ __all__ = [
     "decode_key",
     "encode_key",
     "generate_key",
-    "open_contact",
+    "open_for",
     "open_way_back",
     "pseudonym",
-    "seal_contact",
+    "seal_for",
     "seal_way_back",
 ]
 
@@ -155,20 +155,22 @@ def open_way_back(key: bytes | Sequence[bytes], blob: bytes, *, tip_code: str) -
     raise WayBackError("sealed way back does not open: wrong key, wrong tip, or tampered")
 
 
-def seal_contact(key: bytes, phone: str, *, pseudonym: str) -> str:
-    """A phone number shared during a draft, sealed to that resident's draft (base64 text for
-    the draft's JSON): the drafts table never holds it in the clear."""
+def seal_for(key: bytes, text: str, *, pseudonym: str, purpose: str) -> str:
+    """A short text kept next to a resident's pseudonym (a phone number they chose to share in
+    a draft, the tip a pending answer belongs to), sealed so that a copy of the database does
+    not pair the two. Base64 text, for JSON; bound to the pseudonym and the purpose."""
     _check_key(key)
     nonce = secrets.token_bytes(_NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, phone.encode("utf-8"), b"contact:" + pseudonym.encode())
+    associated = f"{purpose}:{pseudonym}".encode()
+    sealed = AESGCM(key).encrypt(nonce, text.encode("utf-8"), associated)
     return base64.urlsafe_b64encode(bytes([_VERSION]) + nonce + sealed).decode("ascii")
 
 
-def open_contact(key: bytes, sealed: str, *, pseudonym: str) -> str:
+def open_for(key: bytes, sealed: str, *, pseudonym: str, purpose: str) -> str:
     try:
         blob = base64.urlsafe_b64decode(sealed.encode("ascii"))
         nonce, ciphertext = blob[1 : 1 + _NONCE_BYTES], blob[1 + _NONCE_BYTES :]
-        associated = b"contact:" + pseudonym.encode()
+        associated = f"{purpose}:{pseudonym}".encode()
         return AESGCM(key).decrypt(nonce, ciphertext, associated).decode("utf-8")
     except (ValueError, InvalidTag, UnicodeDecodeError, binascii.Error):
-        raise WayBackError("sealed contact does not open") from None
+        raise WayBackError("sealed text does not open") from None

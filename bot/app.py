@@ -37,7 +37,13 @@ def build_application(config: Config) -> Application:
         .base_url(config.api_url)
         .base_file_url(config.file_url)
         .defaults(defaults)
-        .rate_limiter(AIORateLimiter(max_retries=3))
+        .rate_limiter(
+            AIORateLimiter(
+                overall_max_rate=config.max_messages_per_second,
+                overall_time_period=1,
+                max_retries=3,
+            )
+        )
         .context_types(ContextTypes(context=TipbotContext))
         # Updates of different users run concurrently; one slow resident must not stall others.
         .concurrent_updates(True)

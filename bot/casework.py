@@ -10,7 +10,7 @@ import uuid
 from bot import routing
 from bot.authz import Staff, record
 from bot.runtime import Runtime
-from storage import outbox, tips
+from storage import fraud, outbox, tips
 
 DAY = 24 * 3600
 
@@ -150,3 +150,22 @@ async def transfer(runtime: Runtime, staff: Staff, tip: tips.Tip, commune_code: 
         await routing.route(runtime, moved, banner="transfer")
     runtime.wake_outbox()
     return True
+
+
+async def toggle_confirmation(
+    runtime: Runtime, staff: Staff, tip: tips.Tip, indicator: fraud.TipIndicator
+) -> bool:
+    """Confirms (or takes back) that the scammer of a resolved fraud tip used this phone,
+    account or link: /check warns about confirmed ones. True if now confirmed."""
+    async with runtime.db.transaction():
+        confirmed = await fraud.toggle(
+            runtime.db,
+            tip_id=tip.id,
+            tip_code=tip.code,
+            scam_kind=tip.kind,
+            indicator=indicator,
+            officer_id=staff.user_id,
+        )
+        action = "indicator.confirm" if confirmed else "indicator.unconfirm"
+        await record(runtime, action, staff.user_id, tip.id, kind=indicator.kind)
+    return confirmed

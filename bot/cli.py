@@ -1,4 +1,5 @@
-"""`tipbot` command line: run the bot, the local demo with its web chat, or invite an officer."""
+"""`tipbot` command line: run the bot, the local demo with its web chat, invite an officer; and
+for operators statistics, exports, backups and a health check (bot/ops_cli.py)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,21 @@ import asyncio
 import signal
 import sys
 
+from bot import ops_cli
 from bot.config import ConfigError, environment, load_config, load_keys
-from bot.logging_setup import configure_logging, secrets_of_token
+from bot.logging_setup import configure_logging, secrets_of_keys, secrets_of_token
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="tipbot", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("run", help="run the bot (long polling), configured by TIPBOT_* variables")
+    run = commands.add_parser(
+        "run", help="run the bot (long polling, or a webhook), configured by TIPBOT_* variables"
+    )
+    run.add_argument("--webhook-url", help="receive updates at this public https:// URL")
+    run.add_argument("--listen", default="127.0.0.1", help="webhook server address")
+    run.add_argument("--port", type=int, default=8443, help="webhook server port")
+    run.add_argument("--url-path", help="webhook server path (default: the URL's path)")
     demo = commands.add_parser("demo", help="the bot, a local Telegram sandbox and a web chat")
     demo.add_argument("--host", default="127.0.0.1")
     demo.add_argument("--port", type=int, default=8080)
@@ -25,11 +33,14 @@ def main(argv: list[str] | None = None) -> int:
     invite.add_argument(
         "--commune", required=True, help="official code of the commune or ward (or its exact name)"
     )
+    ops_cli.add_commands(commands)
     args = parser.parse_args(argv)
 
     try:
         if args.command == "run":
-            return _run()
+            return _run(args)
+        if args.command in ops_cli.COMMANDS:
+            return ops_cli.dispatch(args)
         if args.command == "demo":
             from bot.demo import run_demo
 
@@ -42,14 +53,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def _run() -> int:
+def _run(args: argparse.Namespace) -> int:
+    from bot.backup import BotRunning
     from bot.runner import serve
+    from bot.webhook import webhook_settings
 
     env = environment()
     config = load_config(env)
     keys = load_keys(config, env)
-    configure_logging(config.log_level, secrets_of_token(config.token))
-    asyncio.run(_until_signal(lambda stop: serve(config, keys, stop)))
+    webhook = None
+    if args.webhook_url:
+        webhook = webhook_settings(
+            config, args.webhook_url, listen=args.listen, port=args.port, url_path=args.url_path
+        )
+    secrets = secrets_of_token(config.token) + secrets_of_keys(keys.pseudonym, keys.way_back)
+    configure_logging(config.log_level, [*secrets, *([webhook.secret] if webhook else [])])
+    try:
+        asyncio.run(_until_signal(lambda stop: serve(config, keys, stop, webhook=webhook)))
+    except BotRunning as error:
+        print(f"tipbot: run: {error}", file=sys.stderr)
+        return 1
     return 0
 
 

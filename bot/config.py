@@ -55,6 +55,19 @@ class Config:
     urgent_escalate_minutes: int = 30
     remind_hours: int = 24
     escalate_hours: int = 72
+    # Telegram's overall sending limit for this bot: 30/s, up to 1000/s with paid broadcasts.
+    max_messages_per_second: int = 30
+    # Whole closed tips are deleted this many days after closing; None: kept.
+    tip_retention_days: int | None = None
+    backup_keep: int = 14  # daily backups kept in data_dir/backups
+    # The webhook's secret_token; None: generated once into the data dir (bot/webhook.py).
+    webhook_secret: str | None = field(default=None, repr=False)
+    # Bulletins: messages per second a broadcast uses (Telegram allows about 30 for everything:
+    # the rest is headroom for replies and tip alerts), the nightly quiet hours as minutes after
+    # local midnight (None: off), and the channel each bulletin is also posted to.
+    broadcast_rate: float = 25.0
+    quiet_hours: tuple[int, int] | None = (21 * 60, 7 * 60)
+    channel_id: int | str | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -138,11 +151,18 @@ def load_config(env: Mapping[str, str]) -> Config:
         default_language=_language(env.get("TIPBOT_DEFAULT_LANGUAGE", "").strip() or "vi"),
         retention_days=_positive_int(env, "TIPBOT_RETENTION_DAYS", 90),
         max_tips_per_day=_positive_int(env, "TIPBOT_MAX_TIPS_PER_DAY", 10),
+        max_messages_per_second=_positive_int(env, "TIPBOT_MAX_MESSAGES_PER_SECOND", 30),
         log_level=_log_level(env.get("TIPBOT_LOG_LEVEL", "").strip() or "INFO"),
         urgent_remind_minutes=_positive_int(env, "TIPBOT_URGENT_REMIND_MINUTES", 15),
         urgent_escalate_minutes=_positive_int(env, "TIPBOT_URGENT_ESCALATE_MINUTES", 30),
         remind_hours=_positive_int(env, "TIPBOT_REMIND_HOURS", 24),
         escalate_hours=_positive_int(env, "TIPBOT_ESCALATE_HOURS", 72),
+        tip_retention_days=_optional_positive_int(env, "TIPBOT_TIP_RETENTION_DAYS"),
+        backup_keep=_positive_int(env, "TIPBOT_BACKUP_KEEP", 14),
+        webhook_secret=_webhook_secret(env.get("TIPBOT_WEBHOOK_SECRET", "").strip()),
+        broadcast_rate=_broadcast_rate(env.get("TIPBOT_BROADCAST_RATE", "").strip() or "25"),
+        quiet_hours=_quiet_hours(env.get("TIPBOT_QUIET_HOURS", "").strip() or "21-7"),
+        channel_id=_channel_id(env.get("TIPBOT_CHANNEL_ID", "").strip()),
     )
 
 
@@ -242,6 +262,56 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     if not text.isdigit() or int(text) <= 0:
         raise ConfigError(f"{name}: {text!r} is not a positive whole number")
     return int(text)
+
+
+def _optional_positive_int(env: Mapping[str, str], name: str) -> int | None:
+    if not env.get(name, "").strip():
+        return None
+    return _positive_int(env, name, 0)
+
+
+def _webhook_secret(text: str) -> str | None:
+    # Telegram's rule for secret_token: 1-256 characters A-Z, a-z, 0-9, _ and -.
+    if text and not re.fullmatch(r"[A-Za-z0-9_-]{16,256}", text):
+        raise ConfigError(
+            "TIPBOT_WEBHOOK_SECRET: use 16 to 256 characters from A-Z, a-z, 0-9, _ and -"
+        )
+    return text or None
+
+
+def _broadcast_rate(text: str) -> float:
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 1000:
+        raise ConfigError(
+            f"TIPBOT_BROADCAST_RATE: {text!r} is not a number of messages per second "
+            "(above 0; Telegram allows about 30 in all, so keep it at most 25 or so)"
+        )
+    return rate
+
+
+def _quiet_hours(text: str) -> tuple[int, int] | None:
+    from bot.quiet_hours import parse_quiet_hours
+
+    try:
+        return parse_quiet_hours(text)
+    except ValueError as error:
+        raise ConfigError(f"TIPBOT_QUIET_HOURS: {text!r}: {error}") from None
+
+
+def _channel_id(text: str) -> int | str | None:
+    if not text:
+        return None
+    if re.fullmatch(r"-[0-9]{1,20}", text):
+        return int(text)
+    if re.fullmatch(r"@[A-Za-z][A-Za-z0-9_]{4,31}", text):
+        return text
+    raise ConfigError(
+        f"TIPBOT_CHANNEL_ID: {text!r} is not a channel: give its @username or its id "
+        "(a negative number like -1001234567890)"
+    )
 
 
 def _log_level(text: str) -> str:

@@ -29,7 +29,8 @@ async def check_deadlines(runtime: Runtime) -> tuple[int, int]:
         normal_before=now - config.remind_hours * 3600,
     ):
         async with runtime.db.transaction():
-            await tips.mark_reminded(runtime.db, tip.id, now=now)
+            if not await tips.mark_reminded(runtime.db, tip.id, now=now):
+                continue  # acknowledged since the query
             await record(runtime, "tip.remind", None, tip.id)
             for chat_id in await routing.recipients(runtime, tip.commune_code):
                 await send_card(runtime, tip, chat_id, "reminder")
@@ -40,10 +41,13 @@ async def check_deadlines(runtime: Runtime) -> tuple[int, int]:
         normal_before=now - config.escalate_hours * 3600,
     ):
         async with runtime.db.transaction():
-            await tips.mark_escalated(runtime.db, tip.id, now=now)
+            if not await tips.mark_escalated(runtime.db, tip.id, now=now):
+                continue
             await record(runtime, "tip.escalate", None, tip.id)
-            for chat_id in await routing.admin_chats(runtime):
-                await send_card(runtime, tip, chat_id, "escalation")
+            # A tip in the province queue is already with the admins: the reminder was enough.
+            if tip.commune_code is not None:
+                for chat_id in await routing.admin_chats(runtime):
+                    await send_card(runtime, tip, chat_id, "escalation")
         escalated += 1
     if reminded or escalated:
         runtime.wake_outbox()

@@ -25,6 +25,7 @@ LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
 LANGUAGES = ("vi", "en")
 # Full years and 24-hour clocks: these times go into reports and must not be misread.
 DATETIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}
+DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 
 
 def N_(message: str) -> str:
@@ -62,6 +63,12 @@ class Texts:
 
     def datetime_from_timestamp(self, seconds: int, tz: ZoneInfo) -> str:
         return self.datetime(datetime.fromtimestamp(seconds, UTC), tz)
+
+    def date_from_timestamp(self, seconds: int, tz: ZoneInfo) -> str:
+        """A day in the province's time zone: '12/11/2026' in vi, '12 Nov 2026' in en."""
+        pattern = DATE_PATTERNS.get(self.language, DATE_PATTERNS["en"])
+        moment = datetime.fromtimestamp(seconds, UTC)
+        return babel_format_datetime(moment, format=pattern, tzinfo=tz, locale=self.language)
 
 
 @cache

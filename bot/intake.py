@@ -13,6 +13,7 @@ from enum import StrEnum
 from typing import Any
 
 from bot.i18n import N_
+from bot.indicators import strip_accents
 
 MAX_DESCRIPTION = 3000
 MAX_ATTACHMENTS = 10
@@ -145,6 +146,8 @@ class Draft:
     contact_sealed: str | None = None
     # While editing from the review, the last step of the part being edited.
     edit_until: Step | None = None
+    # "Edit description" from the review: the next text replaces the old description.
+    replacing_description: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -188,6 +191,7 @@ class Draft:
         else:
             raise ValueError(f"unknown part {part!r}")
         self.step, self.edit_until = steps[0], steps[-1]
+        self.replacing_description = part == "description"
         return self.step
 
     # --- answers ---------------------------------------------------------------------------
@@ -222,6 +226,8 @@ class Draft:
         if self.overflow is not None:
             self.overflow = f"{self.overflow}\n{text}"
             return False
+        if self.replacing_description:
+            self.description, self.replacing_description = "", False
         combined = f"{self.description}\n{text}" if self.description else text
         if len(combined) > MAX_DESCRIPTION:
             self.overflow = text
@@ -243,7 +249,7 @@ class Draft:
         overflow, self.overflow = self.overflow, None
         if overflow is None:
             return
-        room = MAX_DESCRIPTION - len(self.description) - (1 if self.description else 0)
+        room = max(0, MAX_DESCRIPTION - len(self.description) - (1 if self.description else 0))
         kept = overflow[:room]
         if len(overflow) > room and " " in kept[room // 2 :]:
             kept = kept[: kept.rindex(" ")]  # end at a word, not in the middle of one
@@ -271,7 +277,25 @@ class Draft:
             gaps.append(Step.DESCRIPTION)
         if self.urgent is None:
             gaps.append(Step.URGENT)
-        return gaps
+        if self.overflow is not None:
+            gaps.append(Step.DESCRIPTION)  # text waiting for "keep what fits" or "shorter"
+        return list(dict.fromkeys(gaps))
+
+
+# What people type instead of tapping Skip ("I don't know", "none"), accents and case folded.
+DONT_KNOW = frozenset(
+    {
+        "khong biet", "ko biet", "k biet", "kbiet", "khong ro", "ko ro", "khong nho", "ko nho",
+        "chua biet", "khong co", "ko co", "khong", "ko", "k", "bo qua", "khong can",
+        "no", "none", "nothing", "n/a", "na", "dont know", "don't know", "i don't know",
+        "i dont know", "unknown", "skip", "-", "?",
+    }
+)  # fmt: skip
+
+
+def means_dont_know(text: str) -> bool:
+    folded = strip_accents(text).lower().strip(" .!…").replace("’", "'")
+    return " ".join(folded.split()) in DONT_KNOW
 
 
 def is_meaningful_text(text: str) -> bool:

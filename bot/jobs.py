@@ -7,30 +7,22 @@ memory between runs and nothing is done twice.
 from __future__ import annotations
 
 import logging
-import time
+from datetime import time
 
 from telegram.ext import Application
 
+from bot.backup import backup_job
+from bot.bulletin_jobs import schedule_bulletin_jobs
 from bot.context import TipbotContext
 from bot.deadlines import check_deadlines
-from storage import drafts, pending, ratelimits
+from bot.retention import retention_job
 
 log = logging.getLogger(__name__)
 
-HOUSEKEEPING_INTERVAL = 15 * 60
 DEADLINES_INTERVAL = 60
-RATE_WINDOWS_KEPT = 2 * 24 * 3600  # longer than the longest window (a day)
-
-
-async def purge_expired(context: TipbotContext) -> None:
-    db = context.runtime.db
-    expired_drafts = await drafts.purge_expired(db)
-    await pending.purge_expired(db)
-    old_windows = await ratelimits.purge(db, before=int(time.time()) - RATE_WINDOWS_KEPT)
-    if expired_drafts or old_windows:
-        log.info(
-            "event=purge drafts_deleted=%d rate_windows_deleted=%d", expired_drafts, old_windows
-        )
+# Local times of the daily jobs: retention first, so that each backup holds no more than it keeps.
+RETENTION_AT = time(3, 0)
+BACKUP_AT = time(3, 30)
 
 
 async def deadlines(context: TipbotContext) -> None:
@@ -39,5 +31,11 @@ async def deadlines(context: TipbotContext) -> None:
 
 def schedule_jobs(application: Application) -> None:
     jobs = application.job_queue
-    jobs.run_repeating(purge_expired, interval=HOUSEKEEPING_INTERVAL, first=5, name="purge")
+    tz = application.bot_data["runtime"].config.timezone
     jobs.run_repeating(deadlines, interval=DEADLINES_INTERVAL, first=10, name="deadlines")
+    # Retention (bot/retention.py) daily, and once soon after start: a bot restarted every day
+    # must not put it off for ever. The daily backup (bot/backup.py) after it.
+    jobs.run_daily(retention_job, RETENTION_AT.replace(tzinfo=tz), name="retention")
+    jobs.run_once(retention_job, 60, name="retention_at_start")
+    jobs.run_daily(backup_job, BACKUP_AT.replace(tzinfo=tz), name="backup")
+    schedule_bulletin_jobs(application)  # the library, the broadcast engine, schedules

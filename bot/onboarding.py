@@ -357,3 +357,13 @@ async def staff_ids(runtime: Runtime) -> list[int]:
     """Active officers and the configured admins: whose chats get a staff command menu."""
     active = {o.user_id for o in await officers.list_all(runtime.db) if o.active}
     return sorted(active | set(runtime.config.admin_ids))
+
+
+async def bot_left_group(runtime: Runtime, chat_id: int) -> int:
+    """The bot was removed from a group: its commune links go, so tips stop being queued for a
+    chat Telegram would refuse. Audited as the bot's own act."""
+    communes = await officers.communes_of_group(runtime.db, chat_id)
+    for code in communes:
+        await officers.unlink_group(runtime.db, chat_id, code)
+        await authz.record(runtime, "group.unlink", None, commune=code, chat=chat_id, why="removed")
+    return len(communes)

@@ -3,8 +3,9 @@ tipsters, reminders) is a row first and a Telegram call second.
 
 One consumer per chat sends that chat's messages in order and at Telegram's pace (about one
 message a second to a person, twenty a minute to a group); chats are served concurrently. A claim
-is a lease: if the bot dies mid-send, the row is taken again after the lease — at-least-once,
-never lost; a row whose send succeeded is marked sent and never sent again.
+is a lease: if the bot dies mid-send, the row is taken again — at-least-once, never lost; a row
+whose send succeeded is marked sent and never sent again. At start-up the claims of the process
+before are released at once rather than after their lease, so a restart delays no alert.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class OutboxWorker:
         self._queues: dict[str, asyncio.Queue[OutboxItem]] = {}
         self._consumers: dict[str, asyncio.Task] = {}
         self._in_flight = 0
+        self._held: set[int] = set()  # rows queued or being sent by this worker
         self._task: asyncio.Task | None = None
         self._stopping = False
 
@@ -57,9 +59,9 @@ class OutboxWorker:
         self._task = asyncio.create_task(self._claim_loop(), name="outbox")
 
     async def stop(self) -> None:
-        """Ends the loops. Rows being sent right now are cut short and go out again after their
-        lease: a cancellation may be lost in a race with a timeout, so the loops also check a
-        flag on every turn rather than rely on it."""
+        """Ends the loops. Rows being sent right now are cut short and go out again at the next
+        start (or after their lease): a cancellation may be lost in a race with a timeout, so
+        the loops also check a flag on every turn rather than rely on it."""
         self._stopping = True
         self._wake.set()
         tasks = [t for t in (self._task, *self._consumers.values()) if t is not None]
@@ -69,6 +71,13 @@ class OutboxWorker:
             await asyncio.wait(tasks, timeout=10)
 
     async def _claim_loop(self) -> None:
+        try:
+            released = await outbox.release_claims(self.runtime.db)
+        except Exception:
+            log.exception("event=outbox_release_failed")
+        else:
+            if released:
+                log.info("event=outbox_claims_released rows=%d", released)
         while not self._stopping:
             try:
                 claimed = await self._claim()
@@ -86,6 +95,9 @@ class OutboxWorker:
             return 0
         items = await outbox.claim_due(self.runtime.db, limit=room, lease=LEASE)
         for item in items:
+            if item.id in self._held:
+                continue  # its lease ran out while it waited in its chat's queue: still ours
+            self._held.add(item.id)
             key = chat_key(item)
             if key not in self._queues:
                 self._queues[key] = asyncio.Queue()
@@ -110,11 +122,12 @@ class OutboxWorker:
                 finally:
                     last = time.monotonic()
                     self._in_flight -= 1
+                    self._held.discard(item.id)
         finally:
             self._queues.pop(key, None)
             self._consumers.pop(key, None)
-            while not queue.empty():  # rows left unsent go back when their lease ends
-                queue.get_nowait()
+            while not queue.empty():  # rows left unsent go back at the next start or lease end
+                self._held.discard(queue.get_nowait().id)
                 self._in_flight -= 1
 
     async def deliver(self, item: OutboxItem) -> None:
@@ -125,7 +138,7 @@ class OutboxWorker:
                 raise Undeliverable(f"no deliverer for {item.kind!r}")
             message_id = await deliver(item)
         except RetryAfter as error:
-            await outbox.mark_failed(db, item.id, "retry_after", retry_after=_seconds(error))
+            await outbox.mark_failed(db, item.id, "retry_after", retry_after=retry_seconds(error))
         except (TimedOut, NetworkError) as error:
             if isinstance(error, BadRequest):
                 await self._bad_request(item, error)
@@ -147,6 +160,13 @@ class OutboxWorker:
         if "message is not modified" in error.message.lower():
             await outbox.mark_sent(self.runtime.db, item.id, message_id=None)
             return
+        if "chat not found" in error.message.lower() and item.chat_id is not None:
+            # A staff member (often an admin from TIPBOT_ADMIN_IDS) who has not opened the bot
+            # yet: Telegram lets bots write only to people who did. Keep trying with backoff, so
+            # the alert arrives once they do, and say so loudly.
+            await outbox.mark_failed(self.runtime.db, item.id, error.message)
+            log.warning("event=staff_chat_unreachable target=%s hint=open_the_bot", chat_key(item))
+            return
         # Telegram refused this message as it is; sending it again would be refused again.
         await outbox.mark_failed(self.runtime.db, item.id, error.message, permanent=True)
         log.warning(
@@ -157,6 +177,6 @@ class OutboxWorker:
         )
 
 
-def _seconds(error: RetryAfter) -> int:
+def retry_seconds(error: RetryAfter) -> int:
     value = error.retry_after
     return int(value.total_seconds()) if hasattr(value, "total_seconds") else int(value)

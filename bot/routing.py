@@ -60,8 +60,10 @@ async def to_tip_chats(
     runtime: Runtime, tip: tips.Tip, kind: str, key: str, *, skip: int | None = None, **payload
 ) -> None:
     """Queues a message for every staff chat that received this tip (except `skip`)."""
-    chats = {n.chat_id for n in await tips.list_notifications(runtime.db, tip.id)}
-    chats = chats or set(await recipients(runtime, tip.commune_code))
+    # Only chats that still cover the tip: after a transfer the old commune hears no more of it.
+    covering = set(await recipients(runtime, tip.commune_code)) | set(await admin_chats(runtime))
+    notified = {n.chat_id for n in await tips.list_notifications(runtime.db, tip.id)}
+    chats = (notified & covering) or set(await recipients(runtime, tip.commune_code))
     for chat_id in sorted(chats - {skip}):
         await outbox.enqueue(
             runtime.db,

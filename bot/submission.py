@@ -7,12 +7,13 @@ the caller shows any receipt. A crash before the commit loses nothing: the draft
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import dataclass
 
 from bot import indicators as parse
 from bot import routing
-from bot.anonymity import open_contact, seal_way_back
+from bot.anonymity import open_for, seal_way_back
 from bot.intake import Draft
 from bot.receipts import hash_receipt, new_receipt, new_tip_code, normalize_receipt
 from bot.runtime import Runtime
@@ -50,9 +51,11 @@ def fraud_indicators(draft: Draft) -> tuple[tips.Indicator, ...]:
         text = getattr(draft, answer)
         if text:
             found += parse.parse_indicators(kind, text)
-    if draft.loss:
+    if draft.loss and draft.loss != "0":
         found += parse.parse_indicators("amount", draft.loss)
-    return tuple(tips.Indicator(i.kind, i.value, i.display, i.bank) for i in found)
+    # Only what could be read: text that is no phone, account or link stays in the answers as
+    # written, but must not become something /check matches or officers confirm.
+    return tuple(tips.Indicator(i.kind, i.value, i.display, i.bank) for i in found if i.parsed)
 
 
 def answers_of(draft: Draft) -> dict[str, object]:
@@ -66,6 +69,12 @@ def answers_of(draft: Draft) -> dict[str, object]:
         if value := getattr(draft, name):
             answers[name] = value
     return answers
+
+
+async def slow_hash(receipt: str, runtime: Runtime) -> str:
+    """scrypt takes ~40 ms of CPU on purpose; in a worker thread (it releases the GIL) it does not
+    stall every other resident's update for that long."""
+    return await asyncio.to_thread(hash_receipt, receipt, runtime.keys.receipt_salt)
 
 
 async def refusal_before_start(runtime: Runtime, pseudonym: str) -> str | None:
@@ -87,11 +96,13 @@ async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -
         raise Refused("daily_limit")
 
     receipt = new_receipt()
-    receipt_hash = hash_receipt(receipt, runtime.keys.receipt_salt)
+    receipt_hash = await slow_hash(receipt, runtime)
     location = (draft.latitude, draft.longitude) if draft.latitude is not None else None
     contact = None
     if draft.contact_sealed:
-        contact = open_contact(runtime.keys.way_back, draft.contact_sealed, pseudonym=pseudonym)
+        contact = open_for(
+            runtime.keys.way_back, draft.contact_sealed, pseudonym=pseudonym, purpose="contact"
+        )
     for _attempt in range(5):
         code = new_tip_code()
         tip = tips.NewTip(
@@ -143,9 +154,7 @@ async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> Sta
     receipt = normalize_receipt(text)
     tip = None
     if receipt is not None:
-        tip = await tips.get_by_receipt_hash(
-            runtime.db, hash_receipt(receipt, runtime.keys.receipt_salt)
-        )
+        tip = await tips.get_by_receipt_hash(runtime.db, await slow_hash(receipt, runtime))
     if tip is None:
         await ratelimits.hit(
             runtime.db, pseudonym, STATUS_FAILURES_BUCKET, limit=STATUS_FAILURES_PER_HOUR,

@@ -13,6 +13,10 @@ from telegram.ext import Application
 
 from bot.i18n import Texts
 from handlers import (
+    admin,
+    bulletins,
+    check,
+    desk,
     errors,
     fallback,
     flood,
@@ -28,7 +32,10 @@ from handlers import (
 
 # onboarding first: its /start with an invite payload must win over the plain /start.
 # officer before intake: an officer's typed question must not be taken as a tip answer.
-FEATURES = (onboarding, menu, language, status, officer, intake, fallback)
+# bulletins before menu: its /start with the channel's "bulletins" payload opens the topics.
+FEATURES = (
+    onboarding, bulletins, menu, language, status, check, officer, desk, admin, intake, fallback,
+)  # fmt: skip
 
 
 def add_handlers(application: Application) -> None:
@@ -38,11 +45,15 @@ def add_handlers(application: Application) -> None:
     for module in FEATURES:
         application.add_handlers(module.HANDLERS)
     application.add_error_handler(errors.error_handler)
+    bulletins.install(application)  # how the broadcast engine renders a bulletin
 
 
 def deliverers(application: Application, runtime) -> dict:
     """How each kind of outbox row is rendered and sent (bot/outbox_worker.py sends them)."""
-    return notifications.Notifier(application, runtime).deliverers()
+    return {
+        **notifications.Notifier(application, runtime).deliverers(),
+        **bulletins.Notices(application, runtime).deliverers(),
+    }
 
 
 def resident_commands(t: Texts) -> list[BotCommand]:
@@ -51,6 +62,8 @@ def resident_commands(t: Texts) -> list[BotCommand]:
     return [
         BotCommand("report", _("Send a tip")),
         BotCommand("status", _("Check a tip you sent")),
+        BotCommand("check", _("Is this number or link a scam?")),
+        BotCommand("subscribe", _("Legal-awareness bulletins")),
         BotCommand("language", _("Choose language")),
         BotCommand("cancel", _("Stop what you are doing")),
         BotCommand("start", _("Main menu")),
@@ -77,7 +90,14 @@ def admin_commands(t: Texts) -> list[BotCommand]:
         *officer[:2],
         BotCommand("invite", _("Invite an officer for a commune")),
         BotCommand("officers", _("Officers, their communes; revoke")),
+        BotCommand("stats", _("Statistics and chart of a period")),
+        BotCommand("export", _("Tips of a period as a CSV file")),
+        BotCommand("ban", _("Ban the sender of a tip, unseen")),
+        BotCommand("unban", _("Banned senders; lift a ban")),
         BotCommand("audit", _("Audit log")),
+        BotCommand("bulletins", _("Bulletins: the library, sending, writing")),
+        BotCommand("schedules", _("Bulletin schedules and planned sends")),
+        BotCommand("broadcasts", _("Bulletins being sent: progress")),
         *officer[2:],
     ]
 

@@ -18,6 +18,26 @@ async def user_texts(update: Update, context: TipbotContext) -> Texts:
     return texts(await language_of(context.runtime, user.id, user.language_code))
 
 
+MESSAGE_LIMIT = 4096
+
+
+def utf16_len(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units (an emoji can count two)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def fit_lines(lines: list[str], more: str, limit: int = MESSAGE_LIMIT - 96) -> str:
+    """As many whole lines as fit one message (never cut inside a tag or an entity), then
+    `more` with {count} the lines left out."""
+    kept, size = [], 0
+    for number, line in enumerate(lines):
+        size += utf16_len(line) + 1
+        if size > limit:
+            return "\n".join([*kept, more.format(count=len(lines) - number)])
+        kept.append(line)
+    return "\n".join(kept)
+
+
 async def answer_callback(update: Update, text: str | None = None) -> None:
     """Every callback query is answered once, so the client stops its spinner."""
     if update.callback_query is not None:
@@ -33,9 +53,23 @@ async def edit_callback_message(update: Update, text: str, **kwargs) -> None:
             raise
 
 
+async def edit_buttons(update: Update, markup) -> None:
+    """Replaces the buttons of the tapped message; the same buttons again is no error."""
+    try:
+        await update.callback_query.edit_message_reply_markup(markup)
+    except BadRequest as error:
+        if "message is not modified" not in error.message.lower():
+            raise
+
+
 async def remove_buttons(update: Update) -> None:
-    """Takes the buttons off the message a tap came from (once: a second edit would be refused
-    by Telegram as "message is not modified")."""
+    """Takes the buttons off the message a tap came from. The tap's copy of the message can be
+    stale: two taps in flight at once (a double tap on a slow connection) both show the buttons,
+    and the second edit, which changes nothing, is refused as "message is not modified"."""
     message = update.callback_query.message
     if message is not None and getattr(message, "reply_markup", None):
-        await update.callback_query.edit_message_reply_markup(None)
+        try:
+            await update.callback_query.edit_message_reply_markup(None)
+        except BadRequest as error:
+            if "message is not modified" not in error.message.lower():
+                raise

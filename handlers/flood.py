@@ -7,10 +7,12 @@ photos fits in the burst; past it, updates are dropped, after one polite warning
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
 from telegram import Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, TypeHandler
 
 from bot.context import TipbotContext
@@ -59,6 +61,10 @@ async def flood_guard(update: Update, context: TipbotContext) -> None:
     allowed, bucket = allow(context.runtime.pseudonym_of(user.id), time.monotonic())
     if allowed:
         return
+    if update.callback_query is not None:
+        # A dropped tap is still answered, or the button would spin on the phone.
+        with contextlib.suppress(TelegramError):
+            await update.callback_query.answer()
     if not bucket.warned and update.effective_chat and update.effective_chat.type == "private":
         bucket.warned = True
         t = await user_texts(update, context)

@@ -11,40 +11,59 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Mes
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
 from bot import casework
-from bot.anonymity import WayBackError, open_way_back
+from bot.anonymity import WayBackError, open_for, open_way_back, seal_for
 from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
+from handlers.check import answer_check
 from handlers.common import user_texts
 from handlers.intake import attachment_of
 from handlers.notifications import REPLY_PREFIX
-from handlers.officer import ACTIONS, officer_key
+from handlers.officer import ACTIONS
 from handlers.officer_views import data
-from storage import pending, tips
+from storage import drafts, pending, tips
 
 GROUP = -1
 ANSWER_TTL = 7 * 24 * 3600  # a tipster may answer a question within a week
 MAX_TEXT = 3000
 
 
-def tipster_key(pseudonym: str) -> str:
-    return f"tipster:{pseudonym}"
+async def expected_input(runtime, update: Update) -> tuple[str, pending.PendingInput] | None:
+    """What this message was asked for, if anything: an officer's pending text, or a resident's
+    answer to a question or number to check. A resident in the middle of a tip only answers
+    by replying to the question box, so the tip's own answers are never taken for it."""
+    user, message = update.effective_user, update.effective_message
+    replied = message.reply_to_message.message_id if message.reply_to_message else None
+    key = pending.officer_key(user.id)
+    if waiting := await pending.get(runtime.db, key):
+        return key, waiting
+    if update.effective_chat.type != "private":
+        return None
+    pseudonym = runtime.pseudonym_of(user.id)
+    candidates = []
+    for kind in ("check", "answer"):
+        key = pending.resident_key(kind, pseudonym)
+        if waiting := await pending.get(runtime.db, key):
+            if replied is not None and waiting.data.get("prompt") == replied:
+                return key, waiting
+            candidates.append((key, waiting))
+    if not candidates or replied is not None:
+        return None
+    if candidates[0][1].kind == "answer" and await drafts.get(runtime.db, pseudonym):
+        return None
+    return candidates[0]
 
 
 async def pending_message(update: Update, context: TipbotContext) -> None:
     runtime = context.runtime
-    user = update.effective_user
     message = update.effective_message
-    if user is None or message is None:
+    if update.effective_user is None or message is None:
         return
-    waiting = await pending.get(runtime.db, officer_key(user.id))
-    key = officer_key(user.id)
-    if waiting is None and update.effective_chat.type == "private":
-        key = tipster_key(runtime.pseudonym_of(user.id))
-        waiting = await pending.get(runtime.db, key)
-    if waiting is None:
+    found = await expected_input(runtime, update)
+    if found is None:
         return  # nothing asked for: the features handle it
+    key, waiting = found
     t = await user_texts(update, context)
     _ = t.gettext
     if message.text and message.text.split("@")[0].strip() == "/cancel":
@@ -53,7 +72,20 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
         raise ApplicationHandlerStop
     if message.text and message.text.startswith("/"):
         return  # other commands work as usual; the pending input waits
-    tip = await tips.get(runtime.db, waiting.data.get("tip_id", 0))
+    replied = message.reply_to_message.message_id if message.reply_to_message else None
+    if replied is not None and replied != waiting.data.get("prompt"):
+        await message.reply_text(
+            _(
+                "That question box is closed. Please type in the newest one, or tap the "
+                "button again."
+            )
+        )
+        raise ApplicationHandlerStop
+    if waiting.kind == "check":
+        await pending.clear(runtime.db, key)
+        await answer_check(update, context, message.text or message.caption or "")
+        raise ApplicationHandlerStop
+    tip = await tip_of(runtime, waiting, update.effective_user.id)
     if tip is None:
         await pending.clear(runtime.db, key)
         return
@@ -62,6 +94,22 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
     else:
         await take_officer_text(update, context, tip, key, waiting.kind, message)
     raise ApplicationHandlerStop
+
+
+async def tip_of(runtime, waiting: pending.PendingInput, user_id: int) -> tips.Tip | None:
+    """The tip a pending input is about; a resident's is sealed to their pseudonym."""
+    if "tip_id" in waiting.data:
+        return await tips.get(runtime.db, waiting.data["tip_id"])
+    try:
+        tip_id = open_for(
+            runtime.keys.way_back,
+            waiting.data.get("tip", ""),
+            pseudonym=runtime.pseudonym_of(user_id),
+            purpose="answer",
+        )
+    except WayBackError:
+        return None
+    return await tips.get(runtime.db, int(tip_id))
 
 
 async def take_officer_text(update, context, tip, key: str, kind: str, message: Message) -> None:
@@ -105,7 +153,7 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
 async def offer_communes(update, context, tip, text: str) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
-    matches = context.runtime.communes.search(text)
+    matches = [m for m in context.runtime.communes.search(text) if m.code != tip.commune_code]
     if not matches:
         await update.effective_message.reply_text(
             _("No commune or ward matches that. Try another name, or send /cancel.")
@@ -114,7 +162,6 @@ async def offer_communes(update, context, tip, text: str) -> None:
     rows = [
         [InlineKeyboardButton(m.name, callback_data=data("to", tip.id, str(m.code)))]
         for m in matches
-        if m.code != tip.commune_code
     ]
     await update.effective_message.reply_text(
         _("Transfer {code} to:").format(code=tip.code), reply_markup=InlineKeyboardMarkup(rows)
@@ -168,17 +215,21 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     if way_back is None or way_back.pseudonym != pseudonym:
         await query.answer(_("This conversation has ended."), show_alert=True)
         return
-    await pending.put(
-        runtime.db, tipster_key(pseudonym), "answer", {"tip_id": tip.id}, ttl=ANSWER_TTL
-    )
+    # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
+    sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")
+    key = pending.resident_key("answer", pseudonym)
+    await pending.put(runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL)
     await query.answer()
-    await context.bot.send_message(
+    prompt = await context.bot.send_message(
         update.effective_chat.id,
         _(
             "Write your answer for the officers of {code} — text, or a photo, video, voice message "
             "or document. Send /cancel to stop."
         ).format(code=tip.code),
         reply_markup=ForceReply(),
+    )
+    await pending.put(
+        runtime.db, key, "answer", {"tip": sealed_tip, "prompt": prompt.message_id}, ttl=ANSWER_TTL
     )
 
 

@@ -8,19 +8,21 @@ an album of photos arrives as several updates at once and must not race on the d
 from __future__ import annotations
 
 import asyncio
-import weakref
+import contextlib
 from html import escape
 
 from telegram import (
     InlineKeyboardMarkup,
     Message,
+    ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import submission
-from bot.anonymity import seal_contact
+from bot.anonymity import seal_for
 from bot.context import TipbotContext
 from bot.i18n import Texts
 from bot.intake import (
@@ -36,8 +38,11 @@ from bot.intake import (
     Step,
     clean_text,
     is_meaningful_text,
+    means_dont_know,
 )
-from handlers.common import answer_callback, remove_buttons, user_texts
+from bot.outbox_worker import retry_seconds
+from handlers.bulletins_views import receipt_keyboard
+from handlers.common import answer_callback, edit_callback_message, remove_buttons, user_texts
 from handlers.intake_views import (
     PREFIX,
     anonymity_note,
@@ -47,6 +52,7 @@ from handlers.intake_views import (
     skip_label,
     stay_anonymous_label,
 )
+from handlers.locks import resident_lock
 from handlers.menu import MENU_REPORT, main_menu, not_understood
 from storage import drafts
 
@@ -57,17 +63,9 @@ TEXT_ANSWERS = {
     Step.LINKS: "links",
     Step.LOSS: "loss",
 }
+RECEIPT_ATTEMPTS = 5
 NO_LOSS = "0"  # "No money was lost", stored as an amount
 BUTTON_STEPS = (Step.CATEGORY, Step.KIND, Step.WHEN, Step.CHANNELS, Step.URGENT, Step.REVIEW)
-
-_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
-
-
-def resident_lock(pseudonym: str) -> asyncio.Lock:
-    lock = _locks.get(pseudonym)
-    if lock is None:
-        lock = _locks[pseudonym] = asyncio.Lock()
-    return lock
 
 
 class Turn:
@@ -90,16 +88,37 @@ class Turn:
     async def say(self, text: str, markup=None) -> Message:
         return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
 
-    async def ask(self) -> None:
-        """Sends the prompt of the draft's current step."""
+    async def ask(
+        self, note: str | None = None, *, edit: bool = False, replace_keyboard: bool = False
+    ) -> None:
+        """Asks the current step's question, with `note` (what was just understood) on top.
+
+        With `edit`, the message whose button was tapped becomes the next question when it can
+        (not when the question needs a reply keyboard): one edit instead of two more messages
+        keeps the chat short on a small screen and costs fewer calls. `replace_keyboard` takes
+        away a reply keyboard (location, contact) with the same message.
+        """
         assert self.draft is not None
         text, markup = prompt(self.draft.step, self.draft, self.t, self.runtime.communes)
+        if note:
+            text = f"{note}\n\n{text}"
+        query = self.update.callback_query
+        if edit and query is not None:
+            if not isinstance(markup, ReplyKeyboardMarkup):
+                await edit_callback_message(self.update, text, reply_markup=markup)
+                return
+            # The next question needs its own message: the tapped one keeps only the answer.
+            await edit_callback_message(self.update, note or query.message.text_html)
+            text = text.removeprefix(f"{note}\n\n") if note else text
+        if markup is None and replace_keyboard:
+            markup = ReplyKeyboardRemove()
         await self.say(text, markup)
 
-    async def move_on(self) -> None:
+    async def move_on(self, note: str | None = None, *, replace_keyboard: bool = False) -> None:
+        """Saves the answer, then asks the next question (in place after a tap)."""
         self.draft.advance()
         await self.save()
-        await self.ask()
+        await self.ask(note, edit=True, replace_keyboard=replace_keyboard)
 
 
 async def load_turn(update: Update, context: TipbotContext) -> Turn:
@@ -129,8 +148,7 @@ async def report_cmd(update: Update, context: TipbotContext) -> None:
             return
         turn.draft = Draft()
         await turn.save()
-        await turn.say(anonymity_note(turn.t))
-        await turn.ask()
+        await turn.ask(anonymity_note(turn.t))
 
 
 async def cancel_cmd(update: Update, context: TipbotContext) -> None:
@@ -224,15 +242,16 @@ async def settle_overflow(turn: Turn, *, keep: bool) -> None:
 
 async def apply_choice(turn: Turn, step: Step, value: str) -> None:
     draft, query, _ = turn.draft, turn.update.callback_query, turn.t.gettext
+    note = None
     if step is Step.CATEGORY and value in CATEGORIES:
         draft.choose_category(value)
-        await confirm(turn, _(CATEGORIES[value]))
+        note = answered(_(CATEGORIES[value]))
     elif step is Step.KIND and value in KINDS.get(draft.category or "", {}):
         draft.kind = value
-        await confirm(turn, _(KINDS[draft.category][value]))
+        note = answered(_(KINDS[draft.category][value]))
     elif step is Step.WHEN and value in WHEN:
         draft.when = value
-        await confirm(turn, _(WHEN[value]))
+        note = answered(_(WHEN[value]))
     elif step is Step.CHANNELS and value in CHANNELS:
         draft.toggle_channel(value)
         await turn.save()
@@ -241,28 +260,26 @@ async def apply_choice(turn: Turn, step: Step, value: str) -> None:
         return
     elif step is Step.CHANNELS and value == "next":
         chosen = ", ".join(_(CHANNELS[c]) for c in draft.channels) or "—"
-        await confirm(turn, chosen)
+        note = answered(chosen)
     elif step in TEXT_ANSWERS and value in ("skip", "none"):
         setattr(draft, TEXT_ANSWERS[step], NO_LOSS if value == "none" else None)
-        await confirm(turn, _("No money was lost") if value == "none" else _("Skipped"))
+        note = answered(_("No money was lost") if value == "none" else _("Skipped"))
     elif step is Step.COMMUNE and value == "unknown":
         draft.commune_code, draft.commune_unknown = None, True
-        await confirm(turn, _("I don't know"))
+        note = answered(_("I don't know"))
     elif step is Step.COMMUNE and value.isdigit() and turn.runtime.communes.get(int(value)):
         draft.commune_code, draft.commune_unknown = int(value), False
-        await confirm(turn, escape(turn.runtime.communes.name(int(value))))
+        note = answered(escape(turn.runtime.communes.name(int(value))))
     elif step is Step.ATTACHMENTS and value == "done":
         count = turn.t.number(len(draft.attachments))
-        await confirm(turn, _("Attachments: {count}").format(count=count))
+        note = answered(_("Attachments: {count}").format(count=count))
     elif step is Step.URGENT and value in ("yes", "no"):
         draft.urgent = value == "yes"
-        await confirm(turn, _("Urgent") if draft.urgent else _("Not urgent"))
+        note = answered(_("Urgent") if draft.urgent else _("Not urgent"))
         if draft.urgent:
-            await turn.say(
-                _(
-                    "⚠️ If someone is in danger or it is happening now, <b>call 113 right away</b> "
-                    "as well. Your tip will be marked urgent for the officers."
-                )
+            note += "\n" + _(
+                "⚠️ If someone is in danger or it is happening now, <b>call 113 right away</b> "
+                "as well. Your tip will be marked urgent for the officers."
             )
     elif step is Step.REVIEW:
         await review_choice(turn, value)
@@ -270,16 +287,12 @@ async def apply_choice(turn: Turn, step: Step, value: str) -> None:
     else:  # forged or outdated data for this step
         await turn.ask()
         return
-    await turn.move_on()
+    await turn.move_on(note)
 
 
-async def confirm(turn: Turn, answer: str) -> None:
-    """Freezes the answered prompt: its buttons go, the chosen answer stays visible."""
-    message = turn.update.callback_query.message
-    text = message.text_html if message and message.text else ""
-    await turn.update.callback_query.edit_message_text(
-        f"{text}\n<b>→ {answer}</b>", reply_markup=None
-    )
+def answered(answer: str) -> str:
+    """The line on top of the next question that shows what the tap chose."""
+    return f"✓ <b>{answer}</b>"
 
 
 async def review_choice(turn: Turn, value: str) -> None:
@@ -290,9 +303,8 @@ async def review_choice(turn: Turn, value: str) -> None:
         except ValueError:
             await turn.ask()
             return
-        await remove_buttons(turn.update)
         await turn.save()
-        await turn.ask()
+        await turn.ask(edit=True)
     elif value == "cancel":
         await remove_buttons(turn.update)
         await ask_discard(turn)
@@ -310,6 +322,9 @@ async def review_choice(turn: Turn, value: str) -> None:
 async def send_tip(turn: Turn) -> None:
     _ = turn.t.gettext
     draft = turn.draft
+    if draft.overflow is not None:
+        await ask_about_overflow(turn)  # long text still waiting for the resident's decision
+        return
     if gaps := draft.missing():
         draft.step = gaps[0]
         await turn.save()
@@ -328,9 +343,29 @@ async def send_tip(turn: Turn) -> None:
             )
         )
         return
-    # Committed: from here on the resident may rely on the receipt.
-    await remove_buttons(turn.update)
-    await turn.say(receipt_text(turn.t, sent), main_menu(turn.t))
+    # Committed: the receipt is now the resident's only way back to the tip, so it goes first and
+    # is retried through a bad connection; taking the buttons off the review can fail harmlessly.
+    # The offer to subscribe comes with it; the subscription is not linked to the tip.
+    await deliver_receipt(turn, receipt_text(turn.t, sent), receipt_keyboard(turn.t))
+    with contextlib.suppress(TelegramError):
+        await remove_buttons(turn.update)
+
+
+async def deliver_receipt(turn: Turn, text: str, markup) -> None:
+    """Sends the receipt, retrying through 429s and network errors: a tip committed without its
+    receipt reaching the resident would leave them no way back to it."""
+    for attempt in range(RECEIPT_ATTEMPTS):
+        try:
+            await turn.say(text, markup)
+            return
+        except RetryAfter as error:
+            await asyncio.sleep(min(retry_seconds(error), 30))
+        except BadRequest:
+            raise  # Telegram refused this message as it is: sending it again won't help
+        except NetworkError:  # timeouts and dropped connections
+            if attempt == RECEIPT_ATTEMPTS - 1:
+                raise
+            await asyncio.sleep(2**attempt)
 
 
 def receipt_text(t: Texts, sent: submission.Submitted) -> str:
@@ -379,14 +414,12 @@ async def handle_message(turn: Turn, message: Message) -> None:
     if step is Step.LOCATION and message.location is not None:
         draft.latitude, draft.longitude = message.location.latitude, message.location.longitude
         draft.location_skipped = False
-        await turn.say(_("📍 Location received."), ReplyKeyboardRemove())
-        await turn.move_on()
+        await turn.move_on(_("📍 Location received."), replace_keyboard=True)
         return
     if step is Step.LOCATION and message.text and message.text.strip() == skip_label(turn.t):
         draft.latitude = draft.longitude = None
         draft.location_skipped = True
-        await turn.say(_("Skipped."), ReplyKeyboardRemove())
-        await turn.move_on()
+        await turn.move_on(_("Skipped."), replace_keyboard=True)
         return
 
     if step is Step.CONTACT:
@@ -413,8 +446,11 @@ async def take_contact(turn: Turn, message: Message) -> None:
     draft, _ = turn.draft, turn.t.gettext
     contact = message.contact
     if contact is not None and contact.user_id == turn.update.effective_user.id:
-        draft.contact_sealed = seal_contact(
-            turn.runtime.keys.way_back, contact.phone_number, pseudonym=turn.pseudonym
+        draft.contact_sealed = seal_for(
+            turn.runtime.keys.way_back,
+            contact.phone_number,
+            pseudonym=turn.pseudonym,
+            purpose="contact",
         )
         await turn.say(_("📞 Your phone number will be sent with this tip."), ReplyKeyboardRemove())
     elif contact is not None:
@@ -442,6 +478,27 @@ def attachment_of(message: Message) -> Attachment | None:
     return None
 
 
+async def ask_about_overflow(turn: Turn) -> None:
+    """Text that would pass the limit is kept aside; the resident decides what happens to it."""
+    draft, _ = turn.draft, turn.t.gettext
+    await turn.say(
+        _(
+            "That would make your description {count} characters long; the limit is "
+            "{limit}. Keep as much as fits, or send a shorter version instead. Nothing you "
+            "wrote is lost until you choose."
+        ).format(
+            count=turn.t.number(draft.description_length_with_overflow()),
+            limit=turn.t.number(MAX_DESCRIPTION),
+        ),
+        InlineKeyboardMarkup(
+            [
+                [button(_("✂️ Keep what fits"), "overflow", "keep")],
+                [button(_("✍️ I'll send a shorter text"), "overflow", "drop")],
+            ]
+        ),
+    )
+
+
 async def take_attachment(turn: Turn, attachment: Attachment, caption: str | None) -> None:
     draft, _ = turn.draft, turn.t.gettext
     if not draft.add_attachment(attachment):
@@ -454,6 +511,8 @@ async def take_attachment(turn: Turn, attachment: Attachment, caption: str | Non
     caption = clean_text(caption or "")
     kept_caption = bool(caption) and is_meaningful_text(caption) and draft.add_description(caption)
     await turn.save()
+    if draft.overflow is not None:
+        await ask_about_overflow(turn)  # the caption did not fit: nothing is dropped silently
     note = _("📎 Received ({count}/{limit}).").format(
         count=len(draft.attachments), limit=MAX_ATTACHMENTS
     )
@@ -485,9 +544,12 @@ async def take_answer(turn: Turn, step: Step, text: str) -> None:
             ).format(limit=MAX_ANSWER)
         )
         return
+    if means_dont_know(text):  # typed instead of tapping Skip
+        setattr(turn.draft, TEXT_ANSWERS[step], None)
+        await turn.move_on(_("Skipped."))
+        return
     setattr(turn.draft, TEXT_ANSWERS[step], text)
-    await turn.say(_("Noted: {answer}").format(answer=escape(text)))
-    await turn.move_on()
+    await turn.move_on(_("Noted: {answer}").format(answer=escape(text)))
 
 
 async def take_description(turn: Turn, text: str) -> None:
@@ -497,22 +559,7 @@ async def take_description(turn: Turn, text: str) -> None:
         return
     if not draft.add_description(text):
         await turn.save()
-        await turn.say(
-            _(
-                "That would make your description {count} characters long; the limit is "
-                "{limit}. Keep as much as fits, or send a shorter version instead. Nothing you "
-                "wrote is lost until you choose."
-            ).format(
-                count=turn.t.number(draft.description_length_with_overflow()),
-                limit=turn.t.number(MAX_DESCRIPTION),
-            ),
-            InlineKeyboardMarkup(
-                [
-                    [button(_("✂️ Keep what fits"), "overflow", "keep")],
-                    [button(_("✍️ I'll send a shorter text"), "overflow", "drop")],
-                ]
-            ),
-        )
+        await ask_about_overflow(turn)
         return
     if draft.step is Step.DESCRIPTION:
         await turn.move_on()

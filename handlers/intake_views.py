@@ -140,6 +140,10 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
                 "if that is safe. Or tap <b>Skip</b>."
             )
         return text, location_keyboard(t)
+    if step is Step.DESCRIPTION and draft.replacing_description:
+        return _(
+            "Send the new description. It replaces the old one, which was:\n<i>{old}</i>"
+        ).format(old=escape(draft.description[:SUMMARY_DESCRIPTION_CHARS])), None
     if step is Step.DESCRIPTION:
         return _(
             "Now describe what happened: what you saw, where exactly, who, vehicles, times. "

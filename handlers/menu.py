@@ -13,6 +13,8 @@ MENU_REPORT = "menu:report"
 MENU_STATUS = "menu:status"
 MENU_HELP = "menu:help"
 MENU_LANGUAGE = "menu:language"
+MENU_CHECK = "menu:check"
+MENU_BULLETINS = "menu:bulletins"
 
 
 def main_menu(t: Texts) -> InlineKeyboardMarkup:
@@ -20,7 +22,9 @@ def main_menu(t: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(_("📝 Report a tip"), callback_data=MENU_REPORT)],
+            [InlineKeyboardButton(_("🛡 Check a number or link"), callback_data=MENU_CHECK)],
             [InlineKeyboardButton(_("🔎 Check my tip"), callback_data=MENU_STATUS)],
+            [InlineKeyboardButton(_("📬 Bulletins"), callback_data=MENU_BULLETINS)],
             [
                 InlineKeyboardButton(_("🌐 Language"), callback_data=MENU_LANGUAGE),
                 InlineKeyboardButton(_("❓ Help"), callback_data=MENU_HELP),
@@ -52,6 +56,8 @@ def help_text(t: Texts) -> str:
             "",
             _("/report — send a tip to the police of the commune where it happened"),
             _("/status — check a tip you sent, with its receipt"),
+            _("/check — is a phone number, account or link known for fraud?"),
+            _("/subscribe — short legal-awareness bulletins from the police"),
             _("/language — choose Vietnamese or English"),
             _("/cancel — stop what you are doing"),
             _("/start — the main menu"),

@@ -19,7 +19,8 @@ from bot.i18n import N_, Texts, texts
 from bot.language import language_of
 from bot.outbox_worker import Deliver, Undeliverable
 from bot.runtime import Runtime
-from handlers.officer_views import card_keyboard, tip_card
+from handlers.common import MESSAGE_LIMIT
+from handlers.officer_views import card_keyboard, split_description, tip_card, tip_card_parts
 from handlers.status import STATUS_NAMES
 from storage import officers, outbox, residents, tips
 from storage.outbox import OutboxItem
@@ -41,6 +42,7 @@ class Notifier:
     def deliverers(self) -> dict[str, Deliver]:
         return {
             "tip": self.tip,
+            "tip_text": self.tip_text,
             "tip_media": self.tip_media,
             "tip_location": self.tip_location,
             "refresh": self.refresh,
@@ -66,19 +68,27 @@ class Notifier:
         """The tip card with its buttons; then its media and location follow as replies."""
         tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
         banner = item.payload.get("banner")
+        text, rest = await tip_card_parts(self.runtime, tip, t, banner)
         message = await self.bot.send_message(
-            item.chat_id,
-            await tip_card(self.runtime, tip, t, banner),
-            reply_markup=card_keyboard(t, tip),
-            protect_content=True,
+            item.chat_id, text, reply_markup=card_keyboard(t, tip), protect_content=True
         )
         await tips.add_notification(self.runtime.db, tip.id, item.chat_id, message.message_id)
         if banner != "reminder":  # a reminder goes to chats that already have the files
-            await self.queue_extras(tip, item.chat_id, message.message_id)
+            await self.queue_extras(tip, item.chat_id, message.message_id, rest)
         return message.message_id
 
-    async def queue_extras(self, tip: tips.Tip, chat_id: int, reply_to: int) -> None:
+    async def queue_extras(self, tip: tips.Tip, chat_id: int, reply_to: int, rest: str) -> None:
+        """What follows the card as replies to it: the rest of a long description, the files
+        (copies by file id), the location."""
         db = self.runtime.db
+        for part, chunk in enumerate(chunks(rest)):
+            await outbox.enqueue(
+                db,
+                "tip_text",
+                {"tip_id": tip.id, "text": chunk, "reply_to": reply_to},
+                chat_id=chat_id,
+                dedupe_key=f"tip_text:{tip.id}:{tip.routed_at}:{chat_id}:{part}",
+            )
         for attachment in tip.attachments:
             await outbox.enqueue(
                 db,
@@ -97,6 +107,15 @@ class Notifier:
                 dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",
             )
         self.runtime.wake_outbox()
+
+    async def tip_text(self, item: OutboxItem) -> int:
+        message = await self.bot.send_message(
+            item.chat_id,
+            item.payload["text"],  # escaped when it was cut (chunks)
+            protect_content=True,
+            reply_parameters=_reply_to(item.payload.get("reply_to")),
+        )
+        return message.message_id
 
     async def tip_media(self, item: OutboxItem) -> int:
         payload = item.payload
@@ -195,6 +214,15 @@ class Notifier:
         text, markup = await tipster_message(self.runtime, tip, t, item.payload)
         message = await self.bot.send_message(way_back.chat_id, text, reply_markup=markup)
         return message.message_id
+
+
+def chunks(text: str) -> list[str]:
+    """A long text as escaped HTML pieces that each fit one message."""
+    pieces = []
+    while text:
+        piece, text = split_description(text, MESSAGE_LIMIT - 100)
+        pieces.append(piece)
+    return pieces
 
 
 def _reply_to(message_id: int | None) -> ReplyParameters | None:

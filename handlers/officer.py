@@ -15,10 +15,18 @@ from telegram.ext import CallbackQueryHandler
 from bot import casework
 from bot.authz import staff_for_tip
 from bot.context import TipbotContext
+from bot.fraud_check import shown
 from bot.i18n import Texts
-from handlers.common import user_texts
-from handlers.officer_views import PREFIX, STATUS_LABELS, card_keyboard, data, status_keyboard
-from storage import pending, tips
+from handlers.common import edit_buttons, remove_buttons, user_texts
+from handlers.officer_views import (
+    PREFIX,
+    STATUS_LABELS,
+    card_keyboard,
+    data,
+    status_keyboard,
+    tip_card,
+)
+from storage import fraud, pending, tips
 
 PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the question
 
@@ -34,11 +42,10 @@ ACTIONS = {
     "noreply": "tip.reply",
     "transfer": "tip.transfer",
     "to": "tip.transfer",
+    "show": "tip.show",
+    "cf": "indicator.confirm",
+    "cfdone": "indicator.confirm",
 }
-
-
-def officer_key(user_id: int) -> str:
-    return f"officer:{user_id}"
 
 
 async def officer_callback(update: Update, context: TipbotContext) -> None:
@@ -87,19 +94,23 @@ async def acknowledger_name(context: TipbotContext, tip: tips.Tip) -> str:
 
 
 async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -> None:
-    """The officer's next message will be this text (question, note, reply or commune)."""
-    await pending.put(
-        context.runtime.db,
-        officer_key(update.effective_user.id),
-        kind,
-        {"tip_id": tip.id},
-        ttl=PENDING_TTL,
-    )
+    """The officer's next message will be this text (question, note, reply or commune): the
+    prompt's message id is kept, so a reply to an older prompt can't land on the wrong tip.
+    Stored before the prompt is sent too: a quick typist must not beat it."""
+    key = pending.officer_key(update.effective_user.id)
+    await pending.put(context.runtime.db, key, kind, {"tip_id": tip.id}, ttl=PENDING_TTL)
     await update.callback_query.answer()
-    await context.bot.send_message(
+    message = await context.bot.send_message(
         update.effective_chat.id,
         prompt + "\n" + t.gettext("Send /cancel to stop."),
         reply_markup=ForceReply(selective=True),
+    )
+    await pending.put(
+        context.runtime.db,
+        key,
+        kind,
+        {"tip_id": tip.id, "prompt": message.message_id},
+        ttl=PENDING_TTL,
     )
 
 
@@ -127,12 +138,12 @@ async def on_note(update, context, t: Texts, staff, tip, _value) -> None:
 
 async def on_status(update, context, t: Texts, staff, tip, _value) -> None:
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(status_keyboard(t, tip))
+    await edit_buttons(update, status_keyboard(t, tip))
 
 
 async def on_back(update, context, t: Texts, staff, tip, _value) -> None:
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(card_keyboard(t, tip))
+    await edit_buttons(update, card_keyboard(t, tip))
 
 
 async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> None:
@@ -144,6 +155,8 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
         await update.callback_query.answer(_("The tip already has that status, or is closed."))
         return
     await update.callback_query.answer(_("Status changed. The tipster has been told."))
+    if status == "resolved" and tip.category == "fraud":
+        await offer_confirmations(context, update.effective_chat.id, t, tip)
     await context.bot.send_message(
         update.effective_chat.id,
         _(
@@ -160,7 +173,7 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
 
 
 async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
-    await update.callback_query.edit_message_reply_markup(None)
+    await remove_buttons(update)
     await ask_for_text(
         update, context, t, tip, "reply",
         t.gettext("Write your reply to the tipster of {code}.").format(code=tip.code),
@@ -169,7 +182,7 @@ async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
 
 async def on_no_reply(update, context, t: Texts, staff, tip, _value) -> None:
     await update.callback_query.answer()
-    await update.callback_query.edit_message_reply_markup(None)
+    await remove_buttons(update)
 
 
 async def on_transfer(update, context, t: Texts, staff, tip, _value) -> None:
@@ -191,6 +204,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
         await update.callback_query.answer()
         return
     commune = int(value)
+    await pending.clear(runtime.db, pending.officer_key(update.effective_user.id))
     if not await casework.transfer(runtime, staff, tip, commune):
         await update.callback_query.answer(
             _("It can't be transferred there (closed, or already in that commune)."),
@@ -205,6 +219,80 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
     )
 
 
+async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Tip) -> None:
+    """The tip's card again, with its buttons, in this chat (kept up to date like the others)."""
+    message = await context.bot.send_message(
+        chat_id,
+        await tip_card(context.runtime, tip, t),
+        reply_markup=card_keyboard(t, tip),
+        protect_content=True,
+    )
+    await tips.add_notification(context.runtime.db, tip.id, chat_id, message.message_id)
+
+
+async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
+    await update.callback_query.answer()
+    await show_card(context, update.effective_chat.id, t, tip)
+
+
+async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, tip) -> None:
+    """After a fraud tip is resolved: which of its phones, accounts and links were really the
+    scammer's? Confirmed ones become warnings for everyone's /check."""
+    indicators = await fraud.checkable_indicators(context.runtime.db, tip.id)
+    if not indicators:
+        return
+    await context.bot.send_message(
+        chat_id,
+        t.gettext(
+            "Which of these did the scammer really use? Tap to confirm them: residents who "
+            "/check them will be warned. Only what you confirm is kept for that, with this tip's "
+            "code and date — nothing about the tipster."
+        ),
+        reply_markup=await confirmations_keyboard(context, t, tip, indicators),
+    )
+
+
+async def confirmations_keyboard(context, t: Texts, tip, indicators) -> InlineKeyboardMarkup:
+    confirmed = {
+        (c.kind, c.value) for c in await fraud.confirmed_for_tip(context.runtime.db, tip.code)
+    }
+    rows = [
+        [
+            InlineKeyboardButton(
+                ("✅ " if (i.kind, i.value) in confirmed else "☐ ")
+                + shown(i.kind, i.value, i.bank),
+                callback_data=data("cf", tip.id, str(i.id)),
+            )
+        ]
+        for i in indicators
+    ]
+    rows.append([InlineKeyboardButton(t.gettext("Done"), callback_data=data("cfdone", tip.id))])
+    return InlineKeyboardMarkup(rows)
+
+
+async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
+    indicators = await fraud.checkable_indicators(context.runtime.db, tip.id)
+    chosen = next((i for i in indicators if str(i.id) == value), None)
+    if chosen is None or tip.status != "resolved":
+        await update.callback_query.answer(
+            t.gettext("Only indicators of a resolved fraud tip can be confirmed."), show_alert=True
+        )
+        return
+    now_confirmed = await casework.toggle_confirmation(context.runtime, staff, tip, chosen)
+    await update.callback_query.answer(
+        t.gettext("Confirmed.") if now_confirmed else t.gettext("Confirmation taken back.")
+    )
+    await edit_buttons(update, await confirmations_keyboard(context, t, tip, indicators))
+
+
+async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None:
+    count = len(await fraud.confirmed_for_tip(context.runtime.db, tip.code))
+    await update.callback_query.answer()
+    await update.callback_query.edit_message_text(
+        t.gettext("{count} confirmed for {code}. Thank you.").format(count=count, code=tip.code)
+    )
+
+
 HANDLERS_BY_ACTION = {
     "ack": on_acknowledge,
     "ask": on_ask,
@@ -216,6 +304,9 @@ HANDLERS_BY_ACTION = {
     "noreply": on_no_reply,
     "transfer": on_transfer,
     "to": on_transfer_to,
+    "show": on_show,
+    "cf": on_confirm,
+    "cfdone": on_confirm_done,
 }
 
 HANDLERS = [CallbackQueryHandler(officer_callback, pattern=f"^{PREFIX}:")]

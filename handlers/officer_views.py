@@ -15,11 +15,13 @@ from bot.i18n import N_, Texts
 from bot.indicators import display_link, format_phone
 from bot.intake import CATEGORIES, CHANNELS, KINDS, WHEN
 from bot.runtime import Runtime
-from storage import officers, tips
+from handlers.common import utf16_len
+from storage import fraud, officers, tips
 
 PREFIX = "o"
 MESSAGE_LIMIT = 4096
-ANSWER_CHARS = 300  # each questionnaire answer, in the card
+ANSWER_CHARS = 120  # each indicator, in the card
+INDICATOR_LINES = 15  # the card must keep room for the description
 
 STATUS_LABELS = {
     "new": N_("🆕 New — not yet acknowledged"),
@@ -83,6 +85,12 @@ def status_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
 
 
 async def tip_card(runtime: Runtime, tip: tips.Tip, t: Texts, banner: str | None = None) -> str:
+    return (await tip_card_parts(runtime, tip, t, banner))[0]
+
+
+async def tip_card_parts(
+    runtime: Runtime, tip: tips.Tip, t: Texts, banner: str | None = None
+) -> tuple[str, str]:
     """Everything about the tip in one message, within Telegram's 4096 characters."""
     _ = t.gettext
     tz = runtime.config.timezone
@@ -112,7 +120,7 @@ async def tip_card(runtime: Runtime, tip: tips.Tip, t: Texts, banner: str | None
     if channels := answers.get("channels"):
         value = ", ".join(_(CHANNELS.get(c, c)) for c in channels)
         lines.append(_("<b>Contacted by:</b> {value}").format(value=value))
-    lines += indicator_lines(tip, t)
+    lines += await indicator_lines(runtime, tip, t)
     if tip.location:
         latitude, longitude = tip.location
         lines.append(
@@ -140,22 +148,63 @@ async def tip_card(runtime: Runtime, tip: tips.Tip, t: Texts, banner: str | None
             )
         )
     heading = "\n".join(lines) + "\n\n" + _("<b>What happened:</b>") + "\n"
-    room = MESSAGE_LIMIT - len(heading) - 20
-    description = tip.description
-    if len(description) > room:
-        description = description[: room - 1] + "…"
-    return heading + escape(description)
+    description, rest = split_description(tip.description, MESSAGE_LIMIT - utf16_len(heading) - 40)
+    if rest:
+        description += "\n" + _("(continued below)")
+    return heading + description, rest
 
 
-def indicator_lines(tip: tips.Tip, t: Texts) -> list[str]:
+def split_description(description: str, room: int) -> tuple[str, str]:
+    """The escaped description as far as it fits in `room` UTF-16 units, and the rest (raw) that
+    follows in messages of its own (handlers/notifications.py), cut at a space when it can."""
+    room = max(room, 200)
+    if utf16_len(escape(description)) <= room:
+        return escape(description), ""
+    cut = len(description)
+    while cut > 1 and utf16_len(escape(description[:cut])) > room:
+        cut = max(int(cut * 0.9), 1)
+    space = description.rfind(" ", cut // 2, cut)
+    cut = space if space > 0 else cut
+    return escape(description[:cut]) + " …", description[cut:].lstrip()
+
+
+async def indicator_lines(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str]:
     """The scammer's phones, accounts, links and the money, normalised for searching, with what
-    the tipster typed when it could not be read."""
+    the tipster typed when it could not be read — and what earlier tips said about each."""
     _ = t.gettext
     lines = []
-    for indicator in tip.indicators:
+    shown = tip.indicators[:INDICATOR_LINES]
+    for indicator in shown:
         label = _(INDICATOR_LABELS.get(indicator.kind, indicator.kind))
-        lines.append(f"• {label}: {escape(indicator_text(indicator, t)[:ANSWER_CHARS])}")
+        line = f"• {label}: {escape(indicator_text(indicator, t)[:ANSWER_CHARS])}"
+        if indicator.kind in fraud.CHECKABLE_KINDS:
+            line += await earlier_reports(runtime, tip, indicator, t)
+        lines.append(line)
+    if len(tip.indicators) > len(shown):
+        more = len(tip.indicators) - len(shown)
+        lines.append(_("• …and {count} more").format(count=more))
     return lines
+
+
+async def earlier_reports(runtime: Runtime, tip: tips.Tip, indicator, t: Texts) -> str:
+    _ = t.gettext
+    tz = runtime.config.timezone
+    confirmed = [
+        c
+        for c in await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
+        if c.tip_code != tip.code
+    ]
+    if confirmed:
+        return " " + _("⚠️ <b>confirmed as fraud in {count} earlier tips</b>, last {when}").format(
+            count=len({c.tip_code for c in confirmed}),
+            when=t.date_from_timestamp(max(c.confirmed_at for c in confirmed), tz),
+        )
+    earlier = await fraud.mentions(runtime.db, indicator.kind, indicator.value, before_tip=tip.id)
+    if earlier.tips:
+        return " " + _("(named in {count} earlier tips, last {when})").format(
+            count=earlier.tips, when=t.date_from_timestamp(earlier.last_at, tz)
+        )
+    return ""
 
 
 def indicator_text(indicator: tips.Indicator, t: Texts) -> str:

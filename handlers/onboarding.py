@@ -14,7 +14,13 @@ from html import unescape
 
 from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeChat, Update
 from telegram.error import BadRequest, Forbidden, TelegramError
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    ChatMemberHandler,
+    CommandHandler,
+    filters,
+)
 
 from bot import authz, onboarding
 from bot.context import RUNTIME_KEY, TipbotContext
@@ -359,7 +365,18 @@ async def publish_staff_commands(application: Application) -> None:
     log.info("event=staff_commands_published staff=%d skipped=%d", done, skipped)
 
 
+async def membership_changed(update: Update, context: TipbotContext) -> None:
+    """The bot's own membership in a group changed; removed or kicked means unlinked."""
+    change = update.my_chat_member
+    if change.chat.type in ("group", "supergroup") and change.new_chat_member.status in (
+        "left",
+        "kicked",
+    ):
+        await onboarding.bot_left_group(context.runtime, change.chat.id)
+
+
 HANDLERS = [
+    ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
     CommandHandler("start", join_cmd, filters=PRIVATE & INVITE_PAYLOAD),
     CommandHandler("invite", invite_cmd, filters=PRIVATE),
     CommandHandler("officers", officers_cmd, filters=PRIVATE),

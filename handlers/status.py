@@ -10,7 +10,8 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from handlers.common import answer_callback, user_texts
+from handlers.common import answer_callback, fit_lines, user_texts
+from handlers.locks import resident_lock
 from handlers.menu import MENU_STATUS, main_menu
 
 STATUS_NAMES = {
@@ -32,7 +33,9 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
         return
     runtime = context.runtime
     pseudonym = runtime.pseudonym_of(update.effective_user.id)
-    result = await submission.status_for_receipt(runtime, pseudonym, receipt_text)
+    # One guess at a time per resident: concurrent guesses must not slip past the limit.
+    async with resident_lock(f"status:{pseudonym}"):
+        result = await submission.status_for_receipt(runtime, pseudonym, receipt_text)
     if isinstance(result, submission.StatusView):
         await context.bot.send_message(chat_id, status_text(t, result, runtime.config.timezone))
         return
@@ -66,11 +69,11 @@ def status_text(t: Texts, view: submission.StatusView, tz) -> str:
         _("Last change: {when}").format(when=t.datetime_from_timestamp(view.last_change, tz)),
     ]
     if view.replies:
-        lines += ["", _("<b>Replies from the officers:</b>")]
-        for reply in view.replies:
+        lines += ["", _("<b>Replies from the officers, newest first:</b>")]
+        for reply in reversed(view.replies):
             when = t.datetime_from_timestamp(reply.created_at, tz)
             lines.append(f"• <i>{when}</i> — {escape(reply.body)}")
-    return "\n".join(lines)
+    return fit_lines(lines, _("…and {count} earlier replies."))
 
 
 HANDLERS = [

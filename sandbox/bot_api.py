@@ -120,7 +120,7 @@ class BotApi:
             **self.me,
             "can_join_groups": True,
             "can_read_all_group_messages": not self.settings.privacy_mode,
-            "supports_inline_queries": False,
+            "supports_inline_queries": self.settings.inline_mode,
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -372,11 +372,7 @@ class BotApi:
         source = self._source_message(p, "message to forward not found")
         original = source.message
         content = {k: v for k, v in original.items() if k in _CONTENT_FIELDS}
-        content["forward_origin"] = original.get("forward_origin") or {
-            "type": "user",
-            "date": original["date"],
-            "sender_user": original["from"],
-        }
+        content["forward_origin"] = original.get("forward_origin") or _origin(original)
         return self._deliver(p, chat, content, markup_allowed=False)
 
     def _source_message(self, p: Params, not_found: str) -> StoredMessage:
@@ -671,6 +667,19 @@ class BotApi:
         if chat.bot_status == "kicked":
             raise forbidden("bot was kicked from the group chat")
         return chat
+
+
+def _origin(original: Message) -> dict[str, Any]:
+    """Who a forward names as the original sender: the user, or the channel of a post."""
+    if "sender_chat" in original:
+        chat = original["sender_chat"]
+        return {
+            "type": "channel",
+            "date": original["date"],
+            "chat": chat,
+            "message_id": original["message_id"],
+        }
+    return {"type": "user", "date": original["date"], "sender_user": original["from"]}
 
 
 def _with_entities(content: Message, field: str, formatted: FormattedText) -> Message:

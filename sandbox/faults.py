@@ -10,8 +10,13 @@ Kinds:
 
 A plan for method "*" matches every method except getUpdates, which must be named: otherwise the
 long poll, which is always waiting, would swallow a fault meant for the bot's next send.
+
+A storm (``Sandbox.storm``) fails calls at random instead: each call with probability ``rate``,
+with a kind drawn from ``kinds``, reproducibly from ``seed`` for the same sequence of calls.
+Planned faults go first; getUpdates is spared unless the storm includes it.
 """
 
+import random
 from dataclasses import dataclass
 
 from sandbox.errors import ApiError, too_many_requests
@@ -36,9 +41,27 @@ class Fault:
         )
 
 
+@dataclass
+class Storm:
+    rate: float
+    kinds: tuple[str, ...]
+    rng: random.Random
+    retry_after: int
+    delay: float
+    get_updates: bool
+
+    def draw(self, name: str) -> Fault | None:
+        if name == "getupdates" and not self.get_updates:
+            return None
+        if self.rng.random() >= self.rate:
+            return None
+        return Fault(name, self.rng.choice(self.kinds), 1, self.retry_after, self.delay)
+
+
 class Faults:
     def __init__(self) -> None:
         self._planned: list[Fault] = []
+        self._storm: Storm | None = None
 
     def add(self, method: str, count: int, kind: str, retry_after: int, delay: float) -> None:
         if kind not in KINDS:
@@ -47,8 +70,28 @@ class Faults:
             raise ValueError("count must be at least 1")
         self._planned.append(Fault(method.lower(), kind, count, retry_after, delay))
 
+    def storm(
+        self,
+        rate: float,
+        kinds: tuple[str, ...],
+        seed: int,
+        retry_after: int,
+        delay: float,
+        get_updates: bool,
+    ) -> None:
+        if not 0 < rate <= 1:
+            raise ValueError("a storm's rate is a probability in (0, 1]")
+        if not kinds or any(kind not in KINDS for kind in kinds):
+            raise ValueError(f"storm kinds must be some of {KINDS}, not {kinds!r}")
+        rng = random.Random(seed)  # noqa: S311 - reproducible test faults, not cryptography
+        self._storm = Storm(rate, tuple(kinds), rng, retry_after, delay, get_updates)
+
+    def calm(self) -> None:
+        self._storm = None
+
     def take(self, method: str) -> Fault | None:
-        """The first planned fault for this call of ``method``, used up by one."""
+        """The first planned fault for this call of ``method``, used up by one; else, in a
+        storm, perhaps a random one."""
         name = method.lower()
         for fault in self._planned:
             if fault.method == name or (fault.method == "*" and name != "getupdates"):
@@ -56,4 +99,4 @@ class Faults:
                 if fault.remaining == 0:
                     self._planned.remove(fault)
                 return fault
-        return None
+        return self._storm.draw(name) if self._storm is not None else None

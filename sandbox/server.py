@@ -27,7 +27,7 @@ from aiohttp import web
 
 from sandbox.bot_api import BotApi
 from sandbox.errors import ApiError
-from sandbox.faults import Faults
+from sandbox.faults import KINDS, Faults
 from sandbox.files import MAX_UPLOAD, FileStore
 from sandbox.limits import LimitConfig, RateLimiter
 from sandbox.params import read_params
@@ -49,7 +49,8 @@ class CallRecord:
     ``status`` is the HTTP status: None while the call is in flight (a getUpdates long poll
     stays so while it waits), 0 when no answer reached the bot (a dropped connection, or the
     client gave up first). ``injected`` marks calls a ``fail_next`` fault hit.
-    ``time`` is the arrival on the sandbox clock (monotonic unless a test injected one).
+    ``time`` is the arrival on the sandbox clock (monotonic unless a test injected one);
+    ``fault`` the kind of an injected fault ("drop_after": performed, but the bot never knew).
     """
 
     method: str
@@ -60,6 +61,7 @@ class CallRecord:
     description: str | None = None
     time: float = 0.0
     injected: bool = False
+    fault: str | None = None
 
 
 class Sandbox:
@@ -152,6 +154,14 @@ class Sandbox:
         self.settings.callback_timeout = seconds
 
     @property
+    def inline_mode(self) -> bool:
+        return self.settings.inline_mode
+
+    @inline_mode.setter
+    def inline_mode(self, enabled: bool) -> None:
+        self.settings.inline_mode = enabled
+
+    @property
     def privacy_mode(self) -> bool:
         return self.settings.privacy_mode
 
@@ -171,6 +181,24 @@ class Sandbox:
         sandbox.faults for the kinds."""
         self.faults.add(method, count, kind, retry_after, delay)
 
+    def storm(
+        self,
+        rate: float = 0.1,
+        kinds: tuple[str, ...] = KINDS,
+        *,
+        seed: int = 0,
+        retry_after: int = 1,
+        delay: float = 0.2,
+        get_updates: bool = False,
+    ) -> None:
+        """From now on fail each call with probability ``rate``, of a kind drawn from ``kinds``
+        (see sandbox.faults), reproducibly from ``seed``; getUpdates only if ``get_updates``.
+        ``calm()`` ends it; ``fail_next`` plans still go first."""
+        self.faults.storm(rate, kinds, seed, retry_after, delay, get_updates)
+
+    def calm(self) -> None:
+        self.faults.calm()
+
     # --- people --------------------------------------------------------------------------------
 
     @property
@@ -180,6 +208,13 @@ class Sandbox:
     @property
     def chats(self) -> dict[int, Chat]:
         return self.world.chats
+
+    def open_chat(self, user: User | int) -> None:
+        """The user opened the bot some time ago: the bot may write to them, with no message
+        in the chat (demo staff, and tests that need a chat history to start empty)."""
+        person = self._user(user)
+        self.world.chats[person.id].started = True
+        person.seen_by_bot = True
 
     def add_user(
         self,
@@ -204,6 +239,30 @@ class Sandbox:
         chat = self._chat(group)
         remover = self._user(by) if by is not None else next(iter(chat.members.values()))
         self.people.remove_bot(chat, remover)
+
+    def add_channel(self, title: str, owner: User | int) -> Chat:
+        """A channel whose owner made the bot an administrator (so it gets every post)."""
+        return self.people.add_channel(title, self._user(owner))
+
+    async def post_in_channel(self, user: User | int, channel: Chat | int, text: str) -> Message:
+        return self.people.post_in_channel(self._user(user), self._chat(channel), text)
+
+    async def edit_channel_post(
+        self, user: User | int, channel: Chat | int, message_id: int, new_text: str
+    ) -> Message:
+        return self.people.edit_channel_post(
+            self._user(user), self._chat(channel), message_id, new_text
+        )
+
+    async def inline_query(self, user: User | int, query: str) -> str:
+        """A user types "@bot <query>" in any chat (needs ``inline_mode``); returns its id."""
+        return self.people.inline_query(self._user(user), query)
+
+    async def react(
+        self, user: User | int, message_id: int, emoji: str = "👍", chat: Chat | int | None = None
+    ) -> None:
+        target = self._chat(chat) if chat is not None else self._chat(self._user(user).id)
+        self.people.react(self._user(user), target, message_id, emoji)
 
     def block(self, user: User | int) -> None:
         self.people.block(self._user(user))
@@ -318,8 +377,12 @@ class Sandbox:
     def history(self, chat_id: int) -> list[Message]:
         return self.world.history(chat_id)
 
+    def bot_messages_since(self, chat_id: int, version: int) -> list[Message]:
+        """What the bot sent or edited in the chat after ``version`` (see ``version``)."""
+        return self.world.bot_messages_since(chat_id, version)
+
     def last_bot_message(self, chat_id: int) -> Message | None:
-        sent = [m for m in self.history(chat_id) if m["from"]["id"] == self.me["id"]]
+        sent = [m for m in self.history(chat_id) if m.get("from", {}).get("id") == self.me["id"]]
         return sent[-1] if sent else None
 
     def reply_keyboard(self, chat_id: int) -> dict[str, Any] | None:
@@ -385,7 +448,7 @@ class Sandbox:
         record.method, method = self.api.lookup(record.method)
         fault = self.faults.take(record.method)
         if fault is not None:
-            record.injected = True
+            record.injected, record.fault = True, fault.kind
             if fault.kind == "delay":
                 await asyncio.sleep(fault.delay)
             elif fault.kind == "drop":

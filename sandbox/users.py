@@ -61,6 +61,66 @@ class UserActions:
         chat.bot_status = "kicked"
         self._bot_status_changed(chat, by, old, "kicked")
 
+    def add_channel(self, title: str, owner: User) -> Chat:
+        chat = self.world.add_channel(title, owner)
+        self._bot_status_changed(chat, owner, "left", "administrator")
+        return chat
+
+    def post_in_channel(self, user: User, channel: Chat, text: str) -> Message:
+        """A post by one of the channel's admins: it comes from the channel, with no sender."""
+        self._channel_admin(user, channel)
+        stored = self.world.post(channel, self._text(text), channel_post=True)
+        if channel.bot_status != "kicked":
+            self.updates.push("channel_post", stored.message)
+        return copy.deepcopy(stored.message)
+
+    def edit_channel_post(
+        self, user: User, channel: Chat, message_id: int, new_text: str
+    ) -> Message:
+        self._channel_admin(user, channel)
+        stored = channel.visible(message_id)
+        if stored is None or stored.from_bot or "text" not in stored.message:
+            raise LookupError(f"no text post {message_id} in channel {channel.id}")
+        formatted = self._text(new_text)
+        self.world.edit(
+            channel, stored, {"text": formatted["text"], "entities": formatted.get("entities")}
+        )
+        if channel.bot_status != "kicked":
+            self.updates.push("edited_channel_post", stored.message)
+        return copy.deepcopy(stored.message)
+
+    def inline_query(self, user: User, query: str) -> str:
+        """The user types "@bot query" in any chat; returns the inline query id. Telegram sends
+        these only to bots whose inline mode is on (``Settings.inline_mode``)."""
+        if not self.settings.inline_mode:
+            raise ValueError("the bot has no inline mode; set sb.inline_mode = True first")
+        query_id = str(secrets.randbits(63))
+        user.seen_by_bot = True
+        self.updates.push(
+            "inline_query",
+            {"id": query_id, "from": user.to_dict(), "query": query, "offset": ""},
+        )
+        return query_id
+
+    def react(self, user: User, chat: Chat, message_id: int, emoji: str) -> None:
+        """The user puts a reaction on a message (in a group, Telegram tells only admin bots)."""
+        stored = chat.visible(message_id)
+        if stored is None:
+            raise LookupError(f"no message {message_id} in chat {chat.id}")
+        if not chat.is_private and chat.bot_status != "administrator":
+            return
+        self.updates.push(
+            "message_reaction",
+            {
+                "chat": chat.to_dict(),
+                "message_id": message_id,
+                "user": user.to_dict(),
+                "date": int(time.time()),
+                "old_reaction": [],
+                "new_reaction": [{"type": "emoji", "emoji": emoji}],
+            },
+        )
+
     def block(self, user: User) -> None:
         chat = self.world.chats[user.id]
         if not chat.blocked:
@@ -214,6 +274,8 @@ class UserActions:
 
     def _chat(self, user: User, chat: Chat | None) -> Chat:
         target = chat or self.world.chats[user.id]
+        if target.type == "channel":
+            raise ValueError(f"{target.title!r} is a channel: use post_in_channel")
         if target.is_private and target.user is not user:
             raise ValueError(f"chat {target.id} is the private chat of someone else")
         if not target.is_private and user.id not in target.members:
@@ -221,6 +283,13 @@ class UserActions:
         if target.is_private and target.blocked:
             raise ValueError(f"{user.first_name} blocked the bot; call sb.unblock(user) first")
         return target
+
+    @staticmethod
+    def _channel_admin(user: User, channel: Chat) -> None:
+        if channel.type != "channel":
+            raise ValueError(f"chat {channel.id} is not a channel")
+        if user.id not in channel.members:
+            raise ValueError(f"{user.first_name} is not an admin of {channel.title!r}")
 
     def _say(
         self, user: User, chat: Chat, content: Message, reply_to: int | None = None

@@ -26,6 +26,7 @@ class Settings:
     rate_limits: bool = False
     privacy_mode: bool = True  # BotFather's default: in groups the bot sees commands and replies
     callback_timeout: float = 15.0
+    inline_mode: bool = False  # BotFather's /setinline: only then do users' inline queries come
 
 
 @dataclass
@@ -83,7 +84,7 @@ class StoredMessage:
 @dataclass
 class Chat:
     id: int
-    type: str  # "private" or "group"
+    type: str  # "private", "group" or "channel"
     title: str | None = None
     user: User | None = None  # the person in a private chat
     members: dict[int, User] = field(default_factory=dict)
@@ -156,6 +157,19 @@ class World:
         self.chats[chat.id] = chat
         return chat
 
+    def add_channel(self, title: str, owner: User) -> Chat:
+        """A channel its owner created and made the bot an administrator of (bots read a
+        channel's posts only as administrators)."""
+        chat = Chat(
+            id=-1_000_000_000_000 - next(self._group_ids),
+            type="channel",
+            title=title,
+            members={owner.id: owner},
+            bot_status="administrator",
+        )
+        self.chats[chat.id] = chat
+        return chat
+
     def chat(self, chat_id: int) -> Chat | None:
         return self.chats.get(chat_id)
 
@@ -168,8 +182,10 @@ class World:
         reply_to: StoredMessage | None = None,
         inline_markup: dict[str, Any] | None = None,
         disable_notification: bool = False,
+        channel_post: bool = False,
     ) -> StoredMessage:
-        """A new message in ``chat``; from the bot unless a user's ``sender`` dict is given."""
+        """A new message in ``chat``; from the bot unless a user's ``sender`` dict is given. A
+        ``channel_post`` by a user has no sender at all: it comes from the channel itself."""
         chat.last_message_id += 1
         message: Message = {
             "message_id": chat.last_message_id,
@@ -177,6 +193,9 @@ class World:
             "chat": chat.to_dict(),
             "date": int(time.time()),
         }
+        if channel_post:
+            del message["from"]
+            message["sender_chat"] = chat.to_dict()
         if reply_to is not None:
             message["reply_to_message"] = {
                 k: v for k, v in reply_to.message.items() if k != "reply_to_message"
@@ -184,7 +203,7 @@ class World:
         message.update(content)
         if inline_markup and inline_markup["inline_keyboard"]:
             message["reply_markup"] = inline_markup
-        stored = StoredMessage(message, from_bot=sender is None)
+        stored = StoredMessage(message, from_bot=sender is None and not channel_post)
         stored.disable_notification = disable_notification
         chat.messages[stored.message_id] = stored
         self._changed_chat(chat, stored)
@@ -246,6 +265,11 @@ class World:
                 )
             await self.wait_for_change(self.version, remaining)
 
+    def bot_messages_since(self, chat_id: int, version: int) -> list[Message]:
+        """The bot's messages in the chat as sent or edited after ``version``, oldest first (an
+        edited message appears once per edit)."""
+        return [copy.deepcopy(m) for v, m in self._bot_messages[chat_id] if v > version]
+
     def history(self, chat_id: int) -> list[Message]:
         chat = self.chats.get(chat_id)
         if chat is None:
@@ -257,7 +281,8 @@ class World:
     def describe_history(self, chat_id: int, last: int = 10) -> str:
         lines = []
         for message in self.history(chat_id)[-last:]:
-            who = "bot" if message["from"]["id"] == self.bot_user["id"] else "user"
+            sender = message.get("from") or {}
+            who = "bot" if sender.get("id") == self.bot_user["id"] else "user"
             body = message.get("text") or message.get("caption") or _kind(message)
             lines.append(f"  #{message['message_id']} {who}: {body!r}")
         return "\n".join(lines) or "  (empty)"

@@ -102,6 +102,10 @@ class Database:
             await conn.execute("PRAGMA foreign_keys = ON")
             await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             await conn.execute("PRAGMA synchronous = NORMAL")
+            # Deleted rows (a way back past its retention, a discarded draft) are overwritten
+            # with zeros, not left in free space for anyone with a copy of the file. Debian's
+            # SQLite does this by default; many builds do not.
+            await conn.execute("PRAGMA secure_delete = ON")
             db = cls(conn, migrations)
             await db.migrate(to_version)
         except BaseException:
@@ -164,9 +168,11 @@ class Database:
                 yield
             return
         async with self._lock:
-            await self._conn.execute("BEGIN IMMEDIATE")
-            self._owner = task
             try:
+                # Inside the try: a cancellation that lands right after BEGIN must still roll
+                # back, or the connection would stay in a transaction after the lock is freed.
+                await self._conn.execute("BEGIN IMMEDIATE")
+                self._owner = task
                 yield
                 await self._conn.execute("COMMIT")
             except BaseException:

@@ -11,7 +11,9 @@ from storage.db import Database, now_or
 
 BACKOFF_BASE = 5  # seconds before the second attempt; doubles each time
 BACKOFF_CAP = 3600
-MAX_ATTEMPTS = 8
+# An outage of Telegram or of the network must not lose an alert: with the backoff capped at an
+# hour, this many attempts keep a message trying for about four days.
+MAX_ATTEMPTS = 100
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,21 @@ async def enqueue(
             ),
         )
     return cursor.rowcount > 0
+
+
+async def release_claims(db: Database, *, now: int | None = None) -> int:
+    """Make every claimed row due now; returns how many. For start-up only: a row still
+    'sending' then was claimed by a bot process that is gone (killed, or stopped mid-queue), and
+    waiting out its lease would hold an urgent tip's alert back for minutes. One bot process
+    works on a database (Telegram ends a second poller with 409). The row may go out twice."""
+    now = now_or(now)
+    async with db.transaction():
+        cursor = await db.execute(
+            """UPDATE outbox SET status = 'pending', next_attempt_at = ?, updated_at = ?
+               WHERE status = 'sending'""",
+            (now, now),
+        )
+    return cursor.rowcount
 
 
 async def claim_due(
@@ -138,3 +155,13 @@ async def pending_count(db: Database) -> int:
     return await db.fetch_value(
         "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
     )
+
+
+async def purge_finished(db: Database, *, before: int) -> int:
+    """Rows sent or given up before `before`: their work is done, keeping them only keeps traces
+    (which chats heard about which tip, and when)."""
+    async with db.transaction():
+        cursor = await db.execute(
+            "DELETE FROM outbox WHERE status IN ('sent', 'failed') AND updated_at < ?", (before,)
+        )
+    return cursor.rowcount

@@ -9,6 +9,15 @@ from typing import Any
 from storage.db import Database, now_or
 
 
+def officer_key(user_id: int) -> str:
+    return f"officer:{user_id}"
+
+
+def resident_key(kind: str, pseudonym: str) -> str:
+    """A resident's pending input, by pseudonym; one per kind ("answer", "check")."""
+    return f"{kind}:{pseudonym}"
+
+
 @dataclass(frozen=True)
 class PendingInput:
     key: str

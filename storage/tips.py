@@ -282,14 +282,26 @@ async def due_escalations(db: Database, *, urgent_before: int, normal_before: in
     return await _overdue(db, "escalated_at", urgent_before, normal_before)
 
 
-async def mark_reminded(db: Database, tip_id: int, *, now: int | None = None) -> None:
+async def mark_reminded(db: Database, tip_id: int, *, now: int | None = None) -> bool:
+    """False if the tip was acknowledged (or reminded) meanwhile: then no reminder is due."""
     async with db.transaction():
-        await db.execute("UPDATE tips SET reminded_at = ? WHERE id = ?", (now_or(now), tip_id))
+        cursor = await db.execute(
+            """UPDATE tips SET reminded_at = ?
+               WHERE id = ? AND status = 'new' AND reminded_at IS NULL""",
+            (now_or(now), tip_id),
+        )
+    return cursor.rowcount > 0
 
 
-async def mark_escalated(db: Database, tip_id: int, *, now: int | None = None) -> None:
+async def mark_escalated(db: Database, tip_id: int, *, now: int | None = None) -> bool:
+    """False if the tip was acknowledged (or escalated) meanwhile."""
     async with db.transaction():
-        await db.execute("UPDATE tips SET escalated_at = ? WHERE id = ?", (now_or(now), tip_id))
+        cursor = await db.execute(
+            """UPDATE tips SET escalated_at = ?
+               WHERE id = ? AND status = 'new' AND escalated_at IS NULL""",
+            (now_or(now), tip_id),
+        )
+    return cursor.rowcount > 0
 
 
 _OVERDUE = """status = 'new' AND {done} IS NULL
@@ -412,3 +424,38 @@ async def _load(db: Database, where: str, params: tuple[Any, ...]) -> list[Tip]:
             )
         )
     return tips
+
+
+# Work lists ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpenTip:
+    """A line of an officer's /queue: enough to list it, not the whole tip."""
+
+    id: int
+    code: str
+    category: str
+    kind: str | None
+    commune_code: int | None
+    urgent: bool
+    status: str
+    routed_at: int
+
+
+async def open_tips(
+    db: Database, commune_codes: Collection[int] | None, *, limit: int
+) -> tuple[list[OpenTip], int]:
+    """Open tips of these communes (None: all, for admins), oldest first, and how many in all."""
+    where = "status NOT IN ('resolved', 'not_actionable')"
+    params: list[Any] = []
+    if commune_codes is not None:
+        where += " AND commune_code IN (SELECT value FROM json_each(?))"
+        params.append(json.dumps(sorted(commune_codes)))
+    total = await db.fetch_value(f"SELECT count(*) FROM tips WHERE {where}", params)  # noqa: S608
+    rows = await db.fetch_all(
+        f"""SELECT id, code, category, kind, commune_code, urgent, status, routed_at
+            FROM tips WHERE {where} ORDER BY routed_at, id LIMIT ?""",  # noqa: S608
+        [*params, limit],
+    )
+    return [OpenTip(**{**dict(row), "urgent": bool(row["urgent"])}) for row in rows], total

@@ -190,12 +190,14 @@ def test_way_back_carries_a_shared_contact_only_when_given():
     assert "84912345678" not in repr(opened)
 
 
-def test_contact_sealed_to_its_draft():
-    from bot.anonymity import open_contact, seal_contact
+def test_text_sealed_to_its_resident_and_purpose():
+    from bot.anonymity import open_for, seal_for
 
     key = generate_key()
-    sealed = seal_contact(key, "+84912345678", pseudonym="a" * 64)
+    sealed = seal_for(key, "+84912345678", pseudonym="a" * 64, purpose="contact")
     assert "84912345678" not in sealed
-    assert open_contact(key, sealed, pseudonym="a" * 64) == "+84912345678"
+    assert open_for(key, sealed, pseudonym="a" * 64, purpose="contact") == "+84912345678"
     with pytest.raises(WayBackError):
-        open_contact(key, sealed, pseudonym="b" * 64)
+        open_for(key, sealed, pseudonym="b" * 64, purpose="contact")
+    with pytest.raises(WayBackError):
+        open_for(key, sealed, pseudonym="a" * 64, purpose="answer")

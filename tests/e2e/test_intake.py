@@ -118,9 +118,9 @@ async def test_forest_tip_with_edits_on_review(sandbox, bot):
     review = await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
     assert "cưa gỗ thông" in text_of(review)
 
-    await lan.tap("✏️ Mô tả", expect="kể lại sự việc")
-    review = await lan.send("Có 3 người cưa gỗ", expect="Bạn kiểm tra lại tin báo")
-    assert "Có người cưa gỗ thông ban đêm\nCó 3 người cưa gỗ" in text_of(review)
+    await lan.tap("✏️ Mô tả", expect="thay cho nội dung cũ")
+    review = await lan.send("Có 3 người cưa gỗ thông ban đêm", expect="Bạn kiểm tra lại tin báo")
+    assert "Mô tả sự việc: Có 3 người cưa gỗ thông ban đêm" in text_of(review)
 
     await lan.tap("✏️ Loại việc và chi tiết", expect="Bạn muốn báo tin về việc gì?")
     await lan.tap("🚨 Tội phạm", expect="loại tội phạm")

@@ -77,6 +77,7 @@ async def test_wrong_inputs_at_every_step_of_a_crime_tip(sandbox, bot):
     assert 2900 < len(draft_of(bot)["description"]) <= 3000
     await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # attachments
     await lan.send("<script>alert(1)</script> & <b>", expect="vượt mức tối đa")
+    await lan.tap("✍️ Tôi sẽ gửi bản ngắn hơn", expect="bản ngắn gọn hơn")  # decided: drop it
     await lan.tap("✅ Xong", expect="đang diễn ra")
     await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=False)  # urgent
     review = await lan.tap("Không", expect="Bạn kiểm tra lại")

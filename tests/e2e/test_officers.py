@@ -3,6 +3,8 @@ transfer, groups, the province queue, delivery through faults, and the authorisa
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from storage import officers
@@ -230,3 +232,96 @@ async def wait_for_answer(sandbox, query_id: str):
             return sandbox.callback_answers[query_id]
         await asyncio.sleep(0.05)
     raise TimeoutError(query_id)
+
+
+async def test_queue_tip_and_audit(sandbox, bot, admin_user):
+    minh_user = sandbox.add_user("Minh")
+    await register(bot, minh_user, XUAN_HUONG)
+    hoa_user = sandbox.add_user("Hoa")
+    await register(bot, hoa_user, LANG_BIANG)
+    admin = Person(sandbox, admin_user, timeout=15)
+    await admin.send("/start", expect="ẩn danh")
+    code = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
+    await card(sandbox, minh_user.id, code)
+    minh = Person(sandbox, minh_user, timeout=15)
+
+    queue = await minh.send("/queue", expect="Tin báo đang mở")
+    assert code in text_of(queue) and "🚨" in text_of(queue)
+    assert "Không có tin báo" in text_of(await Person(sandbox, hoa_user).send("/queue"))
+    shown = await minh.tap(code, expect="Nội dung sự việc")
+    assert "✅ Tiếp nhận" in buttons_of(shown)
+    again = await minh.send(f"/tip {code.lower()}", expect="Nội dung sự việc")
+    await minh.tap("✅ Tiếp nhận", expect="Minh tiếp nhận lúc")  # from the newest card
+    refused = await Person(sandbox, hoa_user).send(f"/tip {code}", expect="Chỉ cán bộ")
+    assert code not in text_of(refused)
+
+    history = await admin.send(f"/audit {code}", expect="Lịch sử")
+    assert "Minh" in text_of(history) and "tiếp nhận" in text_of(history)
+    assert "từ chối" in text_of(history)  # Hoa's refused /tip is on record
+    assert "chỉ dành cho quản trị" in text_of(await minh.send(f"/audit {code}"))
+    assert again["message_id"] != shown["message_id"]
+    assert not sandbox.errors
+
+
+async def test_removing_the_bot_from_a_group_unlinks_it(sandbox, bot):
+    minh_user = sandbox.add_user("Minh")
+    await register(bot, minh_user, XUAN_HUONG)
+    group = sandbox.add_group("Công an Xuân Hương", members=[minh_user])
+    db = await Database.open(bot.config.db_path)
+    try:
+        await officers.link_group(db, group.id, XUAN_HUONG, linked_by=minh_user.id, title=None)
+    finally:
+        await db.close()
+    sandbox.remove_bot(group, by=minh_user)
+    for _ in range(100):
+        with bot.db() as conn:
+            if not conn.execute("SELECT count(*) FROM commune_groups").fetchone()[0]:
+                break
+        await asyncio.sleep(0.05)
+    code = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
+    await card(sandbox, minh_user.id, code)
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM commune_groups").fetchone()[0] == 0
+        unlinked = conn.execute(
+            "SELECT actor_id FROM audit_log WHERE action = 'group.unlink'"
+        ).fetchall()
+    assert [tuple(r) for r in unlinked] == [(None,)]
+    assert not sandbox.errors
+
+
+async def test_follow_ups_reach_only_the_current_commune_and_never_eat_a_new_tip(sandbox, bot):
+    lan_user = sandbox.add_user("Lan")
+    lan = Person(sandbox, lan_user, timeout=15)
+    minh_user, hoa_user = sandbox.add_user("Minh"), sandbox.add_user("Hoa")
+    await register(bot, minh_user, XUAN_HUONG)
+    await register(bot, hoa_user, LANG_BIANG)
+    code = await send_tip(lan)
+    await card(sandbox, minh_user.id, code)
+    minh = Person(sandbox, minh_user, timeout=15)
+    await minh.tap("📋 Tình trạng ▸", expect=None)
+    await minh.tap("🔁 Chuyển xã, phường khác", expect="Nhập tên xã, phường")
+    await minh.send("lang biang", expect="Chuyển tin báo")
+    await minh.tap("Phường Lang Biang - Đà Lạt", expect="Đã chuyển tin báo")
+    await card(sandbox, hoa_user.id, code)
+    hoa = Person(sandbox, hoa_user, timeout=15)
+    await hoa.tap("❓ Hỏi người báo tin", expect="Nhập câu hỏi")
+    since = sandbox.version
+    await hoa.send("Mấy người?", expect="Đã gửi câu hỏi")
+    await arrives(sandbox, lan_user.id, "Mấy người?", since)
+    await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
+
+    # Lan starts a new tip before answering: her typing goes to the new tip, not to the officers.
+    await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    await lan.tap("📝 Việc khác", expect="xã, phường")
+    await lan.send("xuan huong", expect="Bạn bấm chọn")
+    # Then she answers by replying to the question box: that reaches Hoa, and only Hoa.
+    box = next(
+        m for m in reversed(sandbox.history(lan_user.id)) if "viết câu trả lời" in text_of(m)
+    )
+    since = sandbox.version
+    await sandbox.send_text(lan_user, "Khoảng 5 người", reply_to=box["message_id"])
+    await arrives(sandbox, hoa_user.id, "Khoảng 5 người", since)
+    await arrives(sandbox, lan_user.id, "đã được chuyển tới cán bộ", since)
+    assert "Khoảng 5 người" not in visible_to(sandbox, minh_user.id)
+    assert "xuan huong" not in visible_to(sandbox, hoa_user.id)
+    assert not sandbox.errors

@@ -145,3 +145,12 @@ async def test_press_callback_needs_an_existing_message(sb, lan):
     with pytest.raises(LookupError):
         await sb.press_callback(lan, 99, "x")
     assert await sb.press_callback(lan, 1, "on the user's own message")  # forged, but possible
+
+
+async def test_open_chat_lets_the_bot_write_first(sb, tg):
+    user = sb.add_user("Minh")
+    with pytest.raises(telegram.error.BadRequest, match="Chat not found"):
+        await tg.send_message(user.id, "xin chào")
+    sb.open_chat(user)
+    await tg.send_message(user.id, "xin chào")
+    assert [m["text"] for m in sb.history(user.id)] == ["xin chào"]

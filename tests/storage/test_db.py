@@ -38,6 +38,25 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ["INSERT INTO pending_inputs VALUES ('officer:7', 'question', '{\"tip_id\": 1}', 99)"],
         "SELECT count(*) = 1 FROM pending_inputs WHERE kind = 'question'",
     ),
+    # 0004 counts the tips and questions already there into the daily statistics tables.
+    3: (
+        [
+            "INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)"
+            " VALUES (1, 'question', 'q', 7, 2)",
+            "INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)"
+            " VALUES (1, 'answer', 'a', NULL, 3)",
+        ],
+        """SELECT count(*) = 2 FROM tip_messages WHERE tip_id = 1 AND kind IN ('question', 'answer')
+           AND (SELECT sum(tips) FROM stats_kinds WHERE category = 'fraud') = 1
+           AND (SELECT sum(answered) FROM stats_questions) = 1""",
+    ),
+    4: (
+        [
+            "INSERT INTO tip_indicators (tip_id, kind, value, raw)"
+            " VALUES (1, 'phone', '+84912345678', '0912345678')"
+        ],
+        "SELECT count(*) = 1 FROM tip_indicators WHERE value = '+84912345678'",
+    ),
 }
 
 

@@ -48,6 +48,18 @@ async def test_a_lapsed_claim_is_taken_again(db):
     assert again.id == item.id and again.attempts == 2
 
 
+async def test_start_up_releases_the_claims_of_a_dead_process(db):
+    for key in ("claimed", "sent", "later"):
+        await outbox.enqueue(db, key, {}, dedupe_key=key, chat_id=1, now=T0)
+    claimed, sent, _later = await outbox.claim_due(db, limit=3, lease=300, now=T0)
+    await outbox.mark_sent(db, sent.id, message_id=1, now=T0)
+    await outbox.mark_failed(db, _later.id, "NetworkError", now=T0)  # pending, backing off
+    assert await outbox.release_claims(db, now=T0 + 1) == 1
+    [again] = await outbox.claim_due(db, limit=3, now=T0 + 1)  # not 300 s later
+    assert (again.id, again.attempts) == (claimed.id, 2)
+    assert await outbox.release_claims(db, now=T0 + 2) == 1
+
+
 async def test_sent_is_final(db):
     await outbox.enqueue(db, "k", {}, dedupe_key="k", chat_id=1, now=T0)
     [item] = await outbox.claim_due(db, limit=1, now=T0)
@@ -69,7 +81,10 @@ async def test_failures_back_off_then_give_up(db):
         delays.append(next_at - now)
         assert await outbox.claim_due(db, limit=1, now=next_at - 1) == []
         now = next_at
-    assert delays == [5, 10, 20, 40, 80, 160, 320]
+    # Doubling from 5 s up to the one-hour cap, then hourly: an outage of days loses nothing.
+    assert delays[:11] == [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600]
+    assert set(delays[11:]) == {3600}
+    assert sum(delays) > 3 * 24 * 3600
     assert item.attempts == outbox.MAX_ATTEMPTS
     assert await outbox.claim_due(db, limit=1, now=now + 10**6) == []
 
@@ -89,3 +104,15 @@ async def test_retry_after_and_permanent_failures(db):
 async def test_mark_failed_of_an_unknown_row(db):
     with pytest.raises(KeyError):
         await outbox.mark_failed(db, 404, "x")
+
+
+async def test_finished_rows_are_purged_after_their_time(db):
+    await outbox.enqueue(db, "k", {}, dedupe_key="old", chat_id=1, now=T0)
+    await outbox.enqueue(db, "k", {}, dedupe_key="new", chat_id=1, now=T0)
+    await outbox.enqueue(db, "k", {}, dedupe_key="waiting", chat_id=1, now=T0)
+    old, new = await outbox.claim_due(db, limit=2, now=T0)
+    await outbox.mark_sent(db, old.id, message_id=1, now=T0)
+    await outbox.mark_sent(db, new.id, message_id=2, now=T0 + 100)
+    assert await outbox.purge_finished(db, before=T0 + 50) == 1
+    keys = {r[0] for r in await db.fetch_all("SELECT dedupe_key FROM outbox")}
+    assert keys == {"new", "waiting"}

@@ -1,0 +1,40 @@
+"""Long texts split for Telegram: every piece fits 4096 UTF-16 units once escaped, nothing lost."""
+
+from html import unescape
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from handlers.common import fit_lines, utf16_len
+from handlers.notifications import chunks
+from handlers.officer_views import split_description
+
+HOSTILE = ["<" * 5000, "&" * 3000 + "x", "😀" * 3000, "chữ " * 2000, "a" * 9000]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_pieces_fit_and_join_back(text):
+    head, rest = split_description(text, 3000)
+    assert utf16_len(head) <= 3000 + 4
+    pieces = chunks(rest)
+    assert all(utf16_len(p) <= 4096 for p in pieces)
+    joined = unescape(head.removesuffix(" …")) + "".join(
+        unescape(p.removesuffix(" …")) for p in pieces
+    )
+    assert "".join(joined.split()) == "".join(text.split())
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(min_size=0, max_size=6000))
+def test_any_text_splits_into_fitting_pieces(text):
+    head, rest = split_description(text, 2500)
+    assert utf16_len(head) <= 2504
+    assert all(utf16_len(p) <= 4096 for p in chunks(rest))
+
+
+def test_fit_lines_keeps_whole_lines_and_says_how_many_are_left():
+    lines = [f"<b>{n}</b> " + "x" * 300 for n in range(40)]
+    text = fit_lines(lines, "…and {count} more.")
+    assert utf16_len(text) <= 4096
+    assert text.endswith("more.") and text.count("<b>") == text.count("</b>")
