@@ -1,7 +1,7 @@
 """Broadcast throughput at the sandbox, with Telegram's limits on and off, and the engine's memory
 for a small and a ten times larger audience.
 
-    .venv/bin/python -m bench.broadcast [subscribers]
+    .venv/bin/python -m bench.broadcast [subscribers [subscribers_with_limits_on]]
 
 Each run sends one bulletin to every subscriber through the real engine (bot/broadcast.py: the
 database rows, the pacing, a Bot of its own over HTTP) to a sandbox in another process. The
@@ -62,12 +62,25 @@ class SandboxProcess:
         self.chats = range(int(first_user), int(first_user) + count)
 
     def report(self) -> dict:
-        self.process.stdin.write("report\n")
-        self.process.stdin.flush()
-        figures = json.loads(self.process.stdout.readline())
-        self.process.stdin.close()
-        self.process.wait(10)
+        try:
+            self.process.stdin.write("report\n")
+            self.process.stdin.flush()
+            figures = json.loads(self.process.stdout.readline())
+            self.process.stdin.close()
+            self.process.wait(10)
+        finally:
+            self.stop()
         return figures
+
+    def stop(self) -> None:
+        """Makes sure the process is gone, whatever happened (it reports first if it can)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 async def serve_sandbox(count: int, limits: bool) -> None:
@@ -145,19 +158,22 @@ async def run_engine(count: int, *, limits: bool, rate: float, trace: bool = Fal
 
 async def run_baseline(count: int, in_flight: int) -> dict:
     sandbox = SandboxProcess(count, limits=False)
-    request = HTTPXRequest(connection_pool_size=in_flight + 2)
-    bot = Bot(TOKEN, base_url=sandbox.base_url, request=request)
-    slots = asyncio.Semaphore(in_flight)
+    try:
+        request = HTTPXRequest(connection_pool_size=in_flight + 2)
+        bot = Bot(TOKEN, base_url=sandbox.base_url, request=request)
+        slots = asyncio.Semaphore(in_flight)
 
-    async def one(chat: int) -> None:
-        async with slots:
-            await bot.send_message(chat, "<b>OTP</b> " + "x" * 800, parse_mode="HTML")
+        async def one(chat: int) -> None:
+            async with slots:
+                await bot.send_message(chat, "<b>OTP</b> " + "x" * 800, parse_mode="HTML")
 
-    started = time.perf_counter()
-    await asyncio.gather(*(one(chat) for chat in sandbox.chats))
-    elapsed = time.perf_counter() - started
-    await bot.shutdown()
-    sandbox.report()
+        started = time.perf_counter()
+        await asyncio.gather(*(one(chat) for chat in sandbox.chats))
+        elapsed = time.perf_counter() - started
+        await bot.shutdown()
+        sandbox.report()
+    finally:
+        sandbox.stop()
     return {"sent": count, "seconds": elapsed, "per_second": count / elapsed}
 
 
@@ -171,8 +187,9 @@ def line(label: str, figures: dict) -> str:
     return text
 
 
-async def main(count: int = 2000) -> None:
-    paced = min(count, 500)
+async def main(count: int = 2000, paced: int | None = None) -> None:
+    """`count` subscribers with limits off, `paced` (default: at most 500) with limits on."""
+    paced = min(count, 500) if paced is None else paced
     print(
         line(
             f"limits on, engine at 25/s ({paced} subs)",
@@ -195,4 +212,4 @@ if __name__ == "__main__":
     if sys.argv[1:2] == ["--serve"]:
         asyncio.run(serve_sandbox(int(sys.argv[2]), "--limits" in sys.argv))
     else:
-        asyncio.run(main(*(int(arg) for arg in sys.argv[1:2])))
+        asyncio.run(main(*(int(arg) for arg in sys.argv[1:3])))

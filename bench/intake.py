@@ -112,8 +112,12 @@ async def with_process(
             await asyncio.sleep(0.05)
         return await work()
     finally:
-        process.terminate()
-        process.wait(30)
+        process.terminate()  # both bots stop cleanly on SIGTERM; a stuck one is killed
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
 
 
 async def main(residents: int) -> dict:

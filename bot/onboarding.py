@@ -275,6 +275,7 @@ async def remember_language(runtime: Runtime, user_id: int, telegram_language: s
     if await residents.get_language(runtime.db, pseudonym) is None:
         language = language_for(telegram_language, runtime.config.default_language)
         await residents.set_language(runtime.db, pseudonym, language)
+        runtime.languages[pseudonym] = language
 
 
 class Revoke(StrEnum):

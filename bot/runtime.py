@@ -23,6 +23,9 @@ class Runtime:
     db: Database
     communes: CommuneDirectory
     province_name: str  # "Lâm Đồng", without the "Tỉnh" prefix
+    # Residents' chosen languages by pseudonym (None: never chose), so that a reply does not
+    # cost a database read; written through by bot/language.py.
+    languages: dict[str, str | None] = field(default_factory=dict)
     # The time, in unix seconds; tests replace it to move the clock.
     clock: Callable[[], float] = field(default=time.time)
     # Set by the outbox worker: rows were written, deliver them now rather than at the next tick.

@@ -35,19 +35,19 @@ async def expected_input(runtime, update: Update) -> tuple[str, pending.PendingI
     by replying to the question box, so the tip's own answers are never taken for it."""
     user, message = update.effective_user, update.effective_message
     replied = message.reply_to_message.message_id if message.reply_to_message else None
-    key = pending.officer_key(user.id)
-    if waiting := await pending.get(runtime.db, key):
-        return key, waiting
-    if update.effective_chat.type != "private":
-        return None
+    private = update.effective_chat.type == "private"
     pseudonym = runtime.pseudonym_of(user.id)
-    candidates = []
-    for kind in ("check", "answer"):
-        key = pending.resident_key(kind, pseudonym)
-        if waiting := await pending.get(runtime.db, key):
-            if replied is not None and waiting.data.get("prompt") == replied:
-                return key, waiting
-            candidates.append((key, waiting))
+    staff_key = pending.officer_key(user.id)
+    resident_keys = [pending.resident_key(kind, pseudonym) for kind in ("check", "answer")]
+    found = await pending.get_many(
+        runtime.db, [staff_key, *resident_keys] if private else [staff_key]
+    )
+    if staff_key in found:
+        return staff_key, found[staff_key]
+    candidates = [(key, found[key]) for key in resident_keys if key in found]
+    for key, waiting in candidates:
+        if replied is not None and waiting.data.get("prompt") == replied:
+            return key, waiting
     if not candidates or replied is not None:
         return None
     if candidates[0][1].kind == "answer" and await drafts.get(runtime.db, pseudonym):

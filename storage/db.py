@@ -208,6 +208,15 @@ class Database:
         self._require_transaction()
         return await self._conn.execute(sql, params)
 
+    async def write(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
+        """One write statement on its own: atomic by itself, so it needs no BEGIN and COMMIT
+        around it — one trip to the database thread instead of three (drafts are saved on every
+        step of every resident). Inside a caller's transaction it simply joins it."""
+        if self._owner is not None and self._owner is asyncio.current_task():
+            return await self._conn.execute(sql, params)
+        async with self._lock:
+            return await self._conn.execute(sql, params)
+
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         self._require_transaction()
         await self._conn.executemany(sql, rows)

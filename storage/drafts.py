@@ -45,19 +45,17 @@ async def save(
 ) -> None:
     """Create or replace the draft; it expires ``ttl`` seconds after this save."""
     now = now_or(now)
-    async with db.transaction():
-        await db.execute(
-            """INSERT INTO drafts (pseudonym, step, data, updated_at, expires_at)
+    await db.write(
+        """INSERT INTO drafts (pseudonym, step, data, updated_at, expires_at)
                VALUES (?, ?, ?, ?, ?)
                ON CONFLICT (pseudonym) DO UPDATE SET step = excluded.step, data = excluded.data,
                    updated_at = excluded.updated_at, expires_at = excluded.expires_at""",
-            (pseudonym, step, json.dumps(data, ensure_ascii=False), now, now + ttl),
-        )
+        (pseudonym, step, json.dumps(data, ensure_ascii=False), now, now + ttl),
+    )
 
 
 async def delete(db: Database, pseudonym: str) -> None:
-    async with db.transaction():
-        await db.execute("DELETE FROM drafts WHERE pseudonym = ?", (pseudonym,))
+    await db.write("DELETE FROM drafts WHERE pseudonym = ?", (pseudonym,))
 
 
 async def purge_expired(db: Database, *, now: int | None = None) -> int:

@@ -38,18 +38,30 @@ async def put(
 ) -> None:
     """Replaces whatever this person was asked before: the latest button wins."""
     now = now_or(now)
-    async with db.transaction():
-        await db.execute(
-            """INSERT INTO pending_inputs (key, kind, data, expires_at) VALUES (?, ?, ?, ?)
-               ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, data = excluded.data,
-                   expires_at = excluded.expires_at""",
-            (key, kind, json.dumps(data, ensure_ascii=False), now + ttl),
-        )
+    await db.write(
+        """INSERT INTO pending_inputs (key, kind, data, expires_at) VALUES (?, ?, ?, ?)
+           ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, data = excluded.data,
+               expires_at = excluded.expires_at""",
+        (key, kind, json.dumps(data, ensure_ascii=False), now + ttl),
+    )
 
 
 async def clear(db: Database, key: str) -> None:
-    async with db.transaction():
-        await db.execute("DELETE FROM pending_inputs WHERE key = ?", (key,))
+    await db.write("DELETE FROM pending_inputs WHERE key = ?", (key,))
+
+
+async def get_many(
+    db: Database, keys: list[str], *, now: int | None = None
+) -> dict[str, PendingInput]:
+    """The live pending inputs among `keys`, in one query (checked on every message)."""
+    marks = ",".join("?" * len(keys))
+    rows = await db.fetch_all(
+        f"SELECT key, kind, data FROM pending_inputs WHERE key IN ({marks}) AND expires_at > ?",  # noqa: S608
+        (*keys, now_or(now)),
+    )
+    return {
+        row["key"]: PendingInput(row["key"], row["kind"], json.loads(row["data"])) for row in rows
+    }
 
 
 async def purge_expired(db: Database, *, now: int | None = None) -> int:

@@ -53,9 +53,15 @@ async def send_tip(resident: Person, *, place: str | None = "xuan huong", photo=
 
 
 async def card(sandbox, chat_id: int, code: str) -> dict:
-    return await sandbox.wait_for_message(
-        chat_id, timeout=15, predicate=lambda m: code in text_of(m) and m.get("reply_markup")
-    )
+    """The tip's card with its buttons in that chat: already there, or the next to come."""
+
+    def is_card(message: dict) -> bool:
+        return code in text_of(message) and bool(message.get("reply_markup"))
+
+    for message in reversed(sandbox.history(chat_id)):
+        if is_card(message):
+            return message
+    return await sandbox.wait_for_message(chat_id, timeout=15, predicate=is_card)
 
 
 async def arrives(sandbox, chat_id: int, fragment: str, since: int) -> dict:
