@@ -22,37 +22,48 @@ log = logging.getLogger(__name__)
 async def check_deadlines(runtime: Runtime) -> tuple[int, int]:
     """Sends what is due; returns (reminders, escalations)."""
     config, now = runtime.config, runtime.now()
-    reminded = escalated = 0
-    for tip in await tips.due_reminders(
+    due = await tips.due_reminders(
         runtime.db,
         urgent_before=now - config.urgent_remind_minutes * 60,
         normal_before=now - config.remind_hours * 3600,
-    ):
-        async with runtime.db.transaction():
-            if not await tips.mark_reminded(runtime.db, tip.id, now=now):
-                continue  # acknowledged since the query
-            await record(runtime, "tip.remind", None, tip.id)
-            for chat_id in await routing.recipients(runtime, tip.commune_code):
-                await send_card(runtime, tip, chat_id, "reminder")
-        reminded += 1
-    for tip in await tips.due_escalations(
+    )
+    reminded = await act_on(runtime, due, tips.mark_reminded, "tip.remind", remind)
+    due = await tips.due_escalations(
         runtime.db,
         urgent_before=now - config.urgent_escalate_minutes * 60,
         normal_before=now - config.escalate_hours * 3600,
-    ):
-        async with runtime.db.transaction():
-            if not await tips.mark_escalated(runtime.db, tip.id, now=now):
-                continue
-            await record(runtime, "tip.escalate", None, tip.id)
-            # A tip in the province queue is already with the admins: the reminder was enough.
-            if tip.commune_code is not None:
-                for chat_id in await routing.admin_chats(runtime):
-                    await send_card(runtime, tip, chat_id, "escalation")
-        escalated += 1
+    )
+    escalated = await act_on(runtime, due, tips.mark_escalated, "tip.escalate", escalate)
     if reminded or escalated:
         runtime.wake_outbox()
         log.info("event=deadlines reminders=%d escalations=%d", reminded, escalated)
     return reminded, escalated
+
+
+async def act_on(runtime: Runtime, due: list[tips.Tip], mark, action: str, send) -> int:
+    """For each tip: mark it (skipped if it was acknowledged since the query), audit, send —
+    in one transaction, so a restart neither repeats nor loses the step."""
+    done = 0
+    for tip in due:
+        async with runtime.db.transaction():
+            if not await mark(runtime.db, tip.id, now=runtime.now()):
+                continue
+            await record(runtime, action, None, tip.id)
+            await send(runtime, tip)
+        done += 1
+    return done
+
+
+async def remind(runtime: Runtime, tip: tips.Tip) -> None:
+    for chat_id in await routing.recipients(runtime, tip.commune_code):
+        await send_card(runtime, tip, chat_id, "reminder")
+
+
+async def escalate(runtime: Runtime, tip: tips.Tip) -> None:
+    # A tip in the province queue is already with the admins: the reminder was enough.
+    if tip.commune_code is not None:
+        for chat_id in await routing.admin_chats(runtime):
+            await send_card(runtime, tip, chat_id, "escalation")
 
 
 async def send_card(runtime: Runtime, tip: tips.Tip, chat_id: int, banner: str) -> None:

@@ -284,21 +284,20 @@ async def due_escalations(db: Database, *, urgent_before: int, normal_before: in
 
 async def mark_reminded(db: Database, tip_id: int, *, now: int | None = None) -> bool:
     """False if the tip was acknowledged (or reminded) meanwhile: then no reminder is due."""
-    async with db.transaction():
-        cursor = await db.execute(
-            """UPDATE tips SET reminded_at = ?
-               WHERE id = ? AND status = 'new' AND reminded_at IS NULL""",
-            (now_or(now), tip_id),
-        )
-    return cursor.rowcount > 0
+    return await _mark_overdue(db, "reminded_at", tip_id, now)
 
 
 async def mark_escalated(db: Database, tip_id: int, *, now: int | None = None) -> bool:
     """False if the tip was acknowledged (or escalated) meanwhile."""
+    return await _mark_overdue(db, "escalated_at", tip_id, now)
+
+
+async def _mark_overdue(db: Database, column: str, tip_id: int, now: int | None) -> bool:
+    # `column` is one of this module's two literals, never outside input.
     async with db.transaction():
         cursor = await db.execute(
-            """UPDATE tips SET escalated_at = ?
-               WHERE id = ? AND status = 'new' AND escalated_at IS NULL""",
+            f"""UPDATE tips SET {column} = ?
+                WHERE id = ? AND status = 'new' AND {column} IS NULL""",  # noqa: S608
             (now_or(now), tip_id),
         )
     return cursor.rowcount > 0

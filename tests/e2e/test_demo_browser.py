@@ -4,40 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import re
-import shutil
-from pathlib import Path
 
-import pytest
 from playwright.async_api import async_playwright, expect
 
 from bot.demo import running_demo
+from tests.browser import ARTIFACTS, launch, needs_chromium
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        shutil.which("chromium") is None,
-        reason="Debian's chromium is not installed (apt-get install -y chromium)",
-    ),
-]
-
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
+pytestmark = needs_chromium
 
 
 async def test_resident_taps_through_start_to_the_first_question(tmp_path):
     ARTIFACTS.mkdir(exist_ok=True)
     async with running_demo("127.0.0.1", 0, tmp_path / "demo") as demo:
         async with async_playwright() as playwright:
-            browser = await playwright.chromium.launch(
-                executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-            )
+            browser = await launch(playwright)
             page = await browser.new_page(viewport={"width": 390, "height": 844})
             await page.goto(demo.url)
             await page.get_by_role("button", name=re.compile("Chị Lan")).click()

@@ -1,32 +1,15 @@
 """The web chat page in Debian's Chromium, driven by Playwright, against a real Sandbox and bot."""
 
 import re
-import shutil
-from pathlib import Path
 
-import pytest
 from playwright.async_api import Page, async_playwright, expect
 
 from sandbox.files import sample_png
+from tests.browser import ARTIFACTS, launch, needs_chromium
 from tests.webchat.conftest import WebChatEnv
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(
-        shutil.which("chromium") is None,
-        reason="Debian's chromium is not installed (apt-get install -y chromium)",
-    ),
-]
+pytestmark = needs_chromium
 
-ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 HOSTILE_HTML = (
     '<b>đậm</b> <img src=x onerror="window.pwned=1"><script>window.pwned=2</script>'
@@ -36,9 +19,7 @@ HOSTILE_HTML = (
 
 
 async def open_page(playwright, env: WebChatEnv, viewport: dict) -> tuple[Page, list]:
-    browser = await playwright.chromium.launch(
-        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-    )
+    browser = await launch(playwright)
     page = await browser.new_page(viewport=viewport, locale="vi-VN")
     problems: list[str] = []
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
