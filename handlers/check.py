@@ -63,7 +63,7 @@ async def answer_check(update: Update, context: TipbotContext, text: str) -> Non
     keyboard = InlineKeyboardMarkup(
         [
             [InlineKeyboardButton(t.gettext("📝 Report a scam"), callback_data=MENU_REPORT)],
-            [InlineKeyboardButton(t.gettext("🔎 Check another"), callback_data=MENU_CHECK)],
+            [InlineKeyboardButton(t.gettext("🛡 Check another"), callback_data=MENU_CHECK)],
         ]
     )
     await context.bot.send_message(update.effective_chat.id, reply, reply_markup=keyboard)

@@ -122,7 +122,7 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
         return
     if len(text) > MAX_TEXT:
         await message.reply_text(
-            _("Please keep it under {limit} characters.").format(limit=t.number(MAX_TEXT))
+            _("Please keep it to {limit} characters at most.").format(limit=t.number(MAX_TEXT))
         )
         return
     action = {"question": "ask", "note": "note", "reply": "reply", "transfer": "transfer"}[kind]
@@ -181,7 +181,7 @@ async def take_answer(update, context, tip, key: str, message: Message) -> None:
         return
     if len(text) > MAX_TEXT:
         await message.reply_text(
-            _("Please keep it under {limit} characters.").format(limit=t.number(MAX_TEXT))
+            _("Please keep it to {limit} characters at most.").format(limit=t.number(MAX_TEXT))
         )
         return
     media = (attachment.kind, attachment.file_id) if attachment else None

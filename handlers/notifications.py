@@ -20,7 +20,13 @@ from bot.language import language_of
 from bot.outbox_worker import Deliver, Undeliverable
 from bot.runtime import Runtime
 from handlers.common import MESSAGE_LIMIT
-from handlers.officer_views import card_keyboard, split_description, tip_card, tip_card_parts
+from handlers.officer_views import (
+    STATUS_LABELS,
+    card_keyboard,
+    split_description,
+    tip_card,
+    tip_card_parts,
+)
 from handlers.status import STATUS_NAMES
 from storage import officers, outbox, residents, tips
 from storage.outbox import OutboxItem
@@ -255,7 +261,7 @@ async def staff_message(runtime: Runtime, tip: tips.Tip, t: Texts, payload: dict
         code=tip.code,
         body=escape(body),
         officer=escape((officer.name if officer else None) or _("An officer")),
-        status=_(STATUS_NAMES.get(payload.get("status", ""), payload.get("status", ""))),
+        status=_(STATUS_LABELS.get(payload.get("status", ""), payload.get("status", ""))),
         commune=escape(runtime.communes.name(commune)) if commune else "",
     )
 
