@@ -1,0 +1,253 @@
+"""Anonymity audit: after a whole scenario — and after every other reliability test, whose
+databases and logs it reads too (it runs last) — nothing on disk ties a resident to a tip.
+
+- The database (every table, every column, read through SQLite, so the WAL's latest state too)
+  holds no resident's Telegram id, username, names or phone number; neither do the raw bytes of
+  the database file, its WAL and shared-memory file (deleted rows and old page versions linger
+  there), searched for the text and for the id as SQLite stores an integer.
+- No log holds the bot token.
+- Logs at INFO (production's level) hold no resident identity, receipt or tip text, and neither
+  do logs at DEBUG, which an operator turns on to investigate (issue 6, point 8). The logs are
+  written by production's own `configure_logging`: the subprocess's through `tipbot run`, the
+  in-process bots' through `tests/reliability/conftest.py:log_to`.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import TOKEN
+from tests.e2e.driver import text_of
+from tests.reliability.plans import XUAN_HUONG
+from tests.reliability.support import (
+    Resident,
+    TipPlan,
+    achieve,
+    bot_messages,
+    enrol,
+    identity_leaks,
+    needles,
+    raw_leaks,
+    rows,
+    settle,
+    tap_data,
+)
+
+
+@pytest.fixture
+def bot_settings(admin_user):
+    return {"TIPBOT_ADMIN_IDS": str(admin_user.id)}
+
+
+async def test_a_whole_scenario_leaves_no_trace_of_the_tipsters(
+    sandbox, bot, admin_user, debug_log, audit_trail
+):
+    db = bot.config.db_path
+    trail = audit_trail.add("anonymity scenario", db, [debug_log])
+    officer = sandbox.add_user("Phạm Văn Cán Bộ", username="officer_pham")
+    await enrol(sandbox, db, officer, XUAN_HUONG)
+    await sandbox.send_text(admin_user, "/start")
+    hanh = sandbox.add_user(
+        "Hạnh Q7X", last_name="Trịnh-Quỳnh", username="hanh_tipster_q7x", language_code="vi"
+    )
+    tom = sandbox.add_user("Tommy Z3K", username="tom_victim_z3k", language_code="en")
+    trail.residents += [hanh, tom]
+
+    def agent(user) -> Resident:
+        skip = "Skip" if user.language_code == "en" else "Bỏ qua"
+        return Resident(sandbox, user, db, bot.keys.pseudonym, lambda _v: settle(bot), skip)
+
+    # Hạnh shares her location and, from the review, her phone number; Tom reports a scam.
+    crime = TipPlan(
+        "crime", "drugs", "now", XUAN_HUONG, "xuan huong", "Bán ma túy ở quán karaoke",
+        photo=True, share_location=True, share_phone=True,
+    )  # fmt: skip
+    fraud = TipPlan(
+        "fraud", "investment", None, None, "", "Sàn đầu tư tiền ảo", phones="0912 345 678"
+    )
+    hanh_tip = await agent(hanh).send_tip(crime)
+    tom_tip = await agent(tom).send_tip(fraud)
+    assert hanh_tip.receipt and tom_tip.receipt
+    trail.receipts += [hanh_tip.receipt, tom_tip.receipt]
+    trail.texts += [crime.description, fraud.description, "Quán tên gì?", "Quán Hoa Hồng, số 12",
+                    "Đã xử lý. Cảm ơn bạn!"]  # fmt: skip
+    [tip] = rows(db, "SELECT id, code FROM tips WHERE code = ?", (hanh_tip.code,))
+
+    # The officer acknowledges, asks; Hạnh answers with text and a photo; the officer resolves
+    # the tip with a public reply; both residents (and a stranger) check /status.
+    await achieve(bot, "ack", lambda: tap_data(sandbox, officer, f"o:ack:{tip['id']}"),
+                  lambda: _status(db, tip["id"]) == "acknowledged")  # fmt: skip
+    await achieve(bot, "ask", lambda: tap_data(sandbox, officer, f"o:ask:{tip['id']}"),
+                  lambda: _waiting(db, "question"))  # fmt: skip
+    await sandbox.send_text(officer, "Quán tên gì?")
+    await sandbox.wait_for_message(hanh.id, timeout=20, predicate=lambda m: "Quán tên gì" in
+                                   text_of(m), since=0)  # fmt: skip
+    await achieve(bot, "reply", lambda: tap_data(sandbox, hanh, f"r:{tip['code']}"),
+                  lambda: _waiting(db, "answer"))  # fmt: skip
+    await sandbox.send_photo(hanh, caption="Quán Hoa Hồng, số 12")
+    await settle(bot)
+    await achieve(
+        bot,
+        "status",
+        lambda: tap_data(sandbox, officer, f"o:status:{tip['id']}"),
+        lambda: any(
+            m.get("reply_markup") and f"o:set:{tip['id']}:resolved" in str(m["reply_markup"])
+            for m in bot_messages(sandbox, officer.id)
+        ),
+    )
+    await achieve(
+        bot,
+        "resolve",
+        lambda: tap_data(sandbox, officer, f"o:set:{tip['id']}:resolved"),
+        lambda: _status(db, tip["id"]) == "resolved",
+    )
+    await achieve(bot, "write a reply", lambda: tap_data(sandbox, officer, f"o:reply:{tip['id']}"),
+                  lambda: _waiting(db, "reply"))  # fmt: skip
+    await sandbox.send_text(officer, "Đã xử lý. Cảm ơn bạn!")
+    stranger = sandbox.add_user("Người lạ W9P", language_code="vi")
+    trail.residents.append(stranger)
+    for user, receipt in ((hanh, hanh_tip.receipt), (tom, tom_tip.receipt),
+                          (stranger, hanh_tip.receipt)):  # fmt: skip
+        await sandbox.send_text(user, f"/status {receipt}")
+    await settle(bot)
+    await sandbox.wait_for_message(
+        hanh.id, timeout=20, predicate=lambda m: "Cảm ơn bạn!" in text_of(m), since=0
+    )
+    # The officer saw the phone number Hạnh chose to share; nothing else of her.
+    seen = "\n".join(text_of(m) for m in bot_messages(sandbox, officer.id))
+    assert hanh.phone_number.lstrip("+")[-8:] in seen.replace(" ", "")
+    for needle in (str(hanh.id), "hanh_tipster_q7x", "Trịnh-Quỳnh", "Hạnh Q7X"):
+        assert needle not in seen
+
+    # While the bot runs, its latest writes are in the WAL: read through SQLite and raw.
+    people = [hanh, tom, stranger]
+    assert Path(f"{db}-wal").exists()
+    assert identity_leaks(db, people) == []
+    assert raw_leaks(db, people) == []
+    await bot.stop()
+    assert raw_leaks(db, people) == []  # after the checkpoint at shutdown, too
+    await bot.start()
+
+
+def test_the_suite_left_no_identity_in_any_database(audit_trail):
+    """Every database the reliability tests wrote (crashes, storm, bad input, fuzzing)."""
+    assert audit_trail.trails, "no reliability test registered what it left behind"
+    for trail in audit_trail.trails:
+        assert trail.db_path.exists(), trail.name
+        assert identity_leaks(trail.db_path, trail.residents) == [], trail.name
+        assert raw_leaks(trail.db_path, trail.residents) == [], trail.name
+
+
+def test_no_log_holds_the_token(audit_trail):
+    _, secret = TOKEN.split(":")
+    for trail in audit_trail.trails:
+        for log in trail.logs:
+            text = log.read_text(errors="replace")
+            assert text, f"{trail.name}: empty log {log}"
+            assert TOKEN not in text and secret not in text, f"{trail.name}: {log}"
+
+
+def test_info_logs_hold_no_identity_receipt_or_tip_text(audit_trail):
+    """What production writes (INFO and above): events, never who or what."""
+    for trail in audit_trail.trails:
+        for log in trail.logs:
+            lines = _lines_at_or_above_info(log)
+            found = _identities(lines, trail) + _secrets(lines, trail)
+            assert found == [], f"{trail.name}: {found[:5]}"
+
+
+def test_debug_logs_hold_no_identity_receipt_or_tip_text(audit_trail):
+    """What an operator turns on to investigate: the libraries log every Bot API call and update
+    at DEBUG, and bot/logging_setup.py must strip them of what residents sent."""
+    debug_logs = [(t, log) for t in audit_trail.trails for log in t.logs if _is_debug(log)]
+    assert debug_logs, "no test logged at DEBUG"
+    for trail, log in debug_logs:
+        lines = log.read_text(errors="replace")
+        found = _identities(lines, trail) + _secrets(lines, trail)
+        assert found == [], f"{trail.name}: {found[:5]}"
+
+
+# --- helpers --------------------------------------------------------------------------------------
+
+
+def _status(db, tip_id: int) -> str:
+    return rows(db, "SELECT status FROM tips WHERE id = ?", (tip_id,))[0]["status"]
+
+
+def _waiting(db, kind: str) -> bool:
+    return bool(rows(db, "SELECT 1 FROM pending_inputs WHERE kind = ?", (kind,)))
+
+
+_LEVEL = re.compile(r"^time=\S+ level=(\w+) ", re.MULTILINE)
+
+
+def _is_debug(log: Path) -> bool:
+    return "level=DEBUG" in log.read_text(errors="replace")
+
+
+def _lines_at_or_above_info(log: Path) -> str:
+    """The log as production (INFO) would have written it: records below INFO left out, a
+    record's continuation lines (a traceback) kept with it."""
+    kept, keep = [], True
+    for line in log.read_text(errors="replace").splitlines():
+        if match := _LEVEL.match(line):
+            keep = match[1] != "DEBUG"
+        if keep:
+            kept.append(line)
+    return "\n".join(kept)
+
+
+def _identities(text: str, trail) -> list[str]:
+    return [f"{n!r} of {p.first_name}" for p in trail.residents for n in needles(p) if n in text]
+
+
+def _secrets(text: str, trail) -> list[str]:
+    receipts = [f"receipt {r}" for r in trail.receipts if r and r in text]
+    return receipts + [f"tip text {typed!r}" for typed in trail.texts if typed in text]
+
+
+def test_the_scanners_find_what_they_look_for(tmp_path):
+    """The audit is not vacuous: an id, a name or a phone put in a table is found, and a deleted
+    row is still found in the raw bytes until SQLite overwrites it."""
+    import sqlite3
+
+    from sandbox.world import User
+
+    person = User(7_000_123_456, "Lộ Danh K4M", username="lo_danh_k4m", phone_number="+84901234567")
+    db = tmp_path / "leaky.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE tips (id INTEGER PRIMARY KEY, note TEXT, who INTEGER)")
+        conn.execute("INSERT INTO tips VALUES (1, 'gọi +84901234567', NULL)")
+        conn.execute("INSERT INTO tips VALUES (2, 'bình thường', ?)", (person.id,))
+    assert len(identity_leaks(db, [person])) == 2
+    with sqlite3.connect(db) as conn:
+        conn.execute("PRAGMA secure_delete = OFF")  # as many SQLite builds ship
+        conn.execute("DELETE FROM tips")
+    assert identity_leaks(db, [person]) == []
+    found = " ".join(raw_leaks(db, [person]))
+    assert "+84901234567" in found and "as an integer" in found
+
+
+async def test_deleted_rows_are_erased_from_the_file(tmp_path):
+    """What retention deletes (a tipster's sealed way back) must not stay readable in the
+    file's free space, whatever SQLite build the server runs (storage/db.py turns
+    secure_delete on)."""
+    from storage.db import Database
+
+    db = await Database.open(tmp_path / "erase.sqlite3")
+    try:
+        assert await db.fetch_value("PRAGMA secure_delete") == 1
+        async with db.transaction():
+            await db.execute(
+                "INSERT INTO pending_inputs (key, kind, data, expires_at) VALUES (?, ?, ?, ?)",
+                ("tipster:MARKER-9Q4Z", "answer", '{"x": "MARKER-9Q4Z"}', 0),
+            )
+        async with db.transaction():
+            await db.execute("DELETE FROM pending_inputs")
+        await db.fetch_value("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        await db.close()
+    assert b"MARKER-9Q4Z" not in (tmp_path / "erase.sqlite3").read_bytes()
