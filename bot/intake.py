@@ -148,6 +148,9 @@ class Draft:
     edit_until: Step | None = None
     # "Edit description" from the review: the next text replaces the old description.
     replacing_description: bool = False
+    # The last Telegram update applied to this draft. After a crash Telegram hands the bot the
+    # updates it had not confirmed yet: one already applied must not be applied twice.
+    last_update: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

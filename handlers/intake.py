@@ -81,9 +81,14 @@ class Turn:
 
     async def save(self) -> None:
         assert self.draft is not None
+        self.draft.last_update = max(self.draft.last_update, self.update.update_id)
         await drafts.save(
             self.runtime.db, self.pseudonym, self.draft.step, self.draft.to_json(), ttl=DRAFT_TTL
         )
+
+    def already_applied(self) -> bool:
+        """This update was handled before a crash (Telegram delivers it again after a restart)."""
+        return self.draft is not None and self.update.update_id <= self.draft.last_update
 
     async def say(self, text: str, markup=None) -> Message:
         return await self.context.bot.send_message(self.chat_id, text, reply_markup=markup)
@@ -209,6 +214,10 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
             await remove_buttons(turn.update)
             return
         draft = turn.draft
+        if turn.already_applied():
+            with contextlib.suppress(TelegramError):  # likely too old to answer by now
+                await query.answer()
+            return
         overflow = step_name == "overflow" and draft.overflow is not None
         if step_name != draft.step and not overflow:
             await query.answer(_("That button belongs to an earlier question."))
@@ -403,6 +412,8 @@ async def intake_message(update: Update, context: TipbotContext) -> None:
         if turn.draft is None:
             await not_understood(update, context)
             return
+        if turn.already_applied():
+            return
         await handle_message(turn, update.effective_message)
 
 
@@ -435,7 +446,8 @@ async def handle_message(turn: Turn, message: Message) -> None:
         await search_commune(turn, text)
     elif step in TEXT_ANSWERS and text:
         await take_answer(turn, step, text)
-    elif step in (Step.DESCRIPTION, Step.ATTACHMENTS) and text:
+    elif step in (Step.DESCRIPTION, Step.ATTACHMENTS) and text and text != skip_label(turn.t):
+        # ("Skip" again here is a double tap on the location keyboard, not a description.)
         await take_description(turn, text)
     else:
         await explain_expected(turn, message)

@@ -45,11 +45,16 @@ class BotProcess:
             self.process.wait(10)
         self.process = None
 
-    def terminate(self) -> None:
+    async def terminate(self) -> None:
+        """SIGTERM and a wait that keeps the event loop turning: the sandbox runs in it and must
+        answer the bot's last calls while it shuts down."""
         if self.process is not None and self.process.poll() is None:
             self.process.terminate()
-            try:
-                self.process.wait(20)
-            except subprocess.TimeoutExpired:
+            for _ in range(400):
+                if self.process.poll() is not None:
+                    break
+                await asyncio.sleep(0.05)
+            else:
                 self.process.kill()
+                self.process.wait(10)
         self.process = None

@@ -12,7 +12,6 @@ pacing that never exceeds the limit, pauses on retry_after, no loss, no duplicat
 from __future__ import annotations
 
 import asyncio
-import signal
 import sqlite3
 
 import pytest
@@ -86,14 +85,6 @@ async def add_subscribers(db_path, chat_ids: list[int], topics=("cyber_privacy",
 
 def bulletins_received(sandbox: Sandbox, chat_id: int) -> int:
     return sum(MARK in text_of(m) for m in sandbox.history(chat_id))
-
-
-async def stop_gracefully(process: BotProcess) -> None:
-    """SIGTERM, waiting without blocking the event loop: the sandbox in it must still answer the
-    bot's last calls while it shuts down."""
-    process.process.send_signal(signal.SIGTERM)
-    await wait_until(lambda: process.process.poll() is not None, timeout=30)
-    process.process = None
 
 
 def library_loaded(db_path) -> bool:
@@ -199,7 +190,7 @@ async def test_sigkill_in_the_middle_of_a_broadcast(sandbox, tmp_path, admin_use
         assert pending > 0  # killed in the middle indeed
         await process.start()
         await wait_until(lambda: status_of(db_path) == "done", timeout=90)
-        await stop_gracefully(process)
+        await process.terminate()
     finally:
         process.kill()
     received_counts = {chat_id: bulletins_received(sandbox, chat_id) for chat_id in chats}

@@ -19,7 +19,7 @@ async def bot_process(sandbox, tmp_path):
     try:
         yield process
     finally:
-        process.terminate()
+        await process.terminate()
         log = (tmp_path / "bot.log").read_text(errors="replace")
         assert "Traceback" not in log, log[-3000:]
 

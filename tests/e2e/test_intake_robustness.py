@@ -32,6 +32,7 @@ def draft_of(bot) -> dict:
         row = conn.execute("SELECT data FROM drafts").fetchone()
     data = json.loads(row[0])
     data.pop("commune_query", None)  # a search remembers what was typed: not an answer
+    data.pop("last_update", None)  # bookkeeping of which updates were applied
     return data
 
 
