@@ -582,7 +582,7 @@ async def generate(count: int) -> Cached:
                 for table, sql in _TABLES.items():
                     conn.executemany(sql, rows[table])
                 conn.execute("COMMIT")
-                if bounds[n][1] % 250_000 == 0 or bounds[n][1] == count:
+                if bounds[n][1] % 200_000 == 0 or bounds[n][1] == count:
                     print(f"  {bounds[n][1]:,} tips ({time.perf_counter() - started:.0f} s)")
         for _name, sql in triggers:
             conn.execute(sql)
