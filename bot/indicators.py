@@ -154,10 +154,11 @@ def _span_in_original(origin: list[int], start: int, end: int, length: int) -> t
 
 
 def _dedupe(indicators: Iterable[Indicator]) -> list[Indicator]:
+    """Each indicator once; none whose searchable value folds to nothing (a lone accent mark)."""
     seen: set[tuple[str, str]] = set()
     out = []
     for ind in indicators:
-        if (ind.kind, ind.value) not in seen:
+        if ind.value and (ind.kind, ind.value) not in seen:
             seen.add((ind.kind, ind.value))
             out.append(ind)
     return out

@@ -148,12 +148,14 @@ async def withdraw_callback(update: Update, context: TipbotContext) -> None:
     staff = await admin(runtime, update.effective_user.id, "indicator.withdraw")
     value = query.data.removeprefix(WITHDRAW_PREFIX)
     if staff is None or not value.isdigit():
-        await query.answer(t.gettext("This command is for the province admins."), show_alert=True)
+        await answer_callback(
+            update, t.gettext("This command is for the province admins."), show_alert=True
+        )
         return
     if not await fraud_check.withdraw(runtime, staff, int(value)):
-        await query.answer(t.gettext("Already withdrawn."))
+        await answer_callback(update, t.gettext("Already withdrawn."))
         return
-    await query.answer(t.gettext("Withdrawn. /check no longer warns about it."))
+    await answer_callback(update, t.gettext("Withdrawn. /check no longer warns about it."))
     await query.edit_message_reply_markup(None)
 
 

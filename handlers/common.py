@@ -38,10 +38,17 @@ def fit_lines(lines: list[str], more: str, limit: int = MESSAGE_LIMIT - 96) -> s
     return "\n".join(kept)
 
 
-async def answer_callback(update: Update, text: str | None = None) -> None:
-    """Every callback query is answered once, so the client stops its spinner."""
-    if update.callback_query is not None:
-        await update.callback_query.answer(text)
+async def answer_callback(update: Update, text: str | None = None, **kwargs) -> None:
+    """Every callback query is answered once, so the client stops its spinner. Under heavy load
+    Telegram may refuse an answer given after 15 seconds; the tap itself still counts, so the
+    handler goes on rather than failing on the courtesy."""
+    if update.callback_query is None:
+        return
+    try:
+        await update.callback_query.answer(text, **kwargs)
+    except BadRequest as error:
+        if "query is too old" not in error.message.lower():
+            raise
 
 
 async def edit_callback_message(update: Update, text: str, **kwargs) -> None:

@@ -7,7 +7,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, MessageHandler, filters
 
 from bot.context import TipbotContext
-from handlers.common import user_texts
+from handlers.common import answer_callback, user_texts
 from handlers.intake import load_turn
 from handlers.menu import main_menu
 
@@ -35,7 +35,7 @@ async def unknown_cmd(update: Update, context: TipbotContext) -> None:
 async def dead_button(update: Update, context: TipbotContext) -> None:
     """A button whose data nothing understands (very old, or forged): stop the spinner, say so."""
     t = await user_texts(update, context)
-    await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
+    await answer_callback(update, t.gettext("This button no longer works. Send /start."))
 
 
 HANDLERS = [

@@ -17,7 +17,7 @@ from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
 from handlers.check import answer_check
-from handlers.common import user_texts
+from handlers.common import answer_callback, user_texts
 from handlers.intake import attachment_of
 from handlers.notifications import REPLY_PREFIX
 from handlers.officer import ACTIONS
@@ -213,13 +213,13 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     except WayBackError:
         way_back = None
     if way_back is None or way_back.pseudonym != pseudonym:
-        await query.answer(_("This conversation has ended."), show_alert=True)
+        await answer_callback(update, _("This conversation has ended."), show_alert=True)
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
     sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")
     key = pending.resident_key("answer", pseudonym)
     await pending.put(runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL)
-    await query.answer()
+    await answer_callback(update)
     prompt = await context.bot.send_message(
         update.effective_chat.id,
         _(

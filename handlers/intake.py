@@ -210,7 +210,7 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
         turn = await load_turn(update, context)
         _ = turn.t.gettext
         if turn.draft is None:
-            await query.answer(_("This tip was already sent or cancelled."))
+            await answer_callback(update, _("This tip was already sent or cancelled."))
             await remove_buttons(turn.update)
             return
         draft = turn.draft
@@ -220,10 +220,10 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
             return
         overflow = step_name == "overflow" and draft.overflow is not None
         if step_name != draft.step and not overflow:
-            await query.answer(_("That button belongs to an earlier question."))
+            await answer_callback(update, _("That button belongs to an earlier question."))
             await turn.ask()
             return
-        await query.answer()
+        await answer_callback(update)
         if overflow:
             await settle_overflow(turn, keep=value == "keep")
             return

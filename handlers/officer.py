@@ -17,7 +17,7 @@ from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
-from handlers.common import edit_buttons, remove_buttons, user_texts
+from handlers.common import answer_callback, edit_buttons, remove_buttons, user_texts
 from handlers.officer_views import (
     PREFIX,
     STATUS_LABELS,
@@ -58,12 +58,13 @@ async def officer_callback(update: Update, context: TipbotContext) -> None:
     if action in ACTIONS and len(parts) > 2 and parts[2].isdigit():
         tip = await tips.get(context.runtime.db, int(parts[2]))
     if tip is None:
-        await query.answer(_("This tip no longer exists."), show_alert=True)
+        await answer_callback(update, _("This tip no longer exists."), show_alert=True)
         return
     runtime = context.runtime
     staff = await staff_for_tip(runtime, update.effective_user.id, tip, ACTIONS[action])
     if staff is None:
-        await query.answer(
+        await answer_callback(
+            update,
             _("Only officers of this tip's commune, or the province admins, can do that."),
             show_alert=True,
         )
@@ -75,12 +76,12 @@ async def officer_callback(update: Update, context: TipbotContext) -> None:
 async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
     _ = t.gettext
     if await casework.acknowledge(context.runtime, staff, tip):
-        await update.callback_query.answer(_("Acknowledged. The tipster has been told."))
+        await answer_callback(update, _("Acknowledged. The tipster has been told."))
         return
     fresh = await tips.get(context.runtime.db, tip.id)
     name = await acknowledger_name(context, fresh)
-    await update.callback_query.answer(
-        _("Already acknowledged by {name}.").format(name=name), show_alert=True
+    await answer_callback(
+        update, _("Already acknowledged by {name}.").format(name=name), show_alert=True
     )
 
 
@@ -99,7 +100,7 @@ async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -
     Stored before the prompt is sent too: a quick typist must not beat it."""
     key = pending.officer_key(update.effective_user.id)
     await pending.put(context.runtime.db, key, kind, {"tip_id": tip.id}, ttl=PENDING_TTL)
-    await update.callback_query.answer()
+    await answer_callback(update)
     message = await context.bot.send_message(
         update.effective_chat.id,
         prompt + "\n" + t.gettext("Send /cancel to stop."),
@@ -116,7 +117,7 @@ async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -
 
 async def on_ask(update, context, t: Texts, staff, tip, _value) -> None:
     if tip.closed:
-        await update.callback_query.answer(t.gettext("This tip is closed."), show_alert=True)
+        await answer_callback(update, t.gettext("This tip is closed."), show_alert=True)
         return
     await ask_for_text(
         update, context, t, tip, "question",
@@ -137,24 +138,24 @@ async def on_note(update, context, t: Texts, staff, tip, _value) -> None:
 
 
 async def on_status(update, context, t: Texts, staff, tip, _value) -> None:
-    await update.callback_query.answer()
+    await answer_callback(update)
     await edit_buttons(update, status_keyboard(t, tip))
 
 
 async def on_back(update, context, t: Texts, staff, tip, _value) -> None:
-    await update.callback_query.answer()
+    await answer_callback(update)
     await edit_buttons(update, card_keyboard(t, tip))
 
 
 async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> None:
     _ = t.gettext
     if status not in ("investigating", "resolved", "not_actionable"):
-        await update.callback_query.answer()
+        await answer_callback(update)
         return
     if not await casework.set_status(context.runtime, staff, tip, status):
-        await update.callback_query.answer(_("The tip already has that status, or is closed."))
+        await answer_callback(update, _("The tip already has that status, or is closed."))
         return
-    await update.callback_query.answer(_("Status changed. The tipster has been told."))
+    await answer_callback(update, _("Status changed. The tipster has been told."))
     if status == "resolved" and tip.category == "fraud":
         await offer_confirmations(context, update.effective_chat.id, t, tip)
     await context.bot.send_message(
@@ -181,13 +182,13 @@ async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
 
 
 async def on_no_reply(update, context, t: Texts, staff, tip, _value) -> None:
-    await update.callback_query.answer()
+    await answer_callback(update)
     await remove_buttons(update)
 
 
 async def on_transfer(update, context, t: Texts, staff, tip, _value) -> None:
     if tip.closed:
-        await update.callback_query.answer(t.gettext("This tip is closed."), show_alert=True)
+        await answer_callback(update, t.gettext("This tip is closed."), show_alert=True)
         return
     await ask_for_text(
         update, context, t, tip, "transfer",
@@ -201,17 +202,18 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
     _ = t.gettext
     runtime = context.runtime
     if not value.isdigit() or runtime.communes.get(int(value)) is None:
-        await update.callback_query.answer()
+        await answer_callback(update)
         return
     commune = int(value)
     await pending.clear(runtime.db, pending.officer_key(update.effective_user.id))
     if not await casework.transfer(runtime, staff, tip, commune):
-        await update.callback_query.answer(
+        await answer_callback(
+            update,
             _("It can't be transferred there (closed, or already in that commune)."),
             show_alert=True,
         )
         return
-    await update.callback_query.answer()
+    await answer_callback(update)
     await update.callback_query.edit_message_text(
         _("🔁 {code} was transferred to {commune}.").format(
             code=tip.code, commune=escape(runtime.communes.name(commune))
@@ -231,7 +233,7 @@ async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Ti
 
 
 async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
-    await update.callback_query.answer()
+    await answer_callback(update)
     await show_card(context, update.effective_chat.id, t, tip)
 
 
@@ -274,20 +276,22 @@ async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
     indicators = await fraud.checkable_indicators(context.runtime.db, tip.id)
     chosen = next((i for i in indicators if str(i.id) == value), None)
     if chosen is None or tip.status != "resolved":
-        await update.callback_query.answer(
-            t.gettext("Only indicators of a resolved fraud tip can be confirmed."), show_alert=True
+        await answer_callback(
+            update,
+            t.gettext("Only indicators of a resolved fraud tip can be confirmed."),
+            show_alert=True,
         )
         return
     now_confirmed = await casework.toggle_confirmation(context.runtime, staff, tip, chosen)
-    await update.callback_query.answer(
-        t.gettext("Confirmed.") if now_confirmed else t.gettext("Confirmation taken back.")
+    await answer_callback(
+        update, t.gettext("Confirmed.") if now_confirmed else t.gettext("Confirmation taken back.")
     )
     await edit_buttons(update, await confirmations_keyboard(context, t, tip, indicators))
 
 
 async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None:
     count = len(await fraud.confirmed_for_tip(context.runtime.db, tip.code))
-    await update.callback_query.answer()
+    await answer_callback(update)
     await update.callback_query.edit_message_text(
         t.gettext("{count} confirmed for {code}. Thank you.").format(count=count, code=tip.code)
     )

@@ -464,6 +464,10 @@ _AMOUNT_LIKE = st.from_regex(
 )
 
 
+def test_nothing_searchable_gives_no_indicator():
+    assert parse_indicators("phone", "\u1ab0") == []  # a lone combining mark
+
+
 @given(kind=_KINDS, text=st.text())
 def test_parse_indicators_never_raises(kind, text):
     for indicator in parse_indicators(kind, text):
