@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from storage.db import Database
 
 DEMO_TOKEN = "1000001:demo-token-for-the-local-sandbox-only"  # noqa: S105 - not a secret
 DEMO_DIR = Path(".demo")
+log = logging.getLogger(__name__)
 DEMO_COMMUNE = 24781  # Phường Xuân Hương - Đà Lạt
 
 
@@ -101,5 +103,5 @@ async def running_demo(host: str, port: int, data_dir: Path) -> AsyncIterator[De
 async def run_demo(host: str, port: int, stop: asyncio.Event) -> None:
     configure_logging("INFO", secrets_of_token(DEMO_TOKEN))
     async with running_demo(host, port, DEMO_DIR) as demo:
-        print(f"tipbot demo: open {demo.url} in your browser (Ctrl+C stops)", flush=True)
+        log.info("event=demo_ready url=%s hint=open_it_in_a_browser_ctrl_c_stops", demo.url)
         await stop.wait()

@@ -22,7 +22,6 @@ import aiosqlite
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _MIGRATION_FILE = re.compile(r"^(\d{4})_(\w+)\.sql$")
-BUSY_TIMEOUT_MS = 5000
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -82,7 +81,6 @@ class Database:
         self._migrations = migrations
         self._lock = asyncio.Lock()
         self._owner: asyncio.Task[Any] | None = None  # the task inside transaction(), if any
-        self._depth = 0
 
     @classmethod
     async def open(
@@ -100,7 +98,7 @@ class Database:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            await conn.execute("PRAGMA busy_timeout = 5000")  # ms a writer waits for another
             await conn.execute("PRAGMA synchronous = NORMAL")
             # Deleted rows (a way back past its retention, a discarded draft) are overwritten
             # with zeros, not left in free space for anyone with a copy of the file. Debian's
@@ -185,19 +183,17 @@ class Database:
 
     @asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[None]:
-        self._depth += 1
-        name = f"sp{self._depth}"
-        await self._conn.execute(f"SAVEPOINT {name}")
+        # One name for every level: SQLite's ROLLBACK TO and RELEASE take the innermost
+        # savepoint of that name, which is exactly the nesting we need.
+        await self._conn.execute("SAVEPOINT nested")
         try:
             yield
         except BaseException:
-            await self._conn.execute(f"ROLLBACK TO {name}")
-            await self._conn.execute(f"RELEASE {name}")
+            await self._conn.execute("ROLLBACK TO nested")
+            await self._conn.execute("RELEASE nested")
             raise
         else:
-            await self._conn.execute(f"RELEASE {name}")
-        finally:
-            self._depth -= 1
+            await self._conn.execute("RELEASE nested")
 
     def _require_transaction(self) -> None:
         if self._owner is None or self._owner is not asyncio.current_task():

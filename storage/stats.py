@@ -107,13 +107,19 @@ async def use_day_offset(db: Database, offset: int) -> bool:
 async def rebuild(db: Database) -> None:
     """Recount the daily tables from the tips and messages (what the triggers keep up to date)."""
     async with db.transaction():
-        for table in _DAILY_TABLES:
-            await db.execute(f"DELETE FROM {table}")  # noqa: S608 - our own table names
+        for statement in _CLEAR_DAILY:
+            await db.execute(statement)
         for statement in _REBUILD:
             await db.execute(statement)
 
 
-_DAILY_TABLES = ("stats_kinds", "stats_communes", "stats_statuses", "stats_ack", "stats_questions")
+_CLEAR_DAILY = (
+    "DELETE FROM stats_kinds",
+    "DELETE FROM stats_communes",
+    "DELETE FROM stats_statuses",
+    "DELETE FROM stats_ack",
+    "DELETE FROM stats_questions",
+)
 _DAY_OF = "(created_at + (SELECT day_offset FROM stats_settings)) / 86400"
 _REBUILD = (
     f"""INSERT INTO stats_kinds (day, category, kind, tips)
