@@ -52,6 +52,22 @@ def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
     versions = [m.version for m in migrations]
     if versions != list(range(1, len(migrations) + 1)):
         raise MigrationError(f"migrations in {directory} must be numbered 1..n, found {versions}")
+    for m in migrations:
+        # Each file sets its own version as its last statement, inside its transaction: the
+        # number is written in the file, never assembled into SQL at run time.
+        codes = [
+            " ".join(
+                " ".join(
+                    line for line in st.splitlines() if not line.lstrip().startswith("--")
+                ).split()
+            )
+            for st in split_statements(m.sql)
+        ]
+        codes = [code for code in codes if code.strip("; ")]
+        if not codes or codes[-1] != f"PRAGMA user_version = {m.version};":
+            raise MigrationError(
+                f"{m.version:04d}_{m.name}.sql must end with PRAGMA user_version = {m.version};"
+            )
     return migrations
 
 
@@ -148,9 +164,6 @@ class Database:
                 raise MigrationError(
                     f"migration {migration.version:04d}_{migration.name} failed: {error}"
                 ) from error
-            # user_version is part of the database header, so it commits or rolls back with
-            # the migration's own statements.
-            await self._conn.execute(f"PRAGMA user_version = {migration.version:d}")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -355,3 +355,6 @@ CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
 BEGIN
     SELECT RAISE(ABORT, 'audit_log is append-only');
 END;
+
+-- This migration is done: the database is now at version 1.
+PRAGMA user_version = 1;

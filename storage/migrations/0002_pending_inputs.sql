@@ -9,3 +9,6 @@ CREATE TABLE pending_inputs (
     expires_at INTEGER NOT NULL
 ) STRICT;
 CREATE INDEX pending_inputs_by_expiry ON pending_inputs (expires_at);
+
+-- This migration is done: the database is now at version 2.
+PRAGMA user_version = 2;

@@ -54,3 +54,6 @@ CREATE TABLE channel_posts (
 ) STRICT;
 
 CREATE INDEX channel_posts_by_broadcast ON channel_posts (broadcast_id) WHERE status = 'pending';
+
+-- This migration is done: the database is now at version 3.
+PRAGMA user_version = 3;

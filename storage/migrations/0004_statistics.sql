@@ -288,3 +288,6 @@ SELECT (q.created_at + 25200) / 86400, count(*),
     sum(EXISTS (SELECT 1 FROM tip_messages AS a
                 WHERE a.tip_id = q.tip_id AND a.kind = 'answer' AND a.id > q.id))
 FROM tip_messages AS q WHERE q.kind = 'question' GROUP BY 1;
+
+-- This migration is done: the database is now at version 4.
+PRAGMA user_version = 4;

@@ -27,3 +27,6 @@ CREATE TABLE check_counts (
     count   INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (day, outcome)
 ) STRICT;
+
+-- This migration is done: the database is now at version 5.
+PRAGMA user_version = 5;

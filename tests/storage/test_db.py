@@ -155,6 +155,7 @@ async def test_a_later_migration_keeps_the_data(tmp_path, migrations_dir):
     (migrations_dir / f"{LATEST + 1:04d}_tip_note.sql").write_text(
         "-- a column added later\nALTER TABLE tips ADD COLUMN note TEXT;\n"
         "UPDATE tips SET note = 'kept: ' || code;\n"
+        f"PRAGMA user_version = {LATEST + 1};\n"
     )
     path = tmp_path / "db.sqlite3"
     db = await Database.open(path, migrations_dir=migrations_dir, to_version=LATEST)
@@ -176,6 +177,7 @@ async def test_a_later_migration_keeps_the_data(tmp_path, migrations_dir):
 async def test_a_failing_migration_rolls_back(tmp_path, migrations_dir):
     (migrations_dir / f"{LATEST + 1:04d}_broken.sql").write_text(
         "CREATE TABLE half_done (x INTEGER);\nINSERT INTO no_such_table VALUES (1);\n"
+        f"PRAGMA user_version = {LATEST + 1};\n"
     )
     path = tmp_path / "db.sqlite3"
     with pytest.raises(MigrationError, match=rf"{LATEST + 1:04d}_broken failed: no such table"):
@@ -204,6 +206,12 @@ async def test_migrate_to_an_unknown_version_is_an_error(db):
         await db.migrate(LATEST + 1)
     with pytest.raises(MigrationError, match="downgrades"):
         await db.migrate(0)
+
+
+def test_a_migration_must_set_its_own_version(tmp_path):
+    (tmp_path / "0001_a.sql").write_text("SELECT 1;")
+    with pytest.raises(MigrationError, match="must end with PRAGMA user_version = 1;"):
+        load_migrations(tmp_path)
 
 
 def test_migration_files_must_be_numbered_without_gaps(tmp_path):
