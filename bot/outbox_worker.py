@@ -30,6 +30,7 @@ LEASE = 300  # seconds a claimed row stays ours; longer than a chat's queue can 
 PRIVATE_INTERVAL = 1.05
 GROUP_INTERVAL = 3.1
 IN_FLIGHT = 200
+STOP_GRACE = 5.0  # seconds a message under way gets to finish when the bot stops
 
 
 class Undeliverable(Exception):
@@ -49,6 +50,7 @@ class OutboxWorker:
         self._in_flight = 0
         self._held: set[int] = set()  # rows queued or being sent by this worker
         self._task: asyncio.Task | None = None
+        self._sending: set[asyncio.Task] = set()  # consumers in the middle of a delivery
         self._stopping = False
 
     def wake(self) -> None:
@@ -58,17 +60,25 @@ class OutboxWorker:
     def start(self) -> None:
         self._task = asyncio.create_task(self._claim_loop(), name="outbox")
 
-    async def stop(self) -> None:
-        """Ends the loops. Rows being sent right now are cut short and go out again at the next
-        start (or after their lease): a cancellation may be lost in a race with a timeout, so
-        the loops also check a flag on every turn rather than rely on it."""
+    async def stop(self, grace: float = STOP_GRACE) -> None:
+        """Ends the loops. A message under way is given ``grace`` seconds to be sent and
+        recorded, so a restart does not send it twice; one still unfinished then is cut short
+        and goes out again at the next start (or after its lease). Rows waiting their turn stay
+        in the database. The loops also check a flag on every turn: a cancellation may be lost
+        in a race with a timeout."""
         self._stopping = True
         self._wake.set()
+        for task in self._consumers.values():
+            if task not in self._sending:
+                task.cancel()  # waiting for a row or for its chat's pace: nothing under way
         tasks = [t for t in (self._task, *self._consumers.values()) if t is not None]
-        for task in tasks:
+        if not tasks:
+            return
+        _done, unfinished = await asyncio.wait(tasks, timeout=grace)
+        for task in unfinished:
             task.cancel()
-        if tasks:
-            await asyncio.wait(tasks, timeout=10)
+        if unfinished:
+            await asyncio.wait(unfinished, timeout=10)
 
     async def _claim_loop(self) -> None:
         try:
@@ -117,9 +127,15 @@ class OutboxWorker:
                 except TimeoutError:
                     return  # idle chat: its consumer ends, a new one starts with its next row
                 await asyncio.sleep(max(0.0, last + interval - time.monotonic()))
+                if self._stopping:
+                    queue.put_nowait(item)  # released with the rest below
+                    break
+                consumer = asyncio.current_task()
+                self._sending.add(consumer)
                 try:
                     await self.deliver(item)
                 finally:
+                    self._sending.discard(consumer)
                     last = time.monotonic()
                     self._in_flight -= 1
                     self._held.discard(item.id)

@@ -189,10 +189,19 @@ class Database:
             except BaseException:
                 # Also reached when COMMIT itself fails: the transaction is still open then.
                 if self._conn.in_transaction:
-                    await self._conn.execute("ROLLBACK")
+                    await self._rollback()
                 raise
             finally:
                 self._owner = None
+
+    async def _rollback(self) -> None:
+        try:
+            await self._conn.execute("ROLLBACK")
+        except sqlite3.OperationalError as error:
+            # A cancellation that lands while COMMIT is on its way to the database thread: the
+            # flag read above still said "in a transaction", but the COMMIT went through.
+            if "no transaction is active" not in str(error):
+                raise
 
     @asynccontextmanager
     async def _savepoint(self) -> AsyncIterator[None]:
@@ -230,13 +239,15 @@ class Database:
         self._require_transaction()
         await self._conn.executemany(sql, rows)
 
+    # Reads are one trip to the database thread (execute and fetch together) rather than three
+    # (execute, fetch, close the cursor): every trip is a thread handoff on the event loop's path.
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
-        async with self._conn.execute(sql, params) as cursor:
-            return await cursor.fetchone()
+        """The first row; for queries that select one row (a key, LIMIT 1, an aggregate)."""
+        rows = await self._conn.execute_fetchall(sql, params)
+        return rows[0] if rows else None
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
-        async with self._conn.execute(sql, params) as cursor:
-            return list(await cursor.fetchall())
+        return list(await self._conn.execute_fetchall(sql, params))
 
     async def fetch_value(self, sql: str, params: Params = ()) -> Any:
         row = await self.fetch_one(sql, params)
