@@ -223,11 +223,15 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
             await answer_callback(update, _("That button belongs to an earlier question."))
             await turn.ask()
             return
-        await answer_callback(update)
-        if overflow:
-            await settle_overflow(turn, keep=value == "keep")
-            return
-        await apply_choice(turn, Step(step_name), value)
+        # The spinner stops while the answer is applied, not one round trip before it.
+        answering = asyncio.create_task(answer_callback(update))
+        try:
+            if overflow:
+                await settle_overflow(turn, keep=value == "keep")
+            else:
+                await apply_choice(turn, Step(step_name), value)
+        finally:
+            await answering
 
 
 async def settle_overflow(turn: Turn, *, keep: bool) -> None:
