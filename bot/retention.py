@@ -70,5 +70,8 @@ async def retention_job(context: TipbotContext) -> None:
     runtime = context.runtime
     started = time.monotonic()
     purged = await purge(runtime.db, runtime.config, runtime.now())
+    # secure_delete zeroes deleted rows in the database file; their earlier page images stay in
+    # the write-ahead log until a checkpoint, so one runs now rather than whenever SQLite likes.
+    checkpointed = await runtime.db.checkpoint()
     took_ms = round((time.monotonic() - started) * 1000)
-    log.info(kv("retention", **asdict(purged), took_ms=took_ms))
+    log.info(kv("retention", **asdict(purged), checkpointed=checkpointed, took_ms=took_ms))

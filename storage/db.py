@@ -127,6 +127,14 @@ class Database:
             raise
         return db
 
+    async def checkpoint(self) -> bool:
+        """Copies the write-ahead log into the database file and empties the log, which holds
+        the earlier versions of changed pages (deleted rows among them) until then. False when
+        a reader, such as a backup under way, kept it from finishing: the next run will."""
+        async with self._lock:
+            busy, _log_pages, _moved = await self.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+        return busy == 0
+
     async def close(self) -> None:
         await self._conn.close()
 

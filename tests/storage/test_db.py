@@ -352,3 +352,22 @@ async def test_a_second_connection_sees_only_committed_writes(db, tmp_path):
         assert await other.fetch_value("SELECT count(*) FROM resident_prefs") == 1
     finally:
         await other.close()
+
+
+async def test_a_checkpoint_leaves_no_deleted_row_in_either_file(tmp_path):
+    path = tmp_path / "tipbot.sqlite3"
+    db = await Database.open(path)
+    secret = "sealed-way-back-that-must-go-" * 4
+    async with db.transaction():
+        await db.execute(
+            "INSERT INTO pending_inputs (key, kind, data, expires_at) VALUES ('k', 'note', ?, 1)",
+            (f'"{secret}"',),
+        )
+    async with db.transaction():
+        await db.execute("DELETE FROM pending_inputs WHERE key = 'k'")
+    wal = path.with_name(path.name + "-wal")
+    assert secret.encode() in wal.read_bytes()  # the log still holds the inserted page
+    assert await db.checkpoint()
+    assert wal.stat().st_size == 0
+    assert secret.encode() not in path.read_bytes()  # secure_delete zeroed it in the file
+    await db.close()
