@@ -421,6 +421,24 @@ async def intake_message(update: Update, context: TipbotContext) -> None:
         await handle_message(turn, update.effective_message)
 
 
+async def edited_message(update: Update, context: TipbotContext) -> None:
+    """A resident edited a message already sent. The tip keeps what first came (answering every
+    edit would echo typo fixes), but during a tip a correction that silently did not count could
+    mislead the officers, so the resident hears how to change it. When idle: silence."""
+    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    async with resident_lock(pseudonym):
+        turn = await load_turn(update, context)
+        if turn.draft is None:
+            return
+        _ = turn.t.gettext
+        await turn.say(
+            _(
+                "Edits to a message you already sent do not change your tip. To correct "
+                "something, send it again, or use the ✏️ buttons when you review the tip."
+            )
+        )
+
+
 async def handle_message(turn: Turn, message: Message) -> None:
     draft, _ = turn.draft, turn.t.gettext
     step = draft.step
@@ -621,4 +639,5 @@ HANDLERS = [
     CallbackQueryHandler(cancel_callback, pattern=f"^{PREFIX}:cancel:"),
     CallbackQueryHandler(step_callback, pattern=f"^{PREFIX}:"),
     MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, intake_message),
+    MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, edited_message),
 ]
