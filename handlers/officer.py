@@ -18,6 +18,7 @@ from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
 from handlers.common import answer_callback, edit_buttons, remove_buttons, user_texts
+from handlers.locks import message_lock
 from handlers.officer_views import (
     PREFIX,
     STATUS_LABELS,
@@ -282,11 +283,14 @@ async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
             show_alert=True,
         )
         return
-    now_confirmed = await casework.toggle_confirmation(context.runtime, staff, tip, chosen)
-    await answer_callback(
-        update, t.gettext("Confirmed.") if now_confirmed else t.gettext("Confirmation taken back.")
-    )
-    await edit_buttons(update, await confirmations_keyboard(context, t, tip, indicators))
+    message = update.callback_query.message
+    async with message_lock(message.chat.id, message.message_id):
+        now_confirmed = await casework.toggle_confirmation(context.runtime, staff, tip, chosen)
+        await answer_callback(
+            update,
+            t.gettext("Confirmed.") if now_confirmed else t.gettext("Confirmation taken back."),
+        )
+        await edit_buttons(update, await confirmations_keyboard(context, t, tip, indicators))
 
 
 async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None:

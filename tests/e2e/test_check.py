@@ -83,3 +83,36 @@ async def test_confirm_then_check_in_other_spellings(sandbox, bot, admin_user):
     assert counts["confirmed"] >= 6 and counts["unknown"] >= 1
     assert "0901 111 222" not in dump and "0901111222" not in dump  # queries are not stored
     assert not sandbox.errors
+
+
+async def test_two_toggles_tapped_at_once_both_count(sandbox, bot, admin_user):
+    """A quick officer taps two indicators before the first edit arrives: both are confirmed,
+    and no edit that changes nothing is sent (Telegram would refuse it)."""
+    minh_user = sandbox.add_user("Minh")
+    await register(bot, minh_user, XUAN_HUONG)
+    minh = Person(sandbox, minh_user, timeout=15)
+    lan = Person(sandbox, sandbox.add_user("Lan"), timeout=15)
+    code = await fraud_tip(lan, "0912.345.678", "https://www.example-scam.vn/login")
+    await card(sandbox, minh_user.id, code)
+    await minh.tap("📋 Tình trạng ▸", expect=None)
+    offer = await minh.tap("✔️ Đã giải quyết", expect="thật sự đã dùng")
+    toggles = [
+        button["callback_data"]
+        for row in offer["reply_markup"]["inline_keyboard"]
+        for button in row
+        if button["text"].startswith("☐")
+    ]
+    assert len(toggles) == 2
+    since = sandbox.version
+    for data in toggles:
+        await sandbox.press_callback(minh_user, offer["message_id"], data)
+    await sandbox.wait_for_message(
+        minh_user.id,
+        timeout=15,
+        predicate=lambda m: str(m.get("reply_markup", "")).count("✅") == 2,
+        since=since,
+    )
+    with bot.db() as conn:
+        confirmed = conn.execute("SELECT count(*) FROM confirmed_indicators").fetchone()[0]
+    assert confirmed == 2
+    assert not sandbox.errors
