@@ -53,7 +53,11 @@ def data(action: str, tip_id: int, value: str = "") -> str:
 def card_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
     _ = t.gettext
     if tip.closed:
-        return None
+        # What is left to do on a closed tip is a public reply: offered after closing too, but
+        # that offer is a message of its own, and the card is where an officer looks later.
+        return InlineKeyboardMarkup(
+            [[InlineKeyboardButton(_("✍️ Write a reply"), callback_data=data("reply", tip.id))]]
+        )
     first_row = [InlineKeyboardButton(_("❓ Ask the tipster"), callback_data=data("ask", tip.id))]
     if tip.status == "new":
         first_row.insert(

@@ -71,6 +71,11 @@ async def arrives(sandbox, chat_id: int, fragment: str, since: int) -> dict:
     )
 
 
+def tip_id_of(bot, code: str) -> int:
+    with bot.db() as conn:
+        return conn.execute("SELECT id FROM tips WHERE code = ?", (code,)).fetchone()[0]
+
+
 def visible_to(sandbox, chat_id: int) -> str:
     return "\n".join(text_of(m) + str(m.get("reply_markup", "")) for m in sandbox.history(chat_id))
 
@@ -113,6 +118,19 @@ async def test_resident_to_officer_and_back(sandbox, bot):
     since = sandbox.version
     await minh.send("Đã bắt giữ. Cảm ơn bạn!", expect="Đã gửi phản hồi")
     await arrives(sandbox, lan_user.id, "Đã bắt giữ", since)
+    # Later, with the offer used up, the closed tip's card still lets him reply.
+    closed_card = await card(sandbox, minh_user.id, code)
+    assert "Viết phản hồi" in str(closed_card["reply_markup"])
+    assert "Tiếp nhận" not in str(closed_card["reply_markup"])
+    await sandbox.press_callback(
+        minh_user, closed_card["message_id"], f"o:reply:{tip_id_of(bot, code)}"
+    )
+    await sandbox.wait_for_message(
+        minh_user.id, timeout=15, predicate=lambda m: "Nhập phản hồi" in text_of(m)
+    )
+    since = sandbox.version
+    await minh.send("Vụ việc đã được chuyển lên huyện.", expect="Đã gửi phản hồi")
+    await arrives(sandbox, lan_user.id, "chuyển lên huyện", since)
 
     # Nothing identifying the resident ever reached the officer's chat.
     seen = visible_to(sandbox, minh_user.id)
@@ -123,6 +141,7 @@ async def test_resident_to_officer_and_back(sandbox, bot):
         actions = [r[0] for r in conn.execute("SELECT action FROM audit_log ORDER BY id")]
     assert actions == [
         "tip.acknowledge", "tip.question", "tip.answer_relayed", "tip.status", "tip.reply",
+        "tip.reply",
     ]  # fmt: skip
     assert not sandbox.errors
 
