@@ -42,20 +42,8 @@ async def acknowledge(runtime: Runtime, staff: Staff, tip: tips.Tip) -> bool:
 
 
 async def ask(runtime: Runtime, staff: Staff, tip: tips.Tip, question: str, chat_id: int) -> None:
-    async with runtime.db.transaction():
-        message_id = await tips.add_message(
-            runtime.db, tip.id, "question", question, officer_id=staff.user_id
-        )
-        await record(runtime, "tip.question", staff.user_id, tip.id, message_id=message_id)
-        await routing.to_tipster(
-            runtime, tip, "tipster_text", f"question:{message_id}",
-            template="question", message_id=message_id,
-        )  # fmt: skip
-        await routing.to_tip_chats(
-            runtime, tip, "staff_text", f"question:{message_id}", skip=chat_id,
-            template="question", message_id=message_id, officer_id=staff.user_id,
-        )  # fmt: skip
-    runtime.wake_outbox()
+    """An anonymous question: the tipster gets it; the tip's other chats see it was asked."""
+    await _post(runtime, staff, tip, "question", question, chat_id, tell_tipster=True)
 
 
 async def relay_answer(
@@ -80,16 +68,8 @@ async def relay_answer(
 
 
 async def note(runtime: Runtime, staff: Staff, tip: tips.Tip, text: str, chat_id: int) -> None:
-    async with runtime.db.transaction():
-        message_id = await tips.add_message(
-            runtime.db, tip.id, "note", text, officer_id=staff.user_id
-        )
-        await record(runtime, "tip.note", staff.user_id, tip.id, message_id=message_id)
-        await routing.to_tip_chats(
-            runtime, tip, "staff_text", f"note:{message_id}", skip=chat_id,
-            template="note", message_id=message_id, officer_id=staff.user_id,
-        )  # fmt: skip
-    runtime.wake_outbox()
+    """For the officers only: the tip's other chats see it, the tipster never does."""
+    await _post(runtime, staff, tip, "note", text, chat_id, tell_tipster=False)
 
 
 async def set_status(runtime: Runtime, staff: Staff, tip: tips.Tip, status: str) -> bool:
@@ -115,18 +95,34 @@ async def set_status(runtime: Runtime, staff: Staff, tip: tips.Tip, status: str)
 
 async def reply(runtime: Runtime, staff: Staff, tip: tips.Tip, text: str, chat_id: int) -> None:
     """A public reply: the tipster gets it now, and /status shows it later."""
+    await _post(runtime, staff, tip, "reply", text, chat_id, tell_tipster=True)
+
+
+async def _post(
+    runtime: Runtime,
+    staff: Staff,
+    tip: tips.Tip,
+    kind: str,
+    text: str,
+    chat_id: int,
+    *,
+    tell_tipster: bool,
+) -> None:
+    """An officer's message in the tip's thread: stored, audited as tip.<kind>, and queued for
+    the tipster (if told) and for the tip's chats other than the one it was written in."""
     async with runtime.db.transaction():
         message_id = await tips.add_message(
-            runtime.db, tip.id, "reply", text, officer_id=staff.user_id
+            runtime.db, tip.id, kind, text, officer_id=staff.user_id
         )
-        await record(runtime, "tip.reply", staff.user_id, tip.id, message_id=message_id)
-        await routing.to_tipster(
-            runtime, tip, "tipster_text", f"reply:{message_id}",
-            template="reply", message_id=message_id,
-        )  # fmt: skip
+        await record(runtime, f"tip.{kind}", staff.user_id, tip.id, message_id=message_id)
+        if tell_tipster:
+            await routing.to_tipster(
+                runtime, tip, "tipster_text", f"{kind}:{message_id}",
+                template=kind, message_id=message_id,
+            )  # fmt: skip
         await routing.to_tip_chats(
-            runtime, tip, "staff_text", f"reply:{message_id}", skip=chat_id,
-            template="reply", message_id=message_id, officer_id=staff.user_id,
+            runtime, tip, "staff_text", f"{kind}:{message_id}", skip=chat_id,
+            template=kind, message_id=message_id, officer_id=staff.user_id,
         )  # fmt: skip
     runtime.wake_outbox()
 
