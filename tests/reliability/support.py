@@ -12,12 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
-import signal
 import sqlite3
-import subprocess
-import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -383,75 +379,6 @@ async def enrol(sandbox: Sandbox, db_path: Path, user: User, *communes: int) -> 
             await officers.add_commune(db, user.id, commune)
     finally:
         await db.close()
-
-
-class WarmBotProcess:
-    """`tipbot run` as a subprocess to SIGKILL, like tests/e2e/bot_process.py, with one
-    difference: the next process is started ahead, has imported the bot, and waits for its turn
-    on stdin. A restart then costs the bot's start-up, not Python's imports — many kills fit in a
-    test. It runs the same `bot.cli.main(["run"])` on the same database."""
-
-    _CODE = (
-        "import sys; import bot.cli, bot.runner; "
-        "sys.exit(bot.cli.main(['run']) if sys.stdin.readline() else 0)"
-    )
-
-    def __init__(self, sandbox: Sandbox, env: dict[str, str], log_path: Path) -> None:
-        self.sandbox, self.env, self.log_path = sandbox, env, log_path
-        self.process: subprocess.Popen | None = None
-        self._standby: subprocess.Popen | None = None
-
-    def _spawn(self) -> subprocess.Popen:
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("TIPBOT_")}
-        environment.update(self.env)
-        with self.log_path.open("ab") as log:
-            return subprocess.Popen(
-                [sys.executable, "-c", self._CODE],
-                env=environment,
-                cwd=self.log_path.parent,
-                stdin=subprocess.PIPE,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-            )
-
-    async def start(self) -> None:
-        seen = len(self.sandbox.calls)
-        self.process, self._standby = self._standby or self._spawn(), None
-        self.process.stdin.write(b"run\n")
-        self.process.stdin.flush()
-        self._standby = self._spawn()  # warms up while this one runs
-        for _ in range(600):
-            if any(c.method == "getUpdates" for c in self.sandbox.calls[seen:]):
-                return
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the bot exited: {self.log_path.read_text()[-2000:]}")
-            await asyncio.sleep(0.02)
-        raise TimeoutError("the bot process did not start polling")
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown code runs, like a power cut or the OOM killer."""
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
-            self.process.wait(10)
-        self.process = None
-
-    async def stop(self) -> None:
-        """SIGTERM to the running bot (a clean shutdown, waited for without blocking the event
-        loop, where the sandbox must answer its last calls); the standby is told to exit."""
-        if self._standby is not None:
-            self._standby.stdin.close()  # an empty line: exit without running
-            self._standby.wait(10)
-            self._standby = None
-        running, self.process = self.process, None
-        if running is None or running.poll() is not None:
-            return
-        running.terminate()
-        for _ in range(400):
-            if running.poll() is not None:
-                return
-            await asyncio.sleep(0.05)
-        running.kill()
-        running.wait(10)
 
 
 # --- anonymity ------------------------------------------------------------------------------------

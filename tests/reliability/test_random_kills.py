@@ -8,12 +8,12 @@ What must hold:
 - every draft continues after a restart, never going back a step, and every tip arrives whole;
 - every tip reaches its commune's officers at least once (the outbox resumes after a crash).
 
-The bot runs as `tipbot run` in a subprocess (support.WarmBotProcess: the next process waits,
-imports done, so that many kills fit in a test). The seed is printed on failure;
-TIPBOT_RELIABILITY_SEED=<n> replays another sequence.
+The bot runs as `tipbot run` in a subprocess (WarmBotProcess in tests/e2e/bot_process.py: the
+next process waits, imports done, so that many kills fit in a test). The seed is printed on
+failure; TIPBOT_RELIABILITY_SEED=<n> replays another sequence.
 
-(Bulletins: a "killed in the middle of a broadcast" trial belongs in this module too, beside this
-one, once the bulletin sender exists; it would check that every subscriber gets the bulletin once.)
+A kill in the middle of a broadcast is tried in tests/e2e/test_bulletins_broadcast.py: every
+subscriber gets the bulletin once.
 """
 
 from __future__ import annotations
@@ -24,11 +24,11 @@ import random
 from collections import Counter
 
 from tests.conftest import bot_env
+from tests.e2e.bot_process import WarmBotProcess
 from tests.e2e.driver import Person, text_of
 from tests.reliability.plans import COMMUNES, plan
 from tests.reliability.support import (
     Resident,
-    WarmBotProcess,
     answered_then_quiet,
     bot_messages,
     drain_outbox,
@@ -66,7 +66,7 @@ async def test_sigkill_at_random_moments_loses_no_tip(sandbox, tmp_path, audit_t
         error.add_note(f"random kills: seed {SEED} (TIPBOT_RELIABILITY_SEED to replay)")
         raise
     finally:
-        await process.stop()
+        await process.terminate()
     log = log_path.read_text(errors="replace")
     assert "Traceback" not in log and "handler_error" not in log, f"seed {SEED}"
 
