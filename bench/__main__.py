@@ -1,12 +1,11 @@
 """Every benchmark in turn, each printing its figures beside its baseline (`make bench`).
 
-    .venv/bin/python -m bench [--full] [name ...]
+    .venv/bin/python -m bench [name ...]
 
 Each runs as a process of its own (`python -m bench.<name>`), so that one's memory, threads and
-leftovers cannot colour the next one's figures. The sizes keep the whole run under 15 minutes on
-two cores: the issue's sizes except the broadcast with Telegram's limits on, which paces 2,000
-subscribers (80 s at the engine's 25/s) instead of 10,000 (400 s): the rate is the same after
-the first seconds, and `--full` runs the 10,000. The storage benchmark generates its million tips
+leftovers cannot colour the next one's figures. They run at the issue's sizes, in under 15
+minutes on two cores; the longest part is the broadcast with Telegram's limits on, 10,000
+subscribers at the engine's 25/s (about 400 s). The storage benchmark generates its million tips
 on the first run only (a few minutes) and reuses the file after.
 
 The figures depend on what else the machine is doing: the load average is printed before and
@@ -31,10 +30,9 @@ RESULTS = Path(__file__).parent / "results"
 BENCHMARKS = {
     "commune_search": [],
     "intake": ["--residents", "500"],
-    "broadcast": ["2000", "2000"],  # subscribers with limits off; subscribers paced, limits on
+    "broadcast": ["--paced", "10000", "--fast", "10000", "--memory", "100000"],
     "storage": ["--tips", "1000000"],
 }
-FULL = {"broadcast": ["2000", "10000"]}
 GRACE = 20  # seconds a benchmark gets to stop its own processes after SIGINT
 
 
@@ -81,9 +79,6 @@ def run(name: str, args: list[str]) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("names", nargs="*", metavar="name", help=", ".join(BENCHMARKS))
-    parser.add_argument(
-        "--full", action="store_true", help="the broadcast with limits on to 10,000 subscribers"
-    )
     options = parser.parse_args()
     names = options.names or list(BENCHMARKS)
     if unknown := [name for name in names if name not in BENCHMARKS]:
@@ -95,7 +90,7 @@ def main() -> int:
     runs = {}
     try:
         for name in names:
-            args = (FULL if options.full else {}).get(name, BENCHMARKS[name])
+            args = BENCHMARKS[name]
             print(f"\n== {name} {' '.join(args)}".rstrip(), flush=True)
             began = time.perf_counter()
             code = run(name, args)
@@ -107,7 +102,7 @@ def main() -> int:
         print("\nbench: stopped", file=sys.stderr)
         return 130
     total = round(time.perf_counter() - started, 1)
-    write_results("run", {"benchmarks": runs, "seconds": total, "full": options.full}, RESULTS)
+    write_results("run", {"benchmarks": runs, "seconds": total}, RESULTS)
     failed = [name for name, run_ in runs.items() if run_["exit"] != 0]
     print(f"\nbench: done in {total / 60:.1f} min", end="")
     print(f"; FAILED: {', '.join(failed)}" if failed else "", flush=True)

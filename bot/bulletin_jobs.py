@@ -15,7 +15,7 @@ import logging
 from telegram.ext import Application
 
 from bot import bulletins as services
-from bot.broadcast import Broadcaster, TelegramSender, in_flight_for
+from bot.broadcast import Broadcaster, TelegramSender, engine_for
 from bot.context import TipbotContext
 from bot.cron import CronError, cron_rule
 from bot.quiet_hours import quiet_hours_of
@@ -42,16 +42,8 @@ async def start(context: TipbotContext) -> None:
     await services.load_library_into_db(runtime)
     if not application.running:  # stopped meanwhile (a very short run)
         return
-    config = runtime.config
-    in_flight = in_flight_for(config.broadcast_rate)
-    sender = TelegramSender(config, connections=in_flight + 2)
-    engine = Broadcaster(
-        runtime,
-        sender,
-        application.bot_data[RENDERER],
-        rate=config.broadcast_rate,
-        quiet=quiet_hours_of(config),
-        max_in_flight=in_flight,
+    engine, sender = engine_for(
+        runtime, application.bot_data[RENDERER], quiet=quiet_hours_of(runtime.config)
     )
     application.bot_data[BROADCASTER] = engine
     application.create_task(_run(application, engine, sender), name="broadcasts")

@@ -62,10 +62,10 @@ class Config:
     backup_keep: int = 14  # daily backups kept in data_dir/backups
     # The webhook's secret_token; None: generated once into the data dir (bot/webhook.py).
     webhook_secret: str | None = field(default=None, repr=False)
-    # Bulletins: messages per second a broadcast uses (Telegram allows about 30 for everything:
-    # the rest is headroom for replies and tip alerts), the nightly quiet hours as minutes after
-    # local midnight (None: off), and the channel each bulletin is also posted to.
-    broadcast_rate: float = 25.0
+    # Bulletins: messages per second a broadcast uses at most (what the bot's own replies and
+    # tip alerts leave of max_messages_per_second, bot/send_budget.py), the nightly quiet hours
+    # as minutes after local midnight (None: off), and the channel each bulletin is posted to.
+    broadcast_rate: float = 29.0
     quiet_hours: tuple[int, int] | None = (21 * 60, 7 * 60)
     channel_id: int | str | None = None
 
@@ -139,6 +139,7 @@ def load_config(env: Mapping[str, str]) -> Config:
     data_dir = Path(env.get("TIPBOT_DATA_DIR", "").strip() or "data").expanduser()
     db_path = Path(env.get("TIPBOT_DB", "").strip() or data_dir / "tipbot.sqlite3").expanduser()
 
+    max_rate = _positive_int(env, "TIPBOT_MAX_MESSAGES_PER_SECOND", 30)
     return Config(
         token=token,
         api_url=api_url,
@@ -151,7 +152,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         default_language=_language(env.get("TIPBOT_DEFAULT_LANGUAGE", "").strip() or "vi"),
         retention_days=_positive_int(env, "TIPBOT_RETENTION_DAYS", 90),
         max_tips_per_day=_positive_int(env, "TIPBOT_MAX_TIPS_PER_DAY", 10),
-        max_messages_per_second=_positive_int(env, "TIPBOT_MAX_MESSAGES_PER_SECOND", 30),
+        max_messages_per_second=max_rate,
         log_level=_log_level(env.get("TIPBOT_LOG_LEVEL", "").strip() or "INFO"),
         urgent_remind_minutes=_positive_int(env, "TIPBOT_URGENT_REMIND_MINUTES", 15),
         urgent_escalate_minutes=_positive_int(env, "TIPBOT_URGENT_ESCALATE_MINUTES", 30),
@@ -160,7 +161,7 @@ def load_config(env: Mapping[str, str]) -> Config:
         tip_retention_days=_optional_positive_int(env, "TIPBOT_TIP_RETENTION_DAYS"),
         backup_keep=_positive_int(env, "TIPBOT_BACKUP_KEEP", 14),
         webhook_secret=_webhook_secret(env.get("TIPBOT_WEBHOOK_SECRET", "").strip()),
-        broadcast_rate=_broadcast_rate(env.get("TIPBOT_BROADCAST_RATE", "").strip() or "25"),
+        broadcast_rate=_broadcast_rate(env.get("TIPBOT_BROADCAST_RATE", "").strip(), max_rate),
         quiet_hours=_quiet_hours(env.get("TIPBOT_QUIET_HOURS", "").strip() or "21-7"),
         channel_id=_channel_id(env.get("TIPBOT_CHANNEL_ID", "").strip()),
     )
@@ -279,15 +280,19 @@ def _webhook_secret(text: str) -> str | None:
     return text or None
 
 
-def _broadcast_rate(text: str) -> float:
+def _broadcast_rate(text: str, overall: int) -> float:
+    """By default one message a second below the overall limit: Telegram's limit is not exact,
+    and a margin keeps a broadcast clear of it."""
+    if not text:
+        return float(max(1, overall - 1))
     try:
         rate = float(text)
     except ValueError:
         rate = 0.0
-    if not 0 < rate <= 1000:
+    if not 0 < rate <= overall:
         raise ConfigError(
-            f"TIPBOT_BROADCAST_RATE: {text!r} is not a number of messages per second "
-            "(above 0; Telegram allows about 30 in all, so keep it at most 25 or so)"
+            f"TIPBOT_BROADCAST_RATE: {text!r} is not a number of messages per second above 0 "
+            f"and at most TIPBOT_MAX_MESSAGES_PER_SECOND ({overall})"
         )
     return rate
 

@@ -46,7 +46,7 @@ async def serve(
 
 async def _serve(config, keys, stop, on_started, webhook: WebhookSettings | None) -> None:
     runtime = await open_runtime(config, keys)
-    application = build_application(config)
+    application = build_application(config, runtime.send_budget)
     try:
         await start_application(application, runtime)
         if webhook is None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bot.anonymity import pseudonym
 from bot.communes import CommuneDirectory
 from bot.config import Config, Keys
+from bot.send_budget import SendBudget
 from storage.db import Database
 
 
@@ -30,6 +31,12 @@ class Runtime:
     clock: Callable[[], float] = field(default=time.time)
     # Set by the outbox worker: rows were written, deliver them now rather than at the next tick.
     wake_outbox: Callable[[], None] = field(default=lambda: None)
+    # Telegram's overall limit, shared by the application's messages and broadcasts.
+    send_budget: SendBudget | None = None
+
+    def __post_init__(self) -> None:
+        if self.send_budget is None:
+            self.send_budget = SendBudget(self.config.max_messages_per_second)
 
     def pseudonym_of(self, user_id: int) -> str:
         """The only name under which the bot remembers a resident (HMAC of the user id)."""

@@ -264,8 +264,11 @@ class Sandbox:
         target = self._chat(chat) if chat is not None else self._chat(self._user(user).id)
         self.people.react(self._user(user), target, message_id, emoji)
 
-    def block(self, user: User | int) -> None:
-        self.people.block(self._user(user))
+    def block(self, user: User | int, *, tell_bot: bool = True) -> None:
+        """The user blocks the bot. Telegram tells the bot with a my_chat_member update;
+        ``tell_bot=False`` is a block the bot never heard of (the update expired while it was
+        down), found out only when a message to that chat is refused."""
+        self.people.block(self._user(user), tell_bot=tell_bot)
 
     def unblock(self, user: User | int) -> None:
         self.people.unblock(self._user(user))

@@ -121,11 +121,12 @@ class UserActions:
             },
         )
 
-    def block(self, user: User) -> None:
+    def block(self, user: User, *, tell_bot: bool = True) -> None:
         chat = self.world.chats[user.id]
         if not chat.blocked:
             chat.blocked = True
-            self._bot_status_changed(chat, user, "member", "kicked")
+            if tell_bot:
+                self._bot_status_changed(chat, user, "member", "kicked")
 
     def unblock(self, user: User) -> None:
         chat = self.world.chats[user.id]

@@ -1,9 +1,10 @@
 """Broadcasts of a bulletin to a topic's subscribers: one delivery row per recipient.
 
 The rows are written with the broadcast, so a restart resumes from the 'pending' ones. The sender
-marks a row 'sending' before the API call. A row still 'sending' when the process starts was in
-flight at a crash: it goes back to 'pending' (bot/broadcast.py), so every subscriber gets the
-bulletin, and only those few can get it twice.
+marks rows 'sending' before the API calls (a few at a time, ``claim_many``) and records the
+messages that went out in small batches (``record_sent``). A row still 'sending' when the process
+starts was claimed, in flight or sent but not yet recorded at a crash: it goes back to 'pending'
+(bot/broadcast.py), so every subscriber gets the bulletin, and only those few can get it twice.
 
 Once a broadcast ends, its totals move into the broadcast row and its delivery rows are deleted
 (see 0003_bulletin_sending.sql for why).
@@ -11,6 +12,7 @@ Once a broadcast ends, its totals move into the broadcast row and its delivery r
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from storage.db import Database, now_or
@@ -241,6 +243,47 @@ async def claim(db: Database, broadcast_id: int, subscriber_id: int) -> bool:
     return cursor.rowcount > 0
 
 
+async def claim_many(db: Database, broadcast_id: int, subscriber_ids: list[int]) -> set[int]:
+    """``claim`` for several rows in one statement; the ones claimed (the others moved on)."""
+    async with db.transaction():
+        cursor = await db.execute(
+            """UPDATE deliveries SET status = 'sending'
+               WHERE broadcast_id = ? AND status = 'pending'
+                   AND subscriber_id IN (SELECT value FROM json_each(?))
+               RETURNING subscriber_id""",
+            (broadcast_id, json.dumps(subscriber_ids)),
+        )
+        rows = await cursor.fetchall()
+    return {row[0] for row in rows}
+
+
+async def release(db: Database, broadcast_id: int, subscriber_ids: list[int]) -> None:
+    """Claimed rows the sender did not send after all (it stopped, quiet hours began): 'pending'
+    again, as they were."""
+    async with db.transaction():
+        await db.execute(
+            """UPDATE deliveries SET status = 'pending'
+               WHERE broadcast_id = ? AND status = 'sending'
+                   AND subscriber_id IN (SELECT value FROM json_each(?))""",
+            (broadcast_id, json.dumps(subscriber_ids)),
+        )
+
+
+async def record_sent(db: Database, sent: list[tuple[int, int, int]]) -> None:
+    """``record(..., 'sent', message_id=...)`` for many ``(broadcast_id, subscriber_id,
+    message_id)`` in one transaction."""
+    async with db.transaction():
+        await db.executemany(
+            """UPDATE deliveries SET status = 'sent', message_id = ?, error = NULL,
+                   attempts = attempts + 1
+               WHERE broadcast_id = ? AND subscriber_id = ? AND status = 'sending'""",
+            [
+                (message_id, broadcast_id, subscriber_id)
+                for broadcast_id, subscriber_id, message_id in sent
+            ],
+        )
+
+
 async def record(
     db: Database,
     broadcast_id: int,
@@ -299,12 +342,15 @@ async def complete(db: Database, broadcast_id: int, *, now: int | None = None) -
 
 
 async def summarise(db: Database, broadcast_id: int) -> None:
-    """Totals into the broadcast row; the delivery rows go (a finished or cancelled broadcast)."""
+    """Totals into the broadcast row; the delivery rows go (a finished or cancelled broadcast).
+
+    Rows still 'sending' (only a cancelled broadcast has them) count as sent: the sender sends
+    what it claimed, and records what went out in batches, so most of them are out already."""
     async with db.transaction():
         await db.execute(
             """UPDATE broadcasts SET
                    sent_count = (SELECT count(*) FROM deliveries
-                                 WHERE broadcast_id = :id AND status = 'sent'),
+                                 WHERE broadcast_id = :id AND status IN ('sent', 'sending')),
                    failed_count = (SELECT count(*) FROM deliveries
                                    WHERE broadcast_id = :id AND status = 'failed'),
                    blocked_count = (SELECT count(*) FROM deliveries

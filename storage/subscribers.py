@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from storage.db import Database
@@ -38,6 +38,30 @@ async def subscribe(
         subscriber = await get(db, chat_id)
     assert subscriber is not None
     return subscriber
+
+
+async def subscribe_many(
+    db: Database, chats: Iterable[tuple[int, str]], topics: Collection[str]
+) -> None:
+    """Many ``(chat_id, language)`` at once, each subscribed to exactly ``topics`` (an import, a
+    benchmark's 100,000 subscribers): three statements for them all rather than five a chat."""
+    chats = list(chats)
+    async with db.transaction():
+        await db.executemany(
+            """INSERT INTO subscribers (chat_id, language) VALUES (?, ?)
+               ON CONFLICT (chat_id) DO UPDATE SET language = excluded.language, active = 1""",
+            chats,
+        )
+        await db.executemany(
+            """DELETE FROM subscriber_topics
+               WHERE subscriber_id = (SELECT id FROM subscribers WHERE chat_id = ?)""",
+            [(chat_id,) for chat_id, _language in chats],
+        )
+        await db.executemany(
+            """INSERT INTO subscriber_topics (subscriber_id, topic)
+               SELECT id, ? FROM subscribers WHERE chat_id = ?""",
+            [(topic, chat_id) for chat_id, _language in chats for topic in set(topics)],
+        )
 
 
 async def get(db: Database, chat_id: int) -> Subscriber | None:

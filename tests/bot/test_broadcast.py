@@ -5,6 +5,9 @@ hours, batches, cancellation and the channel."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
+import sqlite3
 
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -15,6 +18,7 @@ from bot.broadcast import MAX_ATTEMPTS, Broadcaster
 from bot.config import Keys, load_config
 from bot.quiet_hours import QuietHours
 from bot.runtime import Runtime
+from bot.send_budget import WINDOW, SendBudget
 from storage import broadcasts, bulletins, officers, outbox, subscribers
 from storage.db import Database
 
@@ -350,3 +354,133 @@ async def test_the_channel_gets_each_bulletin_once(tmp_path, runtime):
     post = await broadcasts.channel_post_of(runtime.db, first)
     assert post.status == "sent" and post.message_id is not None  # after the 429's pause
     assert await broadcasts.channel_post_of(runtime.db, second) is None
+
+
+# Batched writes: rows claimed a few at a time, messages that went out recorded together ---------
+
+
+async def test_a_stop_records_what_went_out_and_releases_the_rest(runtime, monkeypatch):
+    monkeypatch.setattr(bot.broadcast, "FLUSH_ROWS", 1000)  # nothing recorded until the stop
+    monkeypatch.setattr(bot.broadcast, "FLUSH_SECONDS", 60)
+    chats = await subscribe(runtime, 40)
+    telegram = FakeTelegram(latency=0.005)
+    broadcast_id = await start(runtime)
+    running = Running(engine(runtime, telegram, rate=100.0, max_in_flight=3))
+    while len(telegram.delivered) < 12:
+        await asyncio.sleep(0.01)
+    assert "sent" not in await broadcasts.progress(runtime.db, broadcast_id)
+    await running.stop()
+
+    statuses = await broadcasts.progress(runtime.db, broadcast_id)
+    assert "sending" not in statuses  # sent ones recorded, claimed ones released
+    assert statuses["sent"] == len(telegram.delivered) >= 12
+    running = Running(engine(runtime, telegram))
+    await running.until_done(runtime, broadcast_id)
+    await running.stop()
+    assert sorted(chat for chat, _ in telegram.delivered) == chats  # each once
+
+
+async def test_a_crash_before_the_record_resends_only_those_messages(
+    runtime, monkeypatch, tmp_path
+):
+    """The process dies (here: a copy of what the database had committed at that moment)
+    between sends and their record. The restarted engine sends the rest, and again only what
+    was in flight or sent but not yet recorded: at most a flush's worth and the calls in flight."""
+    flush_rows, in_flight = 10, 4
+    monkeypatch.setattr(bot.broadcast, "FLUSH_ROWS", flush_rows)
+    monkeypatch.setattr(bot.broadcast, "FLUSH_SECONDS", 60)
+    chats = await subscribe(runtime, 60)
+    broadcast_id = await start(runtime)
+    at_crash = tmp_path / "at_the_crash.sqlite3"
+    started, delivered = set(), set()
+
+    def crash(calls: int) -> None:
+        if calls == 25:
+            started.update(chat for _, chat in telegram.calls)
+            delivered.update(chat for chat, _ in telegram.delivered)
+            with (
+                contextlib.closing(sqlite3.connect(tmp_path / "tipbot.sqlite3")) as source,
+                contextlib.closing(sqlite3.connect(at_crash)) as copy,
+            ):
+                source.backup(copy)
+
+    telegram = FakeTelegram(latency=0.003)
+    telegram.on_call = crash
+    running = Running(engine(runtime, telegram, rate=500.0, max_in_flight=in_flight))
+    await running.until_done(runtime, broadcast_id)
+    await running.stop()
+
+    db = await Database.open(at_crash)
+    try:
+        sending = {
+            row[0]
+            for row in await db.fetch_all(
+                """SELECT s.chat_id FROM deliveries AS d JOIN subscribers AS s
+                   ON s.id = d.subscriber_id WHERE d.status = 'sending'"""
+            )
+        }
+        assert delivered & sending  # sent, not yet recorded: the case at hand
+        restarted = dataclasses.replace(runtime, db=db)
+        again = FakeTelegram()
+        running = Running(engine(restarted, again))
+        await running.until_done(restarted, broadcast_id)
+        await running.stop()
+    finally:
+        await db.close()
+    resent = [chat for chat, _ in again.delivered]
+    assert len(resent) == len(set(resent))
+    assert started | set(resent) == set(chats)
+    twice = started & set(resent)
+    assert twice <= sending and len(twice) <= flush_rows + in_flight
+
+
+async def test_a_record_the_database_refused_is_written_later(runtime, monkeypatch):
+    monkeypatch.setattr(bot.broadcast, "FLUSH_RETRY", 0.05)
+    chats = await subscribe(runtime, 20)
+    record_sent, refused = broadcasts.record_sent, []
+
+    async def flaky(db, rows):
+        if not refused:
+            refused.append(len(rows))
+            raise sqlite3.OperationalError("disk I/O error")
+        await record_sent(db, rows)
+
+    monkeypatch.setattr(broadcasts, "record_sent", flaky)
+    telegram = FakeTelegram()
+    broadcast_id = await start(runtime)
+    running = Running(engine(runtime, telegram))
+    await running.until_done(runtime, broadcast_id)
+    await running.stop()
+    assert refused and sorted(chat for chat, _ in telegram.delivered) == chats
+    assert (await broadcasts.get(runtime.db, broadcast_id)).sent_count == 20
+
+
+async def test_the_bots_own_messages_come_first(runtime):
+    """While residents and officers use the whole sending budget, no bulletin goes out; once
+    they leave room, the broadcast takes what is left, never more than its own rate."""
+    chats = await subscribe(runtime, 20)
+    loop = asyncio.get_running_loop()
+    skipped = 0.0  # the budget's clock runs ahead by this much: its window empties at once
+    budget = SendBudget(30, clock=lambda: loop.time() + skipped)
+    for _ in range(60):  # 60 in the window: the whole 30 a second
+        budget.note_sent()
+    quiet_from = loop.time() + 0.5
+
+    async def the_application_falls_quiet() -> None:
+        nonlocal skipped
+        await asyncio.sleep(0.5)
+        skipped = WINDOW
+
+    telegram = FakeTelegram()
+    falling_quiet = asyncio.create_task(the_application_falls_quiet())
+    broadcast_id = await start(runtime)
+    running = Running(engine(runtime, telegram, rate=200.0, budget=budget))
+    await running.until_done(runtime, broadcast_id)
+    await running.stop()
+    await falling_quiet
+
+    assert sorted(chat for chat, _ in telegram.delivered) == chats
+    assert min(moment for moment, _ in telegram.calls) >= quiet_from
+    # What was left was the whole 30 a second, not the engine's own 200.
+    starts = [moment for moment, _ in telegram.calls]
+    assert starts[-1] - starts[0] >= (len(starts) - 1) / 30 - 0.02

@@ -211,8 +211,10 @@ BASE = {"TIPBOT_TOKEN": "1:abc"}
 def test_bulletin_settings_and_their_defaults():
     config = load_config(BASE)
     assert (config.broadcast_rate, config.quiet_hours, config.channel_id) == (
-        25.0, (21 * 60, 7 * 60), None,
+        29.0, (21 * 60, 7 * 60), None,
     )  # fmt: skip
+    # By default one below the overall limit, whatever that is (paid broadcasts: up to 1000).
+    assert load_config(BASE | {"TIPBOT_MAX_MESSAGES_PER_SECOND": "1000"}).broadcast_rate == 999
     config = load_config(
         BASE
         | {
@@ -233,6 +235,7 @@ def test_bulletin_settings_and_their_defaults():
         ("TIPBOT_BROADCAST_RATE", "0"),
         ("TIPBOT_BROADCAST_RATE", "fast"),
         ("TIPBOT_BROADCAST_RATE", "5000"),
+        ("TIPBOT_BROADCAST_RATE", "31"),  # above the overall limit (30 by default)
         ("TIPBOT_QUIET_HOURS", "21"),
         ("TIPBOT_CHANNEL_ID", "12345"),
         ("TIPBOT_CHANNEL_ID", "@ab"),

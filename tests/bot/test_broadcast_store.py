@@ -161,3 +161,27 @@ async def test_admin_bulletins_get_unique_slugs_never_a_topic(runtime):
         await services.save_bulletin(
             runtime, ADMIN, Composed("nope", "T", "B", "vi"), language="vi", topic=None
         )
+
+
+async def test_rows_claimed_released_and_recorded_together(db):
+    await bulletins.sync_library(db, library(("a", "drugs", "x")))
+    await subscribers.subscribe_many(db, [(chat, "vi") for chat in range(1, 7)], ["drugs"])
+    await subscribers.subscribe_many(db, [(3, "en")], ["drugs", "fire"])  # again: updated
+    assert (await subscribers.get(db, 3)).topics == ("drugs", "fire")
+    assert (await subscribers.get(db, 3)).language == "en"
+    assert await subscribers.count_active(db, "drugs") == 6
+    broadcast_id = await broadcasts.create(db, "a", "drugs", now=T0)
+    rows = await broadcasts.due(db, broadcast_id, after=None, now=T0, limit=10)
+    ids = [row.subscriber_id for row in rows]
+
+    await subscribers.unsubscribe(db, 2)  # moved on before the claim
+    assert await broadcasts.claim_many(db, broadcast_id, ids[:4]) == {ids[0], ids[2], ids[3]}
+    assert await broadcasts.claim_many(db, broadcast_id, ids[:4]) == set()  # once
+    await broadcasts.release(db, broadcast_id, [ids[3]])  # claimed, not sent after all
+    await broadcasts.record_sent(db, [(broadcast_id, ids[0], 11), (broadcast_id, ids[2], 12)])
+    await broadcasts.record_sent(db, [(broadcast_id, ids[0], 99)])  # again: no change
+    assert await broadcasts.progress(db, broadcast_id) == {"sent": 2, "cancelled": 1, "pending": 3}
+    sent = await db.fetch_all(
+        "SELECT message_id, attempts FROM deliveries WHERE status = 'sent' ORDER BY subscriber_id"
+    )
+    assert [tuple(row) for row in sent] == [(11, 1), (12, 1)]

@@ -55,6 +55,7 @@ def bot_settings(admin_user):
         "TIPBOT_ADMIN_IDS": str(admin_user.id),
         "TIPBOT_QUIET_HOURS": "off",
         "TIPBOT_BROADCAST_RATE": str(25 * SCALE),
+        "TIPBOT_MAX_MESSAGES_PER_SECOND": str(30 * SCALE),  # the sandbox's limits, scaled
     }
 
 
@@ -109,8 +110,8 @@ async def test_two_thousand_subscribers_at_telegrams_pace(sandbox, bot, admin_us
     chats = people(sandbox, SUBSCRIBERS)
     blocked = set(chats[7::20])
     assert len(blocked) == BLOCKED
-    for chat_id in blocked:
-        sandbox.block(chat_id)
+    for chat_id in blocked:  # found out only from the 403s: the bot's path for missed updates
+        sandbox.block(chat_id, tell_bot=False)
     await add_subscribers(bot.config.db_path, chats)
 
     admin = Person(sandbox, admin_user, timeout=15)
@@ -163,6 +164,7 @@ async def test_sigkill_in_the_middle_of_a_broadcast(sandbox, tmp_path, admin_use
         TIPBOT_ADMIN_IDS=str(admin_user.id),
         TIPBOT_QUIET_HOURS="off",
         TIPBOT_BROADCAST_RATE=str(10 * SCALE),
+        TIPBOT_MAX_MESSAGES_PER_SECOND=str(30 * SCALE),
     )
     db_path = tmp_path / "data" / "tipbot.sqlite3"
     db_path.parent.mkdir(parents=True)
