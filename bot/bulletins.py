@@ -90,6 +90,15 @@ async def save_subscription(
     return await subscribers.subscribe(runtime.db, chat_id, language, chosen)
 
 
+async def bot_blocked(runtime: Runtime, chat_id: int) -> bool:
+    """The person blocked the bot: no more bulletins, and broadcasts under way skip them. True
+    if they were subscribed. Unblocking later does not subscribe them again."""
+    stopped = await subscribers.unsubscribe(runtime.db, chat_id)
+    if stopped:
+        log.info("event=subscriber_blocked_bot")
+    return stopped
+
+
 async def active_subscription(runtime: Runtime, chat_id: int) -> Subscriber | None:
     found = await subscribers.get(runtime.db, chat_id)
     return found if found is not None and found.active else None

@@ -22,7 +22,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import authz, onboarding
+from bot import authz, bulletins, onboarding
 from bot.context import RUNTIME_KEY, TipbotContext
 from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
@@ -366,12 +366,15 @@ async def publish_staff_commands(application: Application) -> None:
 
 
 async def membership_changed(update: Update, context: TipbotContext) -> None:
-    """The bot's own membership in a group changed; removed or kicked means unlinked."""
+    """The bot's own membership in a chat changed. In a group, removed or kicked means unlinked.
+    In a private chat, "kicked" means the person blocked the bot: their bulletins stop now
+    rather than at the next broadcast's refusal (unblocking does not subscribe them again)."""
     change = update.my_chat_member
-    if change.chat.type in ("group", "supergroup") and change.new_chat_member.status in (
-        "left",
-        "kicked",
-    ):
+    status = change.new_chat_member.status
+    if change.chat.type == "private":
+        if status == "kicked":
+            await bulletins.bot_blocked(context.runtime, change.chat.id)
+    elif change.chat.type in ("group", "supergroup") and status in ("left", "kicked"):
         await onboarding.bot_left_group(context.runtime, change.chat.id)
 
 

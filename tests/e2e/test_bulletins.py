@@ -343,3 +343,18 @@ class TestChannel:
         # The channel's link opens the topic screen.
         await Person(sandbox, sandbox.add_user("Hoa")).send("/start bulletins", expect=TOPIC_SCREEN)
         assert not sandbox.errors
+
+
+async def test_blocking_the_bot_ends_the_subscription_at_once(sandbox, bot):
+    """Telegram tells the bot when someone blocks it: their bulletins stop then, not at the next
+    broadcast's refusal; unblocking does not subscribe them again."""
+    lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
+    await lan.send("/start", expect="ẩn danh")
+    await subscribe(lan)
+    assert subscription(bot, lan.chat_id)["active"] == 1
+    sandbox.block(lan.user)
+    await wait_until(lambda: subscription(bot, lan.chat_id)["active"] == 0)
+    sandbox.unblock(lan.user)
+    await asyncio.sleep(0.3)
+    assert subscription(bot, lan.chat_id)["active"] == 0
+    assert not sandbox.errors
