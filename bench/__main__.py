@@ -5,8 +5,8 @@
 Each runs as a process of its own (`python -m bench.<name>`), so that one's memory, threads and
 leftovers cannot colour the next one's figures. They run at the issue's sizes, in under 15
 minutes on two cores; the longest part is the broadcast with Telegram's limits on, 10,000
-subscribers at the engine's 25/s (about 400 s). The storage benchmark generates its million tips
-on the first run only (a few minutes) and reuses the file after.
+subscribers at the engine's default 29/s (about 350 s). The storage benchmark generates its
+million tips on the first run only (a few minutes) and reuses the file after.
 
 The figures depend on what else the machine is doing: the load average is printed before and
 after each benchmark. Ctrl+C, a failure or a SIGTERM stops the running benchmark and everything

@@ -21,10 +21,10 @@
   claimed, in flight or sent but not yet recorded at a crash, and are queued again. Only the
   last two kinds can arrive twice, and they are few: the calls in flight (``max_in_flight`` at
   most) and the messages of the last ``FLUSH_SECONDS`` (``FLUSH_ROWS`` or so): at most about
-  160 at 1,000 a second, a handful at 25. Claimed rows the engine does not send after all (it
+  160 at 1,000 a second, a handful at 29. Claimed rows the engine does not send after all (it
   stops, quiet hours begin, the bulletin is refused) are released at once.
 - Cancelling a broadcast or unsubscribing stops the sends not yet claimed: the few claimed or in
-  flight still go out (at 25 a second, the one claimed and those in flight).
+  flight still go out (at 29 a second, the one claimed and those in flight).
 - Quiet hours: nothing goes out in them; a broadcast under way pauses and resumes when they end.
 
 Times for retries and quiet hours come from ``runtime.now()`` (tests move that clock); the pacing
