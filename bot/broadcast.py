@@ -49,7 +49,7 @@ from bot.config import Config
 from bot.i18n import LANGUAGES
 from bot.quiet_hours import QuietHours
 from bot.runtime import Runtime
-from bot.send_budget import SendBudget
+from bot.send_budget import FREE_RATE, SendBudget, retry_after_seconds
 from storage import broadcasts, subscribers
 from storage import bulletins as store
 from storage.broadcasts import Broadcast, Delivery
@@ -64,7 +64,6 @@ Send = Callable[[int | str, str, object], Awaitable[int]]
 BATCH = 200
 CLAIM_AHEAD = 0.025  # seconds of sending claimed in one statement (at least one row)
 CLAIM_MAX = 32
-FREE_RATE = 30  # messages a second Telegram allows a bot without paid broadcasts
 MIN_RATE = 0.5  # messages a second below which the engine waits for the budget instead
 BUDGET_WAIT = 0.1  # seconds between two looks at the budget when it has no room
 CATCH_UP = 0.01  # seconds a late request may be made up for (at least one interval)
@@ -85,9 +84,10 @@ class TelegramSender:
     PTB's default transport would cost the engine 2 ms of CPU a message) and no rate limiter."""
 
     def __init__(self, config: Config, *, connections: int) -> None:
-        # Above Telegram's free 30 a second, each message must ask for the paid rate (Telegram
-        # charges Stars for it); the operator opted in by raising the overall limit.
-        self.paid = config.max_messages_per_second > FREE_RATE
+        # A broadcast faster than Telegram's free 30 a second must ask for the paid rate on each
+        # message (Telegram charges Stars for it): the operator opted in by raising
+        # TIPBOT_MAX_MESSAGES_PER_SECOND, and with it the broadcast's rate.
+        self.paid = config.broadcast_rate > FREE_RATE
         self.request = AiohttpRequest(connections=connections)
         self.bot = Bot(
             config.token,
@@ -330,10 +330,10 @@ class Broadcaster:
         if self.budget is None:
             return self.interval
         rate = self.budget.broadcast_rate(self.rate)
-        return 1.0 / rate if rate >= MIN_RATE else None
+        return 1.0 / rate if rate >= min(MIN_RATE, self.rate) and rate > 0 else None
 
     def _pause(self, error: RetryAfter) -> None:
-        seconds = _seconds(error)
+        seconds = retry_after_seconds(error)
         loop = asyncio.get_running_loop()
         self._paused_until = max(self._paused_until, loop.time() + seconds + 0.1)
         self.counters.rate_limited += 1
@@ -558,8 +558,3 @@ def in_flight_for(rate: float) -> int:
 def _is_gone(message: str) -> bool:
     text = message.lower()
     return any(reason in text for reason in GONE)
-
-
-def _seconds(error: RetryAfter) -> float:
-    value = error.retry_after
-    return value.total_seconds() if hasattr(value, "total_seconds") else float(value)
