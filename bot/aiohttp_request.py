@@ -46,6 +46,7 @@ class AiohttpRequest(BaseRequest):
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.connections),
                 headers={"User-Agent": self.USER_AGENT},
+                trust_env=True,  # HTTPS_PROXY and the like, as PTB's default transport honours
             )
 
     async def shutdown(self) -> None:
@@ -68,22 +69,34 @@ class AiohttpRequest(BaseRequest):
         # together) and the read's bound the call; a write that stalls shows as a read timeout.
         pool = _given(pool_timeout, self._pool_timeout)
         connect = _given(connect_timeout, self._connect_timeout)
+        read = _given(read_timeout, self._read_timeout)
+        write = _given(write_timeout, self._write_timeout)
+        uploading = request_data is not None and request_data.contains_files
         timeout = aiohttp.ClientTimeout(
-            total=None,
-            connect=None if pool is None or connect is None else pool + connect,
+            # An upload to a peer that stopped reading would wait for ever: bound the whole call.
+            total=_sum(connect, write, read) if uploading else None,
+            connect=_sum(pool, connect),
             sock_connect=connect,
-            sock_read=_given(read_timeout, self._read_timeout),
+            sock_read=read,
         )
         data, headers = _body(request_data)
         try:
+            # No redirects: Telegram never redirects, and following one would turn the POST into
+            # a GET somewhere else, with the token in its address.
             async with self._session.request(
-                method, url, data=data, headers=headers, timeout=timeout
+                method, url, data=data, headers=headers, timeout=timeout, allow_redirects=False
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as error:
             raise TimedOut from error
         except aiohttp.ClientError as error:
-            raise NetworkError(f"aiohttp.{type(error).__name__}: {error}") from error
+            # The address holds the token: it must not reach a log or the database.
+            reason = str(error).replace(url, "[the Bot API address]")
+            raise NetworkError(f"aiohttp.{type(error).__name__}: {reason}") from error
+
+
+def _sum(*parts: float | None) -> float | None:
+    return None if any(part is None for part in parts) else sum(parts)
 
 
 def _given(value, default: float | None) -> float | None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import socket
 
+import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
@@ -122,3 +123,53 @@ async def test_no_server_is_a_network_error():
         )
     await request.shutdown()
     assert not isinstance(failed.value, TimedOut)
+
+
+async def test_a_redirect_is_not_followed(api):
+    """Telegram never redirects; following one would turn the POST into a GET elsewhere."""
+
+    async def redirect(_request, _fields):
+        raise web.HTTPFound("/elsewhere")
+
+    api.answer = redirect
+    request = AiohttpRequest(connections=4)
+    with pytest.raises(NetworkError):
+        await Bot(TOKEN, base_url=api.url, request=request).send_message(42, "x")
+    await request.shutdown()
+    assert [path for path, _type, _fields in api.seen] == ["/bot1:abc/sendMessage"]
+
+
+async def test_the_token_is_not_in_an_error(monkeypatch):
+    """aiohttp's errors can quote the address, which holds the token."""
+    request = AiohttpRequest(connections=4)
+    url = f"http://127.0.0.1:1/bot{TOKEN}/sendMessage"
+
+    def failing(*_args, **_kwargs):
+        raise aiohttp.InvalidURL(url)
+
+    await request.initialize()
+    monkeypatch.setattr(request._session, "request", failing)
+    with pytest.raises(NetworkError) as failed:
+        await request.do_request(url, "POST")
+    await request.shutdown()
+    assert TOKEN not in str(failed.value) and "InvalidURL" in str(failed.value)
+
+
+async def test_an_upload_to_a_peer_that_stops_reading_times_out():
+    """The whole call is bounded when files go up: no read timeout applies while writing."""
+
+    async def swallow(reader, writer):
+        await reader.readline()  # then never read again, never answer
+        await asyncio.sleep(30)
+        writer.close()
+
+    server = await asyncio.start_server(swallow, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    request = AiohttpRequest(
+        connections=4, connect_timeout=0.5, read_timeout=0.5, write_timeout=0.5
+    )
+    bot = Bot(TOKEN, base_url=f"http://127.0.0.1:{port}/bot", request=request)
+    with pytest.raises(TimedOut):
+        await asyncio.wait_for(bot.send_document(42, b"x" * 50_000_000, filename="big.bin"), 10)
+    await request.shutdown()
+    server.close()
