@@ -21,6 +21,7 @@ from typing import Any
 import aiosqlite
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT = "PRAGMA busy_timeout = 5000"  # ms a writer waits for another
 _MIGRATION_FILE = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
@@ -114,7 +115,7 @@ class Database:
             conn.row_factory = aiosqlite.Row
             await conn.execute("PRAGMA journal_mode = WAL")
             await conn.execute("PRAGMA foreign_keys = ON")
-            await conn.execute("PRAGMA busy_timeout = 5000")  # ms a writer waits for another
+            await conn.execute(BUSY_TIMEOUT)
             await conn.execute("PRAGMA synchronous = NORMAL")
             # Deleted rows (a way back past its retention, a discarded draft) are overwritten
             # with zeros, not left in free space for anyone with a copy of the file. Debian's
@@ -132,7 +133,13 @@ class Database:
         the earlier versions of changed pages (deleted rows among them) until then. False when
         a reader, such as a backup under way, kept it from finishing: the next run will."""
         async with self._lock:
-            busy, _log_pages, _moved = await self.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+            # Without waiting: the bot's one connection would be blocked for the whole busy
+            # timeout while another reader (a backup) holds the log.
+            await self._conn.execute("PRAGMA busy_timeout = 0")
+            try:
+                busy, _log_pages, _moved = await self.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                await self._conn.execute(BUSY_TIMEOUT)
         return busy == 0
 
     async def close(self) -> None:

@@ -371,3 +371,21 @@ async def test_a_checkpoint_leaves_no_deleted_row_in_either_file(tmp_path):
     assert wal.stat().st_size == 0
     assert secret.encode() not in path.read_bytes()  # secure_delete zeroed it in the file
     await db.close()
+
+
+async def test_a_checkpoint_blocked_by_a_reader_is_left_for_the_next_run(tmp_path):
+    path = tmp_path / "tipbot.sqlite3"
+    db = await Database.open(path)
+    async with db.transaction():
+        await db.execute(
+            "INSERT INTO pending_inputs (key, kind, data, expires_at) VALUES ('k', 'note', '{}', 1)"
+        )
+    backup = sqlite3.connect(path)  # a reader holding a snapshot, like a backup under way
+    backup.execute("BEGIN")
+    backup.execute("SELECT count(*) FROM pending_inputs").fetchone()
+    assert not await db.checkpoint()
+    backup.rollback()
+    backup.close()
+    assert await db.checkpoint()
+    assert await db.fetch_value("PRAGMA busy_timeout") == 5000  # restored for the bot's writes
+    await db.close()
