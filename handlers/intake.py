@@ -639,5 +639,9 @@ HANDLERS = [
     CallbackQueryHandler(cancel_callback, pattern=f"^{PREFIX}:cancel:"),
     CallbackQueryHandler(step_callback, pattern=f"^{PREFIX}:"),
     MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, intake_message),
-    MessageHandler(PRIVATE & filters.UpdateType.EDITED_MESSAGE, edited_message),
+    # A live location's updates arrive as edits too: those need no answer.
+    MessageHandler(
+        PRIVATE & filters.UpdateType.EDITED_MESSAGE & ~filters.LOCATION & ~filters.VENUE,
+        edited_message,
+    ),
 ]

@@ -24,6 +24,8 @@ from handlers.officer_views import (
     STATUS_LABELS,
     card_keyboard,
     data,
+    is_reply_offer,
+    reply_offer_keyboard,
     status_keyboard,
     tip_card,
 )
@@ -165,17 +167,13 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
             "{code} is now: {status}. Add a reply for the tipster? They will see it, and so will "
             "/status."
         ).format(code=tip.code, status=_(STATUS_LABELS[status])),
-        reply_markup=InlineKeyboardMarkup(
-            [
-                [InlineKeyboardButton(_("✍️ Write a reply"), callback_data=data("reply", tip.id))],
-                [InlineKeyboardButton(_("No reply"), callback_data=data("noreply", tip.id))],
-            ]
-        ),
+        reply_markup=reply_offer_keyboard(t, tip),
     )
 
 
 async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
-    await remove_buttons(update)
+    if is_reply_offer(update.callback_query.message):
+        await remove_buttons(update)  # it has served; a card keeps its buttons
     await ask_for_text(
         update, context, t, tip, "reply",
         t.gettext("Write your reply to the tipster of {code}.").format(code=tip.code),

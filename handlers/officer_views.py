@@ -50,6 +50,28 @@ def data(action: str, tip_id: int, value: str = "") -> str:
     return f"{PREFIX}:{action}:{tip_id}" + (f":{value}" if value else "")
 
 
+def reply_offer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
+    """Asked after a status change: a public reply for the tipster, or none."""
+    _ = t.gettext
+    return InlineKeyboardMarkup(
+        [
+            [InlineKeyboardButton(_("✍️ Write a reply"), callback_data=data("reply", tip.id))],
+            [InlineKeyboardButton(_("No reply"), callback_data=data("noreply", tip.id))],
+        ]
+    )
+
+
+def is_reply_offer(message) -> bool:
+    """The tapped message is that offer (not a card, whose buttons stay)."""
+    markup = getattr(message, "reply_markup", None)
+    rows = markup.inline_keyboard if markup is not None else ()
+    return any(
+        (button.callback_data or "").startswith(f"{PREFIX}:noreply:")
+        for row in rows
+        for button in row
+    )
+
+
 def card_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
     _ = t.gettext
     if tip.closed:

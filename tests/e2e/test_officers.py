@@ -130,6 +130,10 @@ async def test_resident_to_officer_and_back(sandbox, bot):
     )
     since = sandbox.version
     await minh.send("Vụ việc đã được chuyển lên huyện.", expect="Đã gửi phản hồi")
+    [still] = [
+        m for m in sandbox.history(minh_user.id) if m["message_id"] == closed_card["message_id"]
+    ]
+    assert "Viết phản hồi" in str(still.get("reply_markup"))  # the card keeps its button
     await arrives(sandbox, lan_user.id, "chuyển lên huyện", since)
 
     # Nothing identifying the resident ever reached the officer's chat.
