@@ -20,7 +20,7 @@ from bot.i18n import LANGUAGES, texts
 from bot.jobs import schedule_jobs
 from bot.outbox_worker import OutboxWorker
 from bot.runtime import Runtime
-from bot.send_budget import FREE_RATE, CountingRateLimiter, SendBudget
+from bot.send_budget import CountingRateLimiter, SendBudget
 from storage import officers
 from storage.db import Database
 
@@ -51,8 +51,7 @@ def build_application(config: Config, budget: SendBudget) -> Application:
         .rate_limiter(
             CountingRateLimiter(
                 budget,
-                # The bot's own messages never go as paid broadcasts: Telegram's free rate.
-                overall_max_rate=min(config.max_messages_per_second, FREE_RATE),
+                overall_max_rate=config.max_messages_per_second,
                 overall_time_period=1,
                 max_retries=3,
             )
