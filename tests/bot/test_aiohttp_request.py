@@ -173,3 +173,24 @@ async def test_an_upload_to_a_peer_that_stops_reading_times_out():
         await asyncio.wait_for(bot.send_document(42, b"x" * 50_000_000, filename="big.bin"), 10)
     await request.shutdown()
     server.close()
+
+
+async def test_a_proxy_from_the_environment_is_used(api, monkeypatch):
+    """HTTP(S)_PROXY and NO_PROXY, as PTB's default transport honours them."""
+    proxy = api.url.removesuffix("/bot")
+    for name in ("HTTP_PROXY", "http_proxy", "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    request = AiohttpRequest(connections=4)
+    bot = Bot(TOKEN, base_url="http://api.telegram.invalid/bot", request=request)
+    assert (await bot.send_message(42, "via the proxy")).text == "via the proxy"
+    await request.shutdown()
+    assert api.seen[-1][0] == f"/bot{TOKEN}/sendMessage"
+
+    monkeypatch.setenv("NO_PROXY", "api.telegram.invalid")
+    request = AiohttpRequest(connections=4)
+    bot = Bot(TOKEN, base_url="http://api.telegram.invalid/bot", request=request)
+    with pytest.raises(NetworkError):  # straight to a host that does not exist
+        await bot.send_message(42, "not via the proxy")
+    await request.shutdown()
+    assert len(api.seen) == 1
