@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.runtime import Runtime
+from bot.send_budget import retry_after_seconds
 from storage import outbox
 from storage.outbox import OutboxItem
 
@@ -154,7 +155,8 @@ class OutboxWorker:
                 raise Undeliverable(f"no deliverer for {item.kind!r}")
             message_id = await deliver(item)
         except RetryAfter as error:
-            await outbox.mark_failed(db, item.id, "retry_after", retry_after=retry_seconds(error))
+            wait = int(retry_after_seconds(error))
+            await outbox.mark_failed(db, item.id, "retry_after", retry_after=wait)
         except (TimedOut, NetworkError) as error:
             if isinstance(error, BadRequest):
                 await self._bad_request(item, error)
@@ -191,8 +193,3 @@ class OutboxWorker:
             chat_key(item),
             error.message,
         )
-
-
-def retry_seconds(error: RetryAfter) -> int:
-    value = error.retry_after
-    return int(value.total_seconds()) if hasattr(value, "total_seconds") else int(value)

@@ -40,7 +40,7 @@ from bot.intake import (
     is_meaningful_text,
     means_dont_know,
 )
-from bot.outbox_worker import retry_seconds
+from bot.send_budget import retry_after_seconds
 from handlers.bulletins_views import receipt_keyboard
 from handlers.common import answer_callback, edit_callback_message, remove_buttons, user_texts
 from handlers.intake_views import (
@@ -372,7 +372,7 @@ async def deliver_receipt(turn: Turn, text: str, markup) -> None:
             await turn.say(text, markup)
             return
         except RetryAfter as error:
-            await asyncio.sleep(min(retry_seconds(error), 30))
+            await asyncio.sleep(min(retry_after_seconds(error), 30))
         except BadRequest:
             raise  # Telegram refused this message as it is: sending it again won't help
         except NetworkError:  # timeouts and dropped connections

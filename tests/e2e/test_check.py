@@ -32,15 +32,22 @@ async def fraud_tip(resident: Person, phones: str, link: str) -> str:
     return code
 
 
-async def test_confirm_then_check_in_other_spellings(sandbox, bot, admin_user):
+async def resolved_fraud_tip(sandbox, bot, phones: str) -> tuple[Person, str, dict]:
+    """Officer Minh resolves Lan's fraud tip naming ``phones`` and a link: (Minh, the tip's code,
+    the offer to confirm its indicators)."""
     minh_user = sandbox.add_user("Minh")
     await register(bot, minh_user, XUAN_HUONG)
     minh = Person(sandbox, minh_user, timeout=15)
     lan = Person(sandbox, sandbox.add_user("Lan"), timeout=15)
-    code = await fraud_tip(lan, "0912.345.678, 0987 654 321", "https://www.example-scam.vn/login")
+    code = await fraud_tip(lan, phones, "https://www.example-scam.vn/login")
     await card(sandbox, minh_user.id, code)
     await minh.tap("📋 Tình trạng ▸", expect=None)
     offer = await minh.tap("✔️ Đã giải quyết", expect="thật sự đã dùng")
+    return minh, code, offer
+
+
+async def test_confirm_then_check_in_other_spellings(sandbox, bot, admin_user):
+    minh, code, offer = await resolved_fraud_tip(sandbox, bot, "0912.345.678, 0987 654 321")
     assert "☐ 0912 345 678" in buttons_of(offer)
     await minh.tap("☐ 0912 345 678", expect=None)
     await minh.tap("☐ example-scam.vn", expect=None)
@@ -65,7 +72,7 @@ async def test_confirm_then_check_in_other_spellings(sandbox, bot, admin_user):
     # A new tip naming a confirmed number tells the officers so.
     new_code = await fraud_tip(Person(sandbox, sandbox.add_user("Bảy"), timeout=15),
                                "0912 345 678", "khong-co.vn")  # fmt: skip
-    new_card = await card(sandbox, minh_user.id, new_code)
+    new_card = await card(sandbox, minh.chat_id, new_code)
     assert "đã được xác nhận là lừa đảo trong 1 tin báo trước" in text_of(new_card)
 
     # The admin withdraws a wrong confirmation; /check stops warning; it is audited.
@@ -88,14 +95,7 @@ async def test_confirm_then_check_in_other_spellings(sandbox, bot, admin_user):
 async def test_two_toggles_tapped_at_once_both_count(sandbox, bot, admin_user):
     """A quick officer taps two indicators before the first edit arrives: both are confirmed,
     and no edit that changes nothing is sent (Telegram would refuse it)."""
-    minh_user = sandbox.add_user("Minh")
-    await register(bot, minh_user, XUAN_HUONG)
-    minh = Person(sandbox, minh_user, timeout=15)
-    lan = Person(sandbox, sandbox.add_user("Lan"), timeout=15)
-    code = await fraud_tip(lan, "0912.345.678", "https://www.example-scam.vn/login")
-    await card(sandbox, minh_user.id, code)
-    await minh.tap("📋 Tình trạng ▸", expect=None)
-    offer = await minh.tap("✔️ Đã giải quyết", expect="thật sự đã dùng")
+    minh, _code, offer = await resolved_fraud_tip(sandbox, bot, "0912.345.678")
     toggles = [
         button["callback_data"]
         for row in offer["reply_markup"]["inline_keyboard"]
@@ -105,9 +105,9 @@ async def test_two_toggles_tapped_at_once_both_count(sandbox, bot, admin_user):
     assert len(toggles) == 2
     since = sandbox.version
     for data in toggles:
-        await sandbox.press_callback(minh_user, offer["message_id"], data)
+        await sandbox.press_callback(minh.user, offer["message_id"], data)
     await sandbox.wait_for_message(
-        minh_user.id,
+        minh.chat_id,
         timeout=15,
         predicate=lambda m: str(m.get("reply_markup", "")).count("✅") == 2,
         since=since,
