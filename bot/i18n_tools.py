@@ -22,9 +22,15 @@ def _babel(*args: str) -> None:
 
 def extract() -> None:
     _babel(
-        "extract", "-F", "babel.cfg", "--no-wrap", "--sort-by-file", "--omit-header",
-        "--project", "tipbot", *KEYWORDS, "-o", str(TEMPLATE), ".",
+        # Sorted by message, no source locations: a catalog changes only where a text does, so
+        # two branches that add strings merge without conflicts over line numbers.
+        "extract", "-F", "babel.cfg", "--no-wrap", "--sort-output", "--no-location",
+        "--omit-header", "--project", "tipbot", *KEYWORDS, "-o", str(TEMPLATE), ".",
     )  # fmt: skip
+
+
+# The header's date stays put unless a text changed: fewer needless diffs.
+UPDATE_OPTIONS = ["--no-wrap", "--ignore-obsolete", "--ignore-pot-creation-date"]
 
 
 def update() -> None:
@@ -33,7 +39,7 @@ def update() -> None:
         action = "update" if po.exists() else "init"
         _babel(
             action, "-D", DOMAIN, "-i", str(TEMPLATE), "-d", str(LOCALES_DIR), "-l", language,
-            *(["--no-wrap", "--ignore-obsolete"] if action == "update" else ["--no-wrap"]),
+            *(UPDATE_OPTIONS if action == "update" else ["--no-wrap"]),
         )  # fmt: skip
 
 
