@@ -16,7 +16,14 @@ from datetime import datetime
 from babel.dates import format_date
 
 from bot.i18n import Texts
-from bot.stats import CATEGORY_NAMES, Report, duration_text, percent_text, period_text
+from bot.stats import (
+    CATEGORY_NAMES,
+    Report,
+    duration_text,
+    p90_share_text,
+    percent_text,
+    period_text,
+)
 
 SIZE = (1754, 1240)  # pixels: A4 landscape at 150 dots per inch
 DPI = 150
@@ -154,8 +161,9 @@ def _ack_panel(axes, report: Report, t: Texts) -> None:
     if any(value is not None for value in median):
         values = [v for v in median + p90 if v is not None]
         low, high = min(low, min(values)), max(high, max(values))
+        p90_label = _("{share} of tips acknowledged within").format(share=p90_share_text(t))
         axes.plot(positions, [_nan(v) for v in p90], color="#8e44ad", marker="o", markersize=3.5,
-                  linewidth=1.6, label=_("9 in 10 tips within"))  # fmt: skip
+                  linewidth=1.6, label=p90_label)  # fmt: skip
         axes.plot(positions, [_nan(v) for v in median], color="#2471a3", marker="o",
                   markersize=4, linewidth=2.2, label=_("median"))  # fmt: skip
     else:

@@ -23,7 +23,7 @@ from zoneinfo import ZoneInfo
 from bot.communes import CommuneDirectory
 from bot.i18n import N_, Texts
 from bot.intake import CHANNELS, KINDS, WHEN
-from bot.stats import CATEGORY_NAMES, STATUS_NAMES, Period
+from bot.stats import CATEGORY_NAMES, STATUS_NAMES, Period, rounded_ack
 from storage.db import Database
 from storage.export import ExportedTip, tips_in_period
 
@@ -85,7 +85,7 @@ def tip_row(tip: ExportedTip, t: Texts, communes: CommuneDirectory, tz: ZoneInfo
     when = answers.get("when")
     minutes = None
     if tip.acknowledged_at is not None:
-        minutes = max(tip.acknowledged_at - tip.created_at, 0) // 60
+        minutes = rounded_ack(tip.acknowledged_at - tip.created_at) // 60
     row = [
         tip.code,
         _time(tip.created_at, tz),

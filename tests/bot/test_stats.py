@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import csv
+import math
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot import stats
+from bot import export, stats
 from bot.communes import CommuneDirectory
 from bot.config import load_config
 from bot.i18n import texts
@@ -80,12 +82,66 @@ def test_day_offset_ignores_daylight_saving():
     assert stats.day_offset(ZoneInfo("Australia/Sydney"), 2026) == 10 * 3600
 
 
-def test_percentile_interpolates_inside_buckets():
+def test_percentile_is_the_nearest_rank():
     assert stats.percentile({}, 0.5) is None
     histogram = {bucket_of(s): 1 for s in (60, 120, 180, 240)}
-    assert stats.percentile(histogram, 0.5) == 180  # two of four below 180 s
-    assert stats.percentile({600: 10}, 0.5) == 630  # halfway through the minute 600-660
-    assert stats.percentile({3600: 1}, 0.9) == 3600 + 0.9 * 600
+    assert stats.percentile(histogram, 0.5) == 120  # two of four within 2 min
+    assert stats.percentile(histogram, 0.9) == 240
+    assert stats.percentile({600: 10}, 0.5) == 600  # all ten within the same minute
+    assert stats.percentile({60: 9, 3600: 1}, 0.9) == 60  # 9 of 10 is exactly 90 %
+    assert stats.percentile({60: 8, 3600: 2}, 0.9) == 3600
+
+
+@pytest.mark.parametrize(
+    ("seconds", "rounded"),
+    [(-5, 0), (59, 0), (200, 180), (3599, 3540), (7500, 7200), (86399, 85800),
+     (90061, 90000), (8 * 86400 + 5, 8 * 86400)],
+)  # fmt: skip
+def test_the_one_rounding_rule(seconds, rounded):
+    assert stats.rounded_ack(seconds) == rounded
+
+
+async def test_stats_and_the_csv_agree(staffed, tmp_path):
+    """The issue's case — two tips acknowledged after 3 min 20 s and 3 min 40 s: the CSV says 3
+    minutes for both, so /stats says 3 minutes too; then times in every step of the rule."""
+    db = staffed
+    config = load_config({"TIPBOT_TOKEN": "1:abc", "TIPBOT_DATA_DIR": "/nonexistent"})
+    now = int(datetime(2026, 7, 21, 12, tzinfo=VN).timestamp())
+    await officers.add(db, 5, "Officer")
+    period = stats.preset("this_month", stats.today_in(VN, now))
+    communes = CommuneDirectory([], [])
+
+    async def acknowledged_after(delays: list[int], first: int) -> None:
+        for n, delay in enumerate(delays, start=first):
+            created = now - 10 * 86400 + n
+            tip = await tips.insert(
+                db, fraud_tip(code=f"T-A{n:03d}", receipt_hash=f"a{n}"), now=created
+            )
+            await tips.acknowledge(db, tip.id, officer_id=5, now=created + delay)
+
+    async def both() -> tuple[stats.Report, list[int]]:
+        report = await stats.compute(db, config, period, now)
+        made = await export.export_file(db, tmp_path, period, texts("en"), communes, VN)
+        rows = csv.DictReader(made.path.read_text("utf-8-sig").splitlines())
+        return report, sorted(int(row["Minutes to acknowledge"]) for row in rows)
+
+    await acknowledged_after([200, 220], 0)
+    report, minutes = await both()
+    assert minutes == [3, 3]
+    assert report.median_ack == report.p90_ack == 180
+    vi = stats.report_text(report, texts("vi"), communes, "Lâm Đồng")
+    assert "trung vị 3 phút; 90 % số tin được tiếp nhận trong vòng 3 phút" in vi
+    en = stats.report_text(report, texts("en"), communes, "Lâm Đồng")
+    assert "median 3 min; 90 % of tips acknowledged within 3 min" in en
+
+    await acknowledged_after([59, 61, 3599, 3601, 7500, 7560, 86399, 90061, 300000, 700000], 2)
+    report, minutes = await both()
+    assert report.median_ack == 60 * minutes[math.ceil(len(minutes) / 2) - 1]
+    assert report.p90_ack == 60 * minutes[math.ceil(len(minutes) * 0.9) - 1]
+    for value in (report.median_ack, report.p90_ack):  # shown exactly, no second rounding
+        assert stats.duration_text(texts("en"), value) == stats.duration_text(
+            texts("en"), stats.rounded_ack(int(value))
+        )
 
 
 def test_share_below_the_target():
@@ -134,7 +190,7 @@ async def test_report_numbers_and_text(staffed):
     assert (report.tips, report.urgent, report.acknowledged) == (3, 1, 2)
     assert (report.within_target, report.judged, report.overdue) == (1, 3, 1)
     assert report.unacknowledged == 1
-    assert report.median_ack == 360  # rank 1 of 2: the end of the first tip's minute-bucket
+    assert report.median_ack == 300  # rank 1 of 2: the first tip, 5 min
     assert [w.monday for w in report.weeks][:2] == [date(2026, 6, 29), date(2026, 7, 6)]
     assert sum(sum(w.by_category.values()) for w in report.weeks) == 3
 
