@@ -1,4 +1,4 @@
-"""The statistics chart: one A4-landscape page for the committee's report, as a PNG.
+"""The statistics chart: one A4-landscape page for the committee's report, as a PNG and a PDF.
 
 Top: tips per week by category (stacked bars). Bottom: time to acknowledge per week (median and
 90th percentile, on a log scale from minutes to days) against the two targets. Drawn with
@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import threading
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 
@@ -25,6 +26,9 @@ from bot.stats import (
     period_text,
 )
 
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
+
 SIZE = (1754, 1240)  # pixels: A4 landscape at 150 dots per inch
 DPI = 150
 COLOURS = {"crime": "#c0392b", "forest": "#2e7d32", "fraud": "#e67e22", "other": "#7f8c8d"}
@@ -37,14 +41,27 @@ DURATION_TICKS = (60, 5 * 60, 15 * 60, 3600, 4 * 3600, 24 * 3600, 3 * 24 * 3600,
 def render_chart(report: Report, t: Texts, province: str, generated: datetime) -> bytes:
     """The PNG, exactly SIZE pixels. Safe to call from worker threads (one drawing at a time:
     matplotlib's font cache and text layout are shared)."""
+    return render_chart_files(report, t, province, generated, ("png",))["png"]
+
+
+def render_chart_files(
+    report: Report, t: Texts, province: str, generated: datetime, formats=("png", "pdf")
+) -> dict[str, bytes]:
+    """The page drawn once, saved in each format: the PNG at full size and a one-page A4 PDF."""
     with _DRAWING:
-        return _render(report, t, province, generated)
+        figure = _render(report, t, province, generated)
+        files = {}
+        for fmt in formats:
+            buffer = io.BytesIO()
+            figure.savefig(buffer, format=fmt, dpi=DPI, facecolor="white")
+            files[fmt] = buffer.getvalue()
+        return files
 
 
 _DRAWING = threading.Lock()
 
 
-def _render(report: Report, t: Texts, province: str, generated: datetime) -> bytes:
+def _render(report: Report, t: Texts, province: str, generated: datetime) -> Figure:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -67,9 +84,7 @@ def _render(report: Report, t: Texts, province: str, generated: datetime) -> byt
     figure.text(0.97, 0.03, _("tipbot · made {when}").format(
         when=t.datetime(generated, generated.tzinfo)), fontsize=8.5, color=MUTED, ha="right",
         family="DejaVu Sans")  # fmt: skip
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
-    return buffer.getvalue()
+    return figure
 
 
 def _key_figures(report: Report, t: Texts) -> str:

@@ -104,16 +104,23 @@ async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit:
     else:
         await update.effective_message.reply_text(text, reply_markup=keyboard)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    png = await _chart(report, t, runtime)
-    await context.bot.send_photo(chat_id, png, caption=views.chart_caption(t, period))
+    files = await _chart(report, t, runtime)
+    await context.bot.send_photo(chat_id, files["png"], caption=views.chart_caption(t, period))
+    # Telegram shrinks a photo to about 1280 px: the page for the report goes as documents too.
+    await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
+    for fmt, data in files.items():
+        await context.bot.send_document(
+            chat_id, data, filename=views.chart_file_name(period, fmt),
+            caption=views.chart_document_caption(t, period, fmt),
+        )  # fmt: skip
 
 
-async def _chart(report, t: Texts, runtime) -> bytes:
-    """Drawn in a worker thread: the bot keeps answering everyone meanwhile."""
-    from bot.chart import render_chart
+async def _chart(report, t: Texts, runtime) -> dict[str, bytes]:
+    """The PNG and the PDF, drawn in a worker thread: the bot keeps answering everyone meanwhile."""
+    from bot.chart import render_chart_files
 
     generated = datetime.fromtimestamp(runtime.now(), runtime.config.timezone)
-    return await asyncio.to_thread(render_chart, report, t, runtime.province_name, generated)
+    return await asyncio.to_thread(render_chart_files, report, t, runtime.province_name, generated)
 
 
 # /export ---------------------------------------------------------------------------------------

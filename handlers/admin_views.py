@@ -55,6 +55,19 @@ def chart_caption(t: Texts, period: stats.Period) -> str:
     return "📈 " + stats.period_text(t, period)
 
 
+def chart_file_name(period: stats.Period, fmt: str) -> str:
+    return f"tipbot-chart-{period.first.isoformat()}-{period.last.isoformat()}.{fmt}"
+
+
+def chart_document_caption(t: Texts, period: stats.Period, fmt: str) -> str:
+    _ = t.gettext
+    if fmt == "pdf":
+        text = _("The chart as a one-page A4 PDF, for printing")
+    else:
+        text = _("The chart at full size (A4 at 150 dpi), for the report")
+    return f"📄 {text} · {stats.period_text(t, period)}"
+
+
 def export_caption(t: Texts, period: stats.Period, tips: int, zipped: bool) -> str:
     _ = t.gettext
     text = _(

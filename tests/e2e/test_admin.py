@@ -6,6 +6,7 @@ from __future__ import annotations
 import calendar
 import csv
 import io
+import re
 import struct
 import time
 from datetime import datetime, timedelta
@@ -101,6 +102,21 @@ async def wait_for_photo(sandbox, chat_id: int, caption: str, since: int) -> byt
     return sandbox.file_bytes(message["photo"][-1]["file_id"])
 
 
+async def wait_for_document(sandbox, chat_id: int, suffix: str, since: int) -> bytes:
+    message = await sandbox.wait_for_message(
+        chat_id, timeout=30, since=since,
+        predicate=lambda m: m.get("document", {}).get("file_name", "").endswith(suffix),
+    )  # fmt: skip
+    return sandbox.file_bytes(message["document"]["file_id"])
+
+
+def pdf_pages(data: bytes) -> list[list[float]]:
+    """The media box of each page of a PDF (matplotlib writes its objects uncompressed)."""
+    assert data.startswith(b"%PDF-1.") and data.rstrip().endswith(b"%%EOF")
+    pages = re.findall(rb"/Type\s*/Page\b(?!s).*?/MediaBox\s*\[([^\]]*)\]", data, re.S)
+    return [[float(number) for number in box.split()] for box in pages]
+
+
 async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
     clock = FixedClock(bot.config.timezone)
     bot.clock = clock
@@ -123,6 +139,12 @@ async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
     assert "Đã hỏi: 1 · người báo tin đã trả lời: 1 (100%)" in text
     png = await wait_for_photo(sandbox, admin_user.id, "tháng này", since)
     assert png_size(png) == SIZE
+    # Besides the preview photo, the page at full size: a PNG and a one-page A4 PDF, as files.
+    full = await wait_for_document(sandbox, admin_user.id, ".png", since)
+    assert png_size(full) == SIZE == (1754, 1240)
+    pdf = await wait_for_document(sandbox, admin_user.id, ".pdf", since)
+    [box] = pdf_pages(pdf)
+    assert [round(n) for n in box] == [0, 0, 842, 595]  # A4 landscape, in points
 
     since = sandbox.version
     earlier = await admin.tap("Tháng trước", expect="(tháng trước)")
