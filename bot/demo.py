@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -54,8 +55,8 @@ def demo_personas(sandbox: Sandbox) -> list[Persona]:
     return [
         Persona("lan", "Chị Lan", "Người dân · tiếng Việt", lan),
         Persona("tom", "Tom", "Resident · English", tom),
-        Persona("minh", "Cán bộ Minh", "Công an phường Xuân Hương - Đà Lạt", minh),
-        Persona("admin", "Ban Chỉ đạo 138", "Quản trị cấp tỉnh", admin),
+        Persona("minh", "Cán bộ Minh", "Công an phường Xuân Hương - Đà Lạt", minh, "officer"),
+        Persona("admin", "Ban Chỉ đạo 138", "Quản trị cấp tỉnh", admin, "admin"),
     ]
 
 
@@ -76,7 +77,7 @@ async def running_demo(host: str, port: int, data_dir: Path) -> AsyncIterator[De
     sandbox = Sandbox(token=DEMO_TOKEN, bot_username="tipbot_demo_bot", rate_limits=True)
     personas = demo_personas(sandbox)
     by_key = {p.key: p.user for p in personas}
-    add_webchat(sandbox, personas)
+    webchat = add_webchat(sandbox, personas)
     await sandbox.start(host=host, port=port)
     stop = asyncio.Event()
     try:
@@ -86,7 +87,10 @@ async def running_demo(host: str, port: int, data_dir: Path) -> AsyncIterator[De
             "TIPBOT_DATA_DIR": str(data_dir),
             "TIPBOT_ADMIN_IDS": str(by_key["admin"].id),
         }
+        if timezone := os.environ.get("TIPBOT_TIMEZONE"):
+            env["TIPBOT_TIMEZONE"] = timezone
         config = load_config(env)
+        webchat.timezone = config.timezone.key  # the page shows times as the bot's texts do
         keys = load_keys(config, env)
         config.db_path.parent.mkdir(parents=True, exist_ok=True)
         await register_demo_officer(config, by_key["minh"].id, "Cán bộ Minh")

@@ -11,12 +11,18 @@ only Telegram's own tags around it. The page sanitises it once more before it sh
     GET  /webchat/personas                      the personas, with a preview of each chat
     GET  /webchat/chats/{key}                   one chat: messages and the current reply keyboard
     GET  /webchat/updates?since=V&wait=S&chat=K long poll: answers once sandbox.version > V
-    POST /webchat/chats/{key}/messages          {"text": "..."} (commands included)
+    POST /webchat/chats/{key}/messages          {"text": "..."} (commands included; a link that
+                                                starts the bot sends `/start <payload>`)
+    POST /webchat/chats/{key}/open-link         {"url": "https://t.me/<bot>?start=x"} (tapped)
     POST /webchat/chats/{key}/callback          {"message_id": 12, "data": "menu:help"}
     POST /webchat/chats/{key}/reply-button      {"text": "...", "latitude": .., "longitude": ..}
     POST /webchat/chats/{key}/location          {"latitude": 11.9404, "longitude": 108.4583}
     POST /webchat/chats/{key}/photo             multipart: photo=<image file>, caption=...
     GET  /webchat/files/{file_id}               a file the bot (or a persona) sent
+
+A chat also carries the command menu the bot set for that persona (`setMyCommands`, resolved by
+scope and language as Telegram's app does), and the page shows times in `WebChat.timezone` (the
+province's, as the bot's own texts do).
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from __future__ import annotations
 import asyncio
 import functools
 import math
+import re
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 
@@ -68,6 +76,10 @@ ENTITY_TAGS = {
     "spoiler": "tg-spoiler",
 }
 
+DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"  # the bot's own default (TIPBOT_TIMEZONE)
+TELEGRAM_LINK_HOSTS = ("t.me", "telegram.me", "telegram.dog")
+START_PAYLOAD = re.compile(r"[A-Za-z0-9_-]{0,64}")  # what Telegram takes as a start parameter
+
 # Service messages the page names (any other is shown as a plain line).
 SERVICE_FIELDS = ("pinned_message", "new_chat_members", "left_chat_member", "new_chat_title")
 
@@ -83,6 +95,7 @@ class Persona:
     label: str
     description: str
     user: Any
+    role: str = "resident"  # resident, officer or admin: the page says who you are
 
 
 # --------------------------------------------------------------------------- Telegram -> HTML
@@ -161,6 +174,42 @@ def entities_to_html(text: str, entities: Iterable[dict] | None) -> str:
         pos = close_at
     out.append(escape(piece(pos, size)))
     return "".join(out)
+
+
+def start_payload(link: str, bot_username: str) -> str | None:
+    """The start parameter of a link that opens this bot as Telegram's app does — `https://t.me/
+    <bot>?start=<payload>` (or telegram.me, with or without the scheme) or `tg://resolve?domain=
+    <bot>&start=<payload>` — "" for such a link without one; None for any other link or text."""
+    link = link.strip()
+    if not link or any(ch.isspace() for ch in link):
+        return None
+    if "://" not in link:
+        link = "https://" + link
+    parts = urlsplit(link)
+    query = parse_qs(parts.query, keep_blank_values=True)
+    if parts.scheme in ("http", "https") and parts.hostname in TELEGRAM_LINK_HOSTS:
+        bot = parts.path.strip("/")
+    elif parts.scheme == "tg" and parts.netloc == "resolve":
+        bot = (query.get("domain") or [""])[0]
+    else:
+        return None
+    if bot.lower() != bot_username.lower() or "start" not in query:
+        return None
+    payload = query["start"][0]
+    return payload if START_PAYLOAD.fullmatch(payload) else None
+
+
+def command_scopes(user_id: int, language: str) -> list[tuple[dict[str, Any], str]]:
+    """The (scope, language_code) pairs whose commands Telegram's app shows in a private chat, in
+    the order it tries them: the chat, all private chats, the default; each in the user's language
+    first, then without one (core.telegram.org/bots/api#determining-list-of-commands)."""
+    scopes: list[dict[str, Any]] = [
+        {"type": "chat", "chat_id": user_id},
+        {"type": "all_private_chats"},
+        {"type": "default"},
+    ]
+    codes = [language, ""] if language else [""]
+    return [(scope, code) for scope in scopes for code in codes]
 
 
 # --------------------------------------------------------------------------- messages for the page
@@ -313,12 +362,15 @@ def _json_errors(handler: Handler) -> Handler:
 class WebChat:
     """The routes of the page and its JSON API, bound to one sandbox and its personas."""
 
-    def __init__(self, sandbox: Any, personas: list[Persona]) -> None:
+    def __init__(
+        self, sandbox: Any, personas: list[Persona], timezone: str = DEFAULT_TIMEZONE
+    ) -> None:
         keys = [p.key for p in personas]
         if len(set(keys)) != len(keys):
             raise ValueError(f"persona keys must be unique: {keys}")
         self.sandbox = sandbox
         self.personas = {p.key: p for p in personas}
+        self.timezone = timezone  # IANA name: the page shows message times in it
         self._closing = asyncio.Event()  # set when the server shuts down: long polls end
 
     def add_routes(self, app: web.Application) -> None:
@@ -330,6 +382,7 @@ class WebChat:
             ("GET", "/webchat/updates", self.updates),
             ("GET", "/webchat/chats/{key}", self.get_chat),
             ("POST", "/webchat/chats/{key}/messages", self.send_message),
+            ("POST", "/webchat/chats/{key}/open-link", self.open_link),
             ("POST", "/webchat/chats/{key}/callback", self.press_callback),
             ("POST", "/webchat/chats/{key}/reply-button", self.press_reply_button),
             ("POST", "/webchat/chats/{key}/location", self.send_location),
@@ -365,11 +418,25 @@ class WebChat:
     def _reply_keyboard(self, persona: Persona) -> dict | None:
         return reply_keyboard_view(self.sandbox.reply_keyboard(persona.user.id))
 
+    def menu_commands(self, persona: Persona) -> list[dict[str, str]]:
+        """The commands Telegram's menu button would list for this persona: the first scope and
+        language, in Telegram's order, for which the bot set any."""
+        user = persona.user
+        for scope, code in command_scopes(user.id, user.language_code or ""):
+            try:
+                commands = self.sandbox.bot_commands(scope, code)
+            except SandboxApiError:  # the chat scope of a persona who never opened the chat
+                continue
+            if commands:
+                return [{key: c[key] for key in ("command", "description")} for c in commands]
+        return []
+
     def chat_view(self, persona: Persona) -> dict:
         return {
             "key": persona.key,
             "messages": [message_view(m, persona.user.id) for m in self._history(persona)],
             "reply_keyboard": self._reply_keyboard(persona),
+            "commands": self.menu_commands(persona),
         }
 
     def persona_view(self, persona: Persona) -> dict:
@@ -381,6 +448,7 @@ class WebChat:
             "key": persona.key,
             "label": persona.label,
             "description": persona.description,
+            "role": persona.role,
             "user_id": user.id,
             "name": " ".join(filter(None, [user.first_name, user.last_name])),
             "language": user.language_code or "vi",
@@ -413,6 +481,7 @@ class WebChat:
                 "bot": self._bot_view(),
                 "personas": [self.persona_view(p) for p in self.personas.values()],
                 "default_location": {"latitude": DA_LAT[0], "longitude": DA_LAT[1]},
+                "timezone": self.timezone,
             }
         )
 
@@ -453,6 +522,23 @@ class WebChat:
             raise WebChatError(400, "text is required")
         if len(text) > MAX_TEXT:
             raise WebChatError(413, f"text is longer than {MAX_TEXT} characters")
+        payload = start_payload(text, self.sandbox.me["username"])
+        if payload is not None:  # a pasted link to the bot: open it, as a tap would
+            return await self._start(persona, payload)
+        return await self._act(self.sandbox.send_text(persona.user, text))
+
+    async def open_link(self, request: web.Request) -> web.Response:
+        """A tapped t.me or tg:// link that starts the bot: Telegram's app opens the chat of
+        whoever tapped it and sends `/start <payload>`; any other link is not ours to open."""
+        persona = self._persona(request)
+        url = (await _json_body(request)).get("url")
+        payload = start_payload(url, self.sandbox.me["username"]) if isinstance(url, str) else None
+        if payload is None:
+            raise WebChatError(400, "not a link that starts this bot")
+        return await self._start(persona, payload)
+
+    async def _start(self, persona: Persona, payload: str) -> web.Response:
+        text = f"/start {payload}" if payload else "/start"
         return await self._act(self.sandbox.send_text(persona.user, text))
 
     async def press_callback(self, request: web.Request) -> web.Response:
@@ -560,9 +646,11 @@ class WebChat:
             raise WebChatError(409, str(exc) or type(exc).__name__) from None
 
 
-def add_webchat(sandbox: Any, personas: list[Persona]) -> None:
+def add_webchat(sandbox: Any, personas: list[Persona], timezone: str = DEFAULT_TIMEZONE) -> WebChat:
     """Adds the web chat's page and JSON API to `sandbox.web_app` (before `sandbox.start()`)."""
-    WebChat(sandbox, personas).add_routes(sandbox.web_app)
+    webchat = WebChat(sandbox, personas, timezone)
+    webchat.add_routes(sandbox.web_app)
+    return webchat
 
 
 # --------------------------------------------------------------------------- helpers

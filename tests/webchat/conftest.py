@@ -66,7 +66,13 @@ def make_personas(sandbox: Any) -> list[Persona]:
             sandbox.add_user("Lan", username="lan_dl", language_code="vi"),
         ),
         Persona("tom", "Tom", "resident (English)", sandbox.add_user("Tom", language_code="en")),
-        Persona("minh", "Cán bộ Minh", "công an xã", sandbox.add_user("Minh", language_code="vi")),
+        Persona(
+            "minh",
+            "Cán bộ Minh",
+            "công an xã",
+            sandbox.add_user("Minh", language_code="vi"),
+            "officer",
+        ),
     ]
 
 

@@ -1,8 +1,9 @@
 """A tiny python-telegram-bot bot that exercises what the web chat shows.
 
-/start -> HTML greeting with an inline keyboard; a button -> answer + edit in place; "kb" -> a
-reply keyboard (location, contact, plain); "Hủy" removes it; locations, contacts, photos and
-documents are acknowledged (a photo is sent back by file_id); any other text is echoed, escaped.
+/start -> HTML greeting with an inline keyboard (and a deep link's payload); a button -> answer +
+edit in place; "kb" -> a reply keyboard (location, contact, plain); "Hủy" removes it; locations,
+contacts, photos and documents are acknowledged (a photo is sent back by file_id); any other text
+is echoed, escaped.
 """
 
 from html import escape
@@ -56,8 +57,9 @@ def reply_keyboard() -> ReplyKeyboardMarkup:
 
 async def start(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     name = escape(update.effective_user.first_name)
+    opened = f"\nMở bằng liên kết: <code>{escape(context.args[0])}</code>" if context.args else ""
     await update.effective_message.reply_text(
-        f"<b>{START_TEXT}, {name}!</b>\nĐây là bot thử: chọn một mục <i>bên dưới</i>.",
+        f"<b>{START_TEXT}, {name}!</b>\nĐây là bot thử: chọn một mục <i>bên dưới</i>.{opened}",
         reply_markup=start_keyboard(),
     )
 

@@ -1,11 +1,14 @@
 """The web chat's JSON API against a real Sandbox with the echo bot polling it."""
 
 import asyncio
+import json
 import struct
 import zlib
 
-from sandbox.webchat import DA_LAT
-from tests.webchat.conftest import WebChatEnv
+import pytest
+
+from sandbox.webchat import DA_LAT, start_payload
+from tests.webchat.conftest import TOKEN, WebChatEnv
 
 
 def png(width: int = 4, height: int = 3) -> bytes:
@@ -244,3 +247,102 @@ async def test_bad_requests(webchat: WebChatEnv):
         assert response.status == 404
     async with webchat.http.get(webchat.url + "/webchat/files/nope") as response:
         assert response.status == 404
+
+
+@pytest.mark.parametrize(
+    ("link", "payload"),
+    [
+        ("https://t.me/tipbot_demo_bot?start=inv_AbC-12_x", "inv_AbC-12_x"),
+        ("http://t.me/TipBot_Demo_Bot?start=inv_1", "inv_1"),  # usernames ignore case
+        ("t.me/tipbot_demo_bot?start=inv_1", "inv_1"),  # pasted without the scheme
+        ("  https://telegram.me/tipbot_demo_bot/?start=x\n", "x"),
+        ("tg://resolve?domain=tipbot_demo_bot&start=inv_2", "inv_2"),
+        ("https://t.me/tipbot_demo_bot?start=", ""),
+        ("https://t.me/other_bot?start=inv_1", None),  # another bot
+        ("https://t.me/tipbot_demo_bot", None),  # opens the chat, starts nothing
+        ("https://t.me/tipbot_demo_bot?start=a b", None),
+        ("https://t.me/tipbot_demo_bot?start=" + "x" * 65, None),  # Telegram's limit is 64
+        ("https://evil.example/tipbot_demo_bot?start=inv_1", None),
+        ("tg://resolve?domain=other_bot&start=1", None),
+        ("see https://t.me/tipbot_demo_bot?start=inv_1", None),  # text around it: a message
+        ("/start inv_1", None),
+    ],
+)
+def test_start_links(link, payload):
+    assert start_payload(link, "tipbot_demo_bot") == payload
+
+
+async def test_a_link_to_the_bot_starts_it_for_whoever_opens_it(webchat: WebChatEnv):
+    """The admin's invite link, pasted or tapped by another persona, sends /start <payload> from
+    that persona, as Telegram's app does; other links are not the web chat's to open."""
+    link = "https://t.me/tipbot_demo_bot?start=inv_Q7x"
+    sent = await webchat.post("/webchat/chats/tom/messages", {"text": link})
+    assert sent["result"]["text"] == "/start inv_Q7x"
+    assert sent["result"]["from"]["id"] == webchat.user("tom").id
+    greeting = await webchat.bot_reply("tom")
+    assert "Mở bằng liên kết: inv_Q7x" in greeting["text"]
+
+    tapped = await webchat.post(
+        "/webchat/chats/minh/open-link", {"url": "tg://resolve?domain=tipbot_demo_bot&start=inv_9"}
+    )
+    assert tapped["result"]["text"] == "/start inv_9"
+    assert "inv_9" in (await webchat.bot_reply("minh"))["text"]
+    assert (
+        await webchat.post(
+            "/webchat/chats/lan/open-link", {"url": "https://t.me/tipbot_demo_bot?start="}
+        )
+    )["result"]["text"] == "/start"
+
+    for url in ("https://example.org/", "https://t.me/other_bot?start=x", 5):
+        refused = await webchat.post("/webchat/chats/lan/open-link", {"url": url}, status=400)
+        assert refused["error"] == "not a link that starts this bot"
+    # A message that only mentions a link is sent as it is.
+    await webchat.post("/webchat/chats/lan/messages", {"text": f"xem {link}"})
+    assert (await webchat.bot_reply("lan"))["text"] == f"Bạn viết: xem {link}"
+
+
+async def set_commands(env: WebChatEnv, commands: list[str], **params) -> None:
+    """setMyCommands as the bot calls it, over the sandbox's Bot API."""
+    body = {
+        "commands": [{"command": c, "description": f"{c} ({params.get('language_code', '')})"}
+                     for c in commands],
+        **params,
+    }  # fmt: skip
+    url = f"{env.sandbox.base_url}{TOKEN}/setMyCommands"
+    async with env.http.post(url, json=body) as response:
+        assert (await response.json())["ok"], await response.text()
+
+
+async def test_the_command_menu_follows_telegrams_scopes_and_languages(webchat: WebChatEnv):
+    async def menu(key: str) -> list[str]:
+        chat = await webchat.get(f"/webchat/chats/{key}")
+        return [c["command"] for c in chat["commands"]]
+
+    assert await menu("lan") == []  # the bot set none: no menu
+    await set_commands(webchat, ["start", "report"])
+    await set_commands(webchat, ["start", "report", "language"], language_code="en")
+    assert await menu("lan") == ["start", "report"]  # vi: no vi list, so the one without language
+    assert await menu("tom") == ["start", "report", "language"]  # Tom's app speaks English
+    chat = await webchat.get("/webchat/chats/tom")
+    assert chat["commands"][0] == {"command": "start", "description": "start (en)"}
+
+    await set_commands(webchat, ["start", "help"], scope={"type": "all_private_chats"})
+    assert await menu("lan") == ["start", "help"]  # a private-chats list comes before the default
+
+    # Minh is an officer: the bot sets his chat's own menu, in his language and without one.
+    await webchat.post("/webchat/chats/minh/messages", {"text": "/start"})
+    minh = webchat.user("minh").id
+    await set_commands(webchat, ["queue"], scope={"type": "chat", "chat_id": minh})
+    await set_commands(webchat, ["queue", "tip"], scope={"type": "chat", "chat_id": minh},
+                       language_code="vi")  # fmt: skip
+    assert await menu("minh") == ["queue", "tip"]
+    assert await menu("lan") == ["start", "help"]  # nobody else's menu changes
+    polled = await webchat.get("/webchat/updates", since=-1, chat="minh")
+    assert [c["command"] for c in polled["chat"]["commands"]] == ["queue", "tip"]
+    assert json.dumps(polled["chat"]["commands"])  # plain JSON for the page
+
+
+async def test_the_page_learns_the_time_zone(webchat: WebChatEnv):
+    data = await webchat.get("/webchat/personas")
+    assert data["timezone"] == "Asia/Ho_Chi_Minh"
+    assert [p["role"] for p in data["personas"]] == ["resident", "resident", "officer"]
