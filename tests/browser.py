@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -29,7 +30,20 @@ needs_chromium = [
 ]
 
 
-async def launch(playwright):
+async def launch(playwright, env: dict[str, str] | None = None):
     return await playwright.chromium.launch(
-        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, env=env
     )
+
+
+def without_emoji_font(directory: Path) -> dict[str, str]:
+    """An environment whose fontconfig hides every colour emoji font: Chromium as on a fresh
+    Debian without fonts-noto-color-emoji."""
+    config = directory / "fonts.conf"
+    config.write_text(
+        '<?xml version="1.0"?>\n<!DOCTYPE fontconfig SYSTEM "fonts.dtd">\n<fontconfig>\n'
+        '  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>\n'
+        "  <selectfont><rejectfont><glob>*Emoji*</glob><glob>*emoji*</glob></rejectfont>"
+        "</selectfont>\n</fontconfig>\n"
+    )
+    return {**os.environ, "FONTCONFIG_FILE": str(config)}

@@ -14,7 +14,7 @@
       message: "Tin nhắn", send: "Gửi", cancel: "Hủy", ok: "OK", edited: "đã sửa",
       attach: "Gửi ảnh", locate: "Gửi vị trí", keyboard: "Bàn phím của bot",
       back: "Danh sách người dùng", toBottom: "Xuống tin mới nhất", bot: "bot",
-      as: "bạn là", connecting: "đang kết nối…", emptyTitle: "Chưa có tin nhắn",
+      connecting: "đang kết nối…", emptyTitle: "Chưa có tin nhắn",
       emptyText: "Nhấn “Bắt đầu / Start” bên dưới để trò chuyện với bot.",
       today: "Hôm nay", yesterday: "Hôm qua", you: "Bạn", failed: "Không gửi được",
       shareLocation: "Chia sẻ vị trí", pickPlace: "Chọn một địa điểm", customPlace: "Toạ độ khác",
@@ -29,12 +29,14 @@
       service: "Tin nhắn hệ thống", pinned_message: "Một tin nhắn đã được ghim",
       new_chat_members: "Có thành viên mới", left_chat_member: "Một thành viên đã rời nhóm",
       new_chat_title: "Nhóm đã đổi tên", other: "Tin nhắn hệ thống",
+      youAre: "Bạn đang là", resident: "Người dân", officer: "Cán bộ công an",
+      admin: "Quản trị viên tỉnh", menu: "Lệnh của bot", emoji: "biểu tượng",
     },
     en: {
       message: "Message", send: "Send", cancel: "Cancel", ok: "OK", edited: "edited",
       attach: "Send a photo", locate: "Send a location", keyboard: "Bot keyboard",
       back: "Personas", toBottom: "Scroll to the latest message", bot: "bot",
-      as: "you are", connecting: "connecting…", emptyTitle: "No messages yet",
+      connecting: "connecting…", emptyTitle: "No messages yet",
       emptyText: "Press “Bắt đầu / Start” below to chat with the bot.",
       today: "Today", yesterday: "Yesterday", you: "You", failed: "Could not send",
       shareLocation: "Share a location", pickPlace: "Pick a place", customPlace: "Other coordinates",
@@ -48,6 +50,8 @@
       service: "Service message", pinned_message: "A message was pinned",
       new_chat_members: "New members joined", left_chat_member: "A member left",
       new_chat_title: "The group was renamed", other: "Service message",
+      youAre: "You are", resident: "Resident", officer: "Police officer",
+      admin: "Province admin", menu: "Bot commands", emoji: "emoji",
     },
   };
   const PLACES = [
@@ -61,6 +65,7 @@
 
   const state = {
     bot: { name: "bot", username: "bot" },
+    timezone: "Asia/Ho_Chi_Minh", // the province's: times read as in the bot's own texts
     personas: new Map(), // key -> persona (with its latest summary)
     current: null,
     version: -1,
@@ -83,6 +88,71 @@
     if (className) node.className = className;
     if (text !== undefined && text !== null) node.textContent = text;
     return node;
+  }
+
+  // ------------------------------------------------------------------ missing emoji
+
+  /* Chromium on a Debian without fonts-noto-color-emoji draws emoji as empty boxes. A glyph that
+   * draws exactly like a code point no font has (U+10FFFD) is missing: an emoji before words
+   * ("📝 Gửi tin báo") is then left out, the words say it all; one on its own gets a text label. */
+  const EMOJI = /(?:\p{Regional_Indicator}{2}|\p{Extended_Pictographic}\uFE0F?(?:\u200D\p{Extended_Pictographic}\uFE0F?)*)(\s*)/gu;
+  const EMOJI_LABELS = {
+    vi: { "📍": "Vị trí", "📄": "Tệp", "👤": "Liên hệ", "📎": "Tệp", "🚨": "Khẩn cấp", "⚠️": "Lưu ý",
+      "✅": "Xong", "❓": "Hỏi", "💬": "Tin nhắn", "📊": "Thống kê", "📈": "Biểu đồ", "🔒": "Ẩn danh" },
+    en: { "📍": "Location", "📄": "File", "👤": "Contact", "📎": "File", "🚨": "Urgent", "⚠️": "Note",
+      "✅": "Done", "❓": "Question", "💬": "Message", "📊": "Statistics", "📈": "Chart", "🔒": "Anonymous" },
+  };
+  const glyphs = { cache: new Map(), context: null, nothing: null };
+
+  function drawn(text) {
+    const context = glyphs.context;
+    context.clearRect(0, 0, 64, 32);
+    context.fillText(text, 4, 16);
+    return context.getImageData(0, 0, 64, 32).data;
+  }
+
+  function glyphMissing(glyph) {
+    if (glyphs.cache.has(glyph)) return glyphs.cache.get(glyph);
+    if (!glyphs.context) {
+      const canvas = el("canvas");
+      [canvas.width, canvas.height] = [64, 32];
+      glyphs.context = canvas.getContext("2d", { willReadFrequently: true });
+      glyphs.context.font = `24px ${getComputedStyle(document.documentElement).fontFamily}`;
+      glyphs.context.textBaseline = "middle";
+      glyphs.nothing = drawn("\u{10FFFD}");
+    }
+    const pixels = drawn(glyph);
+    const missing = pixels.every((value, i) => value === glyphs.nothing[i]) || pixels.every((v) => v === 0);
+    glyphs.cache.set(glyph, missing);
+    return missing;
+  }
+
+  /** Replaces the missing emoji under `root` (text nodes only): left out before words, else a label. */
+  function labelMissingGlyphs(root) {
+    const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+    const found = [];
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      EMOJI.lastIndex = 0;
+      if (EMOJI.test(node.data)) found.push(node);
+    }
+    for (const node of found) {
+      let changed = false;
+      const text = node.data.replace(EMOJI, (whole, space, offset, all) => {
+        const glyph = whole.slice(0, whole.length - space.length);
+        if (!glyphMissing(glyph)) return whole;
+        changed = true;
+        const rest = all.slice(offset + whole.length);
+        if (/^[\p{L}\p{N}]/u.test(rest)) return ""; // the words after it are its label
+        if (node.parentElement?.classList.contains("attachment-icon")) return "";
+        const labels = EMOJI_LABELS[lang()];
+        return `[${labels[glyph] ?? labels[glyph.replace("\uFE0F", "")] ?? t("emoji")}]${space}`;
+      });
+      if (changed) {
+        node.parentElement?.setAttribute("title", node.parentElement.title || node.data.trim());
+        node.data = text;
+      }
+    }
+    return root;
   }
 
   // ------------------------------------------------------------------ network
@@ -108,6 +178,21 @@
     } catch (error) {
       toast(`${t("failed")}: ${error.message}`);
       return null;
+    }
+  }
+
+  /** t.me/<bot>?start=… and tg://resolve?domain=<bot>&start=… open in this web chat. */
+  const TELEGRAM_LINK = /^(?:(?:https?:\/\/)?(?:t|telegram)\.me\/|tg:\/\/resolve\?)/i;
+
+  async function openLink(url) {
+    if (!state.current) return;
+    state.stickToBottom = true;
+    try {
+      await request("POST", chatUrl("open-link"), { url });
+      $("messages").scrollTop = $("messages").scrollHeight;
+    } catch (error) { // not a link to this bot: Telegram would open it elsewhere
+      if (/^https?:/i.test(url)) window.open(url, "_blank", "noopener,noreferrer");
+      else toast(`${t("failed")}: ${error.message}`);
     }
   }
 
@@ -195,8 +280,11 @@
           location.hash = persona.key;
         });
         const text = el("span", "persona-text");
+        const title = el("span", "persona-label", persona.label);
+        const language = (persona.language || "vi").startsWith("en") ? "en" : "vi";
+        title.append(" ", el("span", `role-badge ${persona.role}`, STRINGS[language][persona.role] || persona.role));
         text.append(
-          el("span", "persona-label", persona.label),
+          title,
           el("span", "persona-description", persona.description),
           el("span", "persona-preview"),
         );
@@ -208,7 +296,13 @@
       const seen = state.seen[persona.key] || 0;
       const unread = persona.key !== state.current && persona.last_bot_id > seen;
       const button = item.firstChild;
-      button.querySelector(".persona-preview").textContent = previewOf(persona.last, language);
+      const preview = button.querySelector(".persona-preview");
+      const previewText = previewOf(persona.last, language);
+      if (preview.dataset.text !== previewText) {
+        preview.dataset.text = previewText;
+        preview.textContent = previewText;
+        labelMissingGlyphs(preview);
+      }
       button.querySelector(".unread").hidden = !unread;
       button.classList.toggle("has-unread", unread);
       if (persona.key === state.current) button.setAttribute("aria-current", "true");
@@ -231,12 +325,28 @@
     translate();
     $("text").value = state.drafts.get(key) || "";
     autosize();
-    $("chat-subtitle").textContent = subtitle(persona);
+    $("chat-subtitle").textContent = subtitle();
+    renderIdentity(persona);
+    hideCommandMenu();
     renderChat(true);
     refreshNow();
   }
 
-  const subtitle = (persona) => `${t("bot")} · ${t("as")} ${persona.label}`;
+  const subtitle = () => `${t("bot")} · @${state.bot.username}`; // who you are: #identity
+
+  /** Who the person at the browser is in this chat: the persona's name and role, always shown. */
+  function renderIdentity(persona) {
+    const strip = $("identity");
+    const picture = avatar(persona.label, "avatar small");
+    const who = el("p", "identity-who");
+    who.append(`${t("youAre")} `, el("b", null, persona.label), " ",
+      el("span", `role-badge ${persona.role}`, t(persona.role)));
+    const detail = el("p", "identity-detail", [persona.name, persona.description].filter(Boolean).join(" · "));
+    const text = el("div", "identity-text");
+    text.append(who, detail);
+    strip.replaceChildren(picture, text);
+    strip.setAttribute("aria-label", `${t("youAre")} ${persona.label}, ${t(persona.role)}`);
+  }
 
   function translate() {
     const labels = {
@@ -248,6 +358,9 @@
       $(id).title = t(key);
     }
     $("reply-keyboard").setAttribute("aria-label", t("keyboardLabel"));
+    $("command-menu").setAttribute("aria-label", t("menu"));
+    $("menu-button").setAttribute("aria-label", t("menu"));
+    $("menu-button").title = t("menu");
     $("text-label").textContent = t("message");
     $("empty-title").textContent = t("emptyTitle");
     $("empty-text").textContent = t("emptyText");
@@ -264,20 +377,21 @@
 
   // ------------------------------------------------------------------ the chat
 
-  const dayKey = (date) => new Date(date * 1000).toDateString();
   const locale = () => (lang() === "en" ? "en-GB" : "vi-VN");
+  /** A unix time in the province's time zone, whatever the browser's own zone. */
+  const zoned = (date, options, inLocale = locale()) =>
+    new Intl.DateTimeFormat(inLocale, { timeZone: state.timezone, ...options }).format(new Date(date * 1000));
+  const dayKey = (date) => zoned(date, { year: "numeric", month: "2-digit", day: "2-digit" }, "en-CA");
 
   function timeOf(date) {
-    return new Date(date * 1000).toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" });
+    return zoned(date, { hour: "2-digit", minute: "2-digit", hourCycle: "h23" });
   }
 
   function dayLabel(date) {
-    const day = new Date(date * 1000);
-    const today = new Date();
-    const yesterday = new Date(Date.now() - 86400000);
-    if (day.toDateString() === today.toDateString()) return t("today");
-    if (day.toDateString() === yesterday.toDateString()) return t("yesterday");
-    return day.toLocaleDateString(locale(), { day: "numeric", month: "long", year: "numeric" });
+    const now = Date.now() / 1000;
+    if (dayKey(date) === dayKey(now)) return t("today");
+    if (dayKey(date) === dayKey(now - 86400)) return t("yesterday");
+    return zoned(date, { day: "numeric", month: "long", year: "numeric" });
   }
 
   function atBottom(box) {
@@ -319,6 +433,7 @@
     $("start").hidden = started || !chat;
     $("composer").hidden = !started;
     renderReplyKeyboard(chat?.reply_keyboard);
+    renderCommandMenu(chat?.commands || []);
     if (follow) box.scrollTop = box.scrollHeight;
     updateToBottom();
     const persona = state.personas.get(state.current);
@@ -358,14 +473,17 @@
     stack.append(bubble);
     if (message.buttons?.length) stack.append(inlineKeyboard(message));
     row.append(stack);
-    return row;
+    return labelMissingGlyphs(row);
   }
 
   function metaNode(message) {
     const meta = el("span", "meta");
     if (message.edited) meta.append(el("span", "edited", t("edited")), " ");
     const time = el("time", null, message.date ? timeOf(message.date) : "");
-    if (message.date) time.dateTime = new Date(message.date * 1000).toISOString();
+    if (message.date) {
+      time.dateTime = new Date(message.date * 1000).toISOString();
+      time.title = `${zoned(message.date, { dateStyle: "medium", timeStyle: "short" })} (${state.timezone})`;
+    }
     meta.append(time);
     return meta;
   }
@@ -507,6 +625,7 @@
         }
         panel.append(line);
       }
+      labelMissingGlyphs(panel);
       panel.classList.toggle("resize", Boolean(keyboard?.resize));
     }
     if (!keyboard) state.keyboardHidden.delete(state.current); // the next one shows again
@@ -537,6 +656,73 @@
     state.stickToBottom = true;
     await act("reply-button", body);
     $("messages").scrollTop = $("messages").scrollHeight;
+  }
+
+  // ------------------------------------------------------------------ command menu
+
+  /* Telegram's menu button: the commands the bot set (setMyCommands) for this persona's chat and
+   * language. It opens from the button, or as "/" is typed first in the composer; a tap sends. */
+  const menu = { open: false, filter: "" };
+
+  function renderCommandMenu(commands) {
+    const panel = $("command-menu");
+    const signature = JSON.stringify(commands);
+    if (panel.dataset.signature !== signature) {
+      panel.dataset.signature = signature;
+      panel.replaceChildren(...commands.map((item) => {
+        const node = el("button", "command");
+        node.type = "button";
+        node.dataset.command = item.command;
+        node.append(el("span", "command-name", `/${item.command}`), " ",
+          el("span", "command-description", item.description));
+        node.addEventListener("click", () => sendCommand(item.command));
+        return node;
+      }));
+      labelMissingGlyphs(panel);
+    }
+    $("menu-button").hidden = commands.length === 0;
+    let shown = 0;
+    for (const node of panel.children) {
+      node.hidden = !node.dataset.command.startsWith(menu.filter);
+      if (!node.hidden) shown += 1;
+    }
+    panel.hidden = !menu.open || shown === 0;
+    $("menu-button").setAttribute("aria-expanded", String(!panel.hidden));
+  }
+
+  function refreshCommandMenu() {
+    renderCommandMenu(state.chats.get(state.current)?.commands || []);
+  }
+
+  function toggleCommandMenu() {
+    menu.open = !menu.open;
+    menu.filter = "";
+    refreshCommandMenu();
+    if (menu.open) $("command-menu").querySelector("button:not([hidden])")?.focus();
+  }
+
+  function hideCommandMenu() {
+    menu.open = false;
+    menu.filter = "";
+    if (state.current) refreshCommandMenu();
+  }
+
+  /** "/" typed first opens the menu, narrowed to what follows it; anything else closes it. */
+  function commandTyped() {
+    const match = /^\/(\w*)$/.exec($("text").value);
+    menu.open = Boolean(match);
+    menu.filter = match ? match[1].toLowerCase() : "";
+    refreshCommandMenu();
+  }
+
+  async function sendCommand(command) {
+    hideCommandMenu();
+    if (/^\/\w*$/.test($("text").value)) {
+      $("text").value = "";
+      autosize();
+    }
+    await sendText(`/${command}`);
+    $("text").focus();
   }
 
   // ------------------------------------------------------------------ dialogs and composer
@@ -638,6 +824,7 @@
     if (!text.trim()) return;
     input.value = "";
     autosize();
+    hideCommandMenu();
     if (!(await sendText(text))) {
       input.value = text; // keep what the person wrote
       autosize();
@@ -667,7 +854,7 @@
   function setOnline(online) {
     document.body.classList.toggle("offline", !online);
     const persona = state.personas.get(state.current);
-    if (persona) $("chat-subtitle").textContent = online ? subtitle(persona) : t("connecting");
+    if (persona) $("chat-subtitle").textContent = online ? subtitle() : t("connecting");
   }
 
   function updateToBottom() {
@@ -677,6 +864,12 @@
   }
 
   function onMessagesClick(event) {
+    const link = event.target.closest("a[href]");
+    if (link && TELEGRAM_LINK.test(link.getAttribute("href"))) {
+      event.preventDefault(); // the web chat is the Telegram app here: open it in this chat
+      openLink(link.getAttribute("href"));
+      return;
+    }
     const spoiler = event.target.closest(".spoiler");
     if (spoiler) {
       spoiler.classList.add("revealed");
@@ -696,6 +889,11 @@
   async function init() {
     $("composer").addEventListener("submit", submitComposer);
     $("text").addEventListener("input", autosize);
+    $("text").addEventListener("input", commandTyped);
+    $("menu-button").addEventListener("click", toggleCommandMenu);
+    document.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && menu.open) hideCommandMenu();
+    });
     $("text").addEventListener("keydown", (event) => {
       if (event.key === "Enter" && !event.shiftKey && !event.isComposing) submitComposer(event);
     });
@@ -728,6 +926,12 @@
 
     const data = await request("GET", "/webchat/personas");
     state.bot = data.bot;
+    try {
+      new Intl.DateTimeFormat("en", { timeZone: data.timezone });
+      state.timezone = data.timezone;
+    } catch {
+      state.timezone = undefined; // an unknown zone: the browser's own
+    }
     state.version = -1;
     for (const persona of data.personas) state.personas.set(persona.key, persona);
     $("chat-title").textContent = data.bot.name;

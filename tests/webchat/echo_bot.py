@@ -1,9 +1,9 @@
 """A tiny python-telegram-bot bot that exercises what the web chat shows.
 
 /start -> HTML greeting with an inline keyboard (and a deep link's payload); a button -> answer +
-edit in place; "kb" -> a reply keyboard (location, contact, plain); "Hủy" removes it; locations,
-contacts, photos and documents are acknowledged (a photo is sent back by file_id); any other text
-is echoed, escaped.
+edit in place; "kb" -> a reply keyboard (location, contact, plain); "Hủy" removes it; "link" ->
+links that start the bot; locations, contacts, photos and documents are acknowledged (a photo is
+sent back by file_id); any other text is echoed, escaped.
 """
 
 from html import escape
@@ -28,6 +28,8 @@ from telegram.ext import (
 )
 
 START_TEXT = "Xin chào"
+INVITE_LINK = "https://t.me/tipbot_demo_bot?start=inv_A1"
+INVITE_TG = "tg://resolve?domain=tipbot_demo_bot&start=inv_B2"
 
 
 def start_keyboard() -> InlineKeyboardMarkup:
@@ -74,6 +76,13 @@ async def text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     message = update.effective_message
     if message.text == "kb":
         await message.reply_text("Bạn ở đâu?", reply_markup=reply_keyboard())
+    elif message.text == "link":  # an invite, as the bot's /invite gives one
+        await message.reply_text(
+            f'Lời mời: <a href="{INVITE_LINK}">mở bot</a>',
+            reply_markup=InlineKeyboardMarkup(
+                [[InlineKeyboardButton("Mở trong Telegram", url=INVITE_TG)]]
+            ),
+        )
     elif message.text == "Hủy":
         await message.reply_text("Đã hủy.", reply_markup=ReplyKeyboardRemove())
     else:

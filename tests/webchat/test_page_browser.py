@@ -1,12 +1,15 @@
 """The web chat page in Debian's Chromium, driven by Playwright, against a real Sandbox and bot."""
 
 import re
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from playwright.async_api import Page, async_playwright, expect
 
 from sandbox.files import sample_png
-from tests.browser import ARTIFACTS, launch, needs_chromium
+from tests.browser import ARTIFACTS, launch, needs_chromium, without_emoji_font
 from tests.webchat.conftest import WebChatEnv
+from tests.webchat.test_api import set_commands
 
 pytestmark = needs_chromium
 
@@ -174,3 +177,128 @@ async def test_desktop_layout_and_safe_html(webchat: WebChatEnv):
             " &lt;i&gt; <i>nghiêng</i>"
         )
         assert problems == []
+
+
+async def test_links_that_start_the_bot_open_in_the_chat(webchat: WebChatEnv):
+    """A t.me or tg://resolve link to the bot, tapped or pasted, sends /start <payload> from the
+    persona who opens it, as Telegram's app does — it does not leave the sandbox."""
+    async with async_playwright() as playwright:
+        page, problems = await open_page(playwright, webchat, PHONE)
+        await page.get_by_role("button", name=re.compile("Tom")).click()
+        await page.get_by_role("button", name="Bắt đầu / Start").click()
+        chat = page.locator("#messages")
+        await expect(chat.locator(".row.bot").first).to_contain_text("Xin chào, Tom!")
+        composer = page.get_by_label("Message", exact=True)
+        await composer.fill("link")
+        await composer.press("Enter")
+        await chat.get_by_role("link", name="mở bot").click()
+        await expect(chat.locator(".row.user .text").last).to_have_text("/start inv_A1")
+        await expect(chat.locator(".row.bot").last).to_contain_text("Mở bằng liên kết: inv_A1")
+        await chat.get_by_role("link", name="Mở trong Telegram").click()
+        await expect(chat.locator(".row.bot").last).to_contain_text("Mở bằng liên kết: inv_B2")
+
+        await composer.fill("https://t.me/tipbot_demo_bot?start=inv_C3")  # pasted as text
+        await composer.press("Enter")
+        await expect(chat.locator(".row.user .text").last).to_have_text("/start inv_C3")
+        await expect(chat.locator(".row.bot").last).to_contain_text("Mở bằng liên kết: inv_C3")
+        assert len(page.context.pages) == 1  # nothing opened outside the web chat
+        assert problems == []
+
+
+async def test_who_you_are_and_the_command_menu(webchat: WebChatEnv):
+    await set_commands(webchat, ["start", "report", "status"])
+    await set_commands(webchat, ["start", "report", "language"], language_code="en")
+    async with async_playwright() as playwright:
+        page, problems = await open_page(playwright, webchat, {"width": 360, "height": 640})
+        minh = page.get_by_role("button", name=re.compile("Cán bộ Minh"))
+        await expect(minh.locator(".role-badge")).to_have_text("Cán bộ công an")
+        await minh.click()
+        identity = page.get_by_role("note")
+        await expect(identity).to_contain_text("Bạn đang là Cán bộ Minh Cán bộ công an")
+        await expect(identity).to_contain_text("Minh · công an xã")
+        await page.get_by_role("button", name="Danh sách người dùng").click()
+        await page.get_by_role("button", name=re.compile("Tom")).click()
+        await expect(identity).to_contain_text("You are Tom Resident")
+        await page.get_by_role("button", name="Personas").click()
+
+        await page.get_by_role("button", name=re.compile("Chị Lan")).click()
+        await page.get_by_role("button", name="Bắt đầu / Start").click()
+        chat = page.locator("#messages")
+        await expect(chat.locator(".row.bot").first).to_contain_text("Xin chào, Lan!")
+        menu = page.get_by_role("group", name="Lệnh của bot")
+        await expect(menu).to_be_hidden()
+        await page.get_by_role("button", name="Lệnh của bot").click()
+        await expect(menu.get_by_role("button")).to_have_text(
+            ["/start start ()", "/report report ()", "/status status ()"]
+        )
+        await page.screenshot(path=ARTIFACTS / "webchat-menu-360.png")
+        await menu.get_by_role("button", name="/status").click()
+        await expect(chat.locator(".row.user .text").last).to_have_text("/status")
+        await expect(menu).to_be_hidden()
+
+        composer = page.get_by_label("Tin nhắn", exact=True)
+        await composer.fill("/re")  # "/" typed first opens the menu, narrowed as one types
+        await expect(menu.get_by_role("button")).to_have_text(["/report report ()"])
+        await composer.fill("/re ")
+        await expect(menu).to_be_hidden()
+        await composer.fill("/")
+        await menu.get_by_role("button", name="/report").click()
+        await expect(chat.locator(".row.user .text").last).to_have_text("/report")
+        await expect(composer).to_have_value("")
+
+        # Tom's app speaks English: the bot's English list.
+        await page.get_by_role("button", name="Danh sách người dùng").click()
+        await page.get_by_role("button", name=re.compile("Tom")).click()
+        await page.get_by_role("button", name="Bắt đầu / Start").click()
+        await page.get_by_role("button", name="Bot commands").click()
+        await expect(
+            page.get_by_role("group", name="Bot commands").get_by_role("button")
+        ).to_have_text(["/start start (en)", "/report report (en)", "/language language (en)"])
+        assert problems == []
+
+
+async def test_times_in_the_provinces_time_zone(webchat: WebChatEnv):
+    """The browser is in New York; the messages' times read as in Lâm Đồng, like the bot's."""
+    since = webchat.sandbox.version
+    sent = await webchat.sandbox.send_text(webchat.user("lan"), "/start")
+    await webchat.bot_reply("lan", since=since)
+    expected = datetime.fromtimestamp(sent["date"], ZoneInfo("Asia/Ho_Chi_Minh")).strftime("%H:%M")
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        context = await browser.new_context(timezone_id="America/New_York", locale="vi-VN")
+        page = await context.new_page()
+        await page.goto(webchat.url + "/#lan")
+        stamp = page.locator("#messages .row.user time").first
+        await expect(stamp).to_have_text(expected)
+        await expect(stamp).to_have_attribute("title", re.compile(r"\(Asia/Ho_Chi_Minh\)"))
+        await browser.close()
+
+
+async def test_missing_emoji_fall_back_to_text(webchat: WebChatEnv, tmp_path):
+    """Chromium without an emoji font: no empty boxes — an emoji before words is left out (the
+    words are its label), one on its own gets a label; with the font, emoji stay."""
+    async with async_playwright() as playwright:
+        browser = await launch(playwright, env=without_emoji_font(tmp_path))
+        page = await browser.new_page(viewport=PHONE, locale="vi-VN")
+        await page.goto(webchat.url + "/#lan")
+        await page.get_by_role("button", name="Bắt đầu / Start").click()
+        chat = page.locator("#messages")
+        await expect(chat.get_by_role("button", name="Gửi tin báo", exact=True)).to_be_visible()
+        await expect(chat.get_by_role("button", name="Ngôn ngữ", exact=True)).to_be_visible()
+        composer = page.get_by_label("Tin nhắn", exact=True)
+        await composer.fill("🚨")
+        await composer.press("Enter")
+        await expect(chat.locator(".row.bot").last).to_have_text(
+            re.compile(r"Bạn viết: \[Khẩn cấp\]")
+        )
+        await expect(chat.locator(".row.user .text").last).to_contain_text("[Khẩn cấp]")
+        assert "📝" not in await chat.inner_text()
+        await page.screenshot(path=ARTIFACTS / "webchat-no-emoji-font.png")
+        await browser.close()
+
+        browser = await launch(playwright)
+        page = await browser.new_page(viewport=PHONE, locale="vi-VN")
+        await page.goto(webchat.url + "/#lan")
+        await expect(chat := page.locator("#messages")).to_contain_text("Bạn viết: 🚨")
+        await expect(chat.get_by_role("button", name="📝 Gửi tin báo")).to_be_visible()
+        await browser.close()
