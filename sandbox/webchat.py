@@ -418,9 +418,9 @@ class WebChat:
     def _reply_keyboard(self, persona: Persona) -> dict | None:
         return reply_keyboard_view(self.sandbox.reply_keyboard(persona.user.id))
 
-    def menu_commands(self, persona: Persona) -> list[dict[str, str]]:
-        """The commands Telegram's menu button would list for this persona: the first scope and
-        language, in Telegram's order, for which the bot set any."""
+    def _menu(self, persona: Persona) -> tuple[dict[str, Any], list[dict[str, str]]]:
+        """The scope and the commands Telegram's menu button would list for this persona: the
+        first scope and language, in Telegram's order, for which the bot set any."""
         user = persona.user
         for scope, code in command_scopes(user.id, user.language_code or ""):
             try:
@@ -428,8 +428,20 @@ class WebChat:
             except SandboxApiError:  # the chat scope of a persona who never opened the chat
                 continue
             if commands:
-                return [{key: c[key] for key in ("command", "description")} for c in commands]
-        return []
+                return scope, [
+                    {key: c[key] for key in ("command", "description")} for c in commands
+                ]
+        return {"type": "default"}, []
+
+    def menu_commands(self, persona: Persona) -> list[dict[str, str]]:
+        return self._menu(persona)[1]
+
+    def role(self, persona: Persona) -> str:
+        """The persona's role; a resident to whom the bot gave a menu of their own (an officer's:
+        they opened an invite) is shown as an officer from then on."""
+        if persona.role == "resident" and self._menu(persona)[0]["type"] == "chat":
+            return "officer"
+        return persona.role
 
     def chat_view(self, persona: Persona) -> dict:
         return {
@@ -448,7 +460,7 @@ class WebChat:
             "key": persona.key,
             "label": persona.label,
             "description": persona.description,
-            "role": persona.role,
+            "role": self.role(persona),
             "user_id": user.id,
             "name": " ".join(filter(None, [user.first_name, user.last_name])),
             "language": user.language_code or "vi",

@@ -231,6 +231,7 @@
       Object.assign(state.personas.get(summary.key) || {}, summary);
     }
     renderPersonas();
+    if (state.current) renderIdentity(state.personas.get(state.current));
     if (data.chat) {
       state.chats.set(data.chat.key, data.chat);
       if (data.chat.key === state.current) renderChat();
@@ -281,8 +282,7 @@
         });
         const text = el("span", "persona-text");
         const title = el("span", "persona-label", persona.label);
-        const language = (persona.language || "vi").startsWith("en") ? "en" : "vi";
-        title.append(" ", el("span", `role-badge ${persona.role}`, STRINGS[language][persona.role] || persona.role));
+        title.append(" ", el("span", "role-badge"));
         text.append(
           title,
           el("span", "persona-description", persona.description),
@@ -296,6 +296,9 @@
       const seen = state.seen[persona.key] || 0;
       const unread = persona.key !== state.current && persona.last_bot_id > seen;
       const button = item.firstChild;
+      const badge = button.querySelector(".role-badge");
+      badge.className = `role-badge ${persona.role}`;
+      badge.textContent = STRINGS[language][persona.role] || persona.role;
       const preview = button.querySelector(".persona-preview");
       const previewText = previewOf(persona.last, language);
       if (preview.dataset.text !== previewText) {
@@ -337,11 +340,15 @@
   /** Who the person at the browser is in this chat: the persona's name and role, always shown. */
   function renderIdentity(persona) {
     const strip = $("identity");
+    const signature = JSON.stringify([persona.key, persona.role, lang()]);
+    if (strip.dataset.signature === signature) return;
+    strip.dataset.signature = signature;
     const picture = avatar(persona.label, "avatar small");
     const who = el("p", "identity-who");
-    who.append(`${t("youAre")} `, el("b", null, persona.label), " ",
-      el("span", `role-badge ${persona.role}`, t(persona.role)));
-    const detail = el("p", "identity-detail", [persona.name, persona.description].filter(Boolean).join(" · "));
+    who.append(`${t("youAre")} `, el("b", null, persona.label));
+    const detail = el("p", "identity-detail");
+    detail.append(el("span", `role-badge ${persona.role}`, t(persona.role)), " ",
+      [persona.name, persona.description].filter(Boolean).join(" · "));
     const text = el("div", "identity-text");
     text.append(who, detail);
     strip.replaceChildren(picture, text);

@@ -337,6 +337,12 @@ async def test_the_command_menu_follows_telegrams_scopes_and_languages(webchat: 
                        language_code="vi")  # fmt: skip
     assert await menu("minh") == ["queue", "tip"]
     assert await menu("lan") == ["start", "help"]  # nobody else's menu changes
+    # Tom opened an invite: the bot gives him an officer's menu, and the page shows him as one.
+    await webchat.post("/webchat/chats/tom/messages", {"text": "/start"})
+    tom = webchat.user("tom").id
+    await set_commands(webchat, ["queue"], scope={"type": "chat", "chat_id": tom})
+    roles = {p["key"]: p["role"] for p in (await webchat.get("/webchat/personas"))["personas"]}
+    assert roles == {"lan": "resident", "tom": "officer", "minh": "officer"}
     polled = await webchat.get("/webchat/updates", since=-1, chat="minh")
     assert [c["command"] for c in polled["chat"]["commands"]] == ["queue", "tip"]
     assert json.dumps(polled["chat"]["commands"])  # plain JSON for the page
