@@ -45,12 +45,16 @@ def render_chart(report: Report, t: Texts, province: str, generated: datetime) -
 
 
 def render_chart_files(
-    report: Report, t: Texts, province: str, generated: datetime, formats=("png", "pdf")
+    report: Report,
+    t: Texts,
+    province: str,
+    generated: datetime,
+    formats: tuple[str, ...] = ("png", "pdf"),
 ) -> dict[str, bytes]:
     """The page drawn once, saved in each format: the PNG at full size and a one-page A4 PDF."""
     with _DRAWING:
         figure = _render(report, t, province, generated)
-        files = {}
+        files: dict[str, bytes] = {}
         for fmt in formats:
             buffer = io.BytesIO()
             figure.savefig(buffer, format=fmt, dpi=DPI, facecolor="white")
