@@ -147,10 +147,7 @@
         const labels = EMOJI_LABELS[lang()];
         return `[${labels[glyph] ?? labels[glyph.replace("\uFE0F", "")] ?? t("emoji")}]${space}`;
       });
-      if (changed) {
-        node.parentElement?.setAttribute("title", node.parentElement.title || node.data.trim());
-        node.data = text;
-      }
+      if (changed) node.data = text;
     }
     return root;
   }
