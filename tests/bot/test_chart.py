@@ -3,6 +3,7 @@ glyph its font lacks, and these tests turn warnings into errors), empty periods 
 
 from __future__ import annotations
 
+import re
 import struct
 import warnings
 from datetime import date, datetime, timedelta
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot import stats
-from bot.chart import SIZE, render_chart
+from bot.chart import SIZE, render_chart, render_chart_files
 from bot.i18n import texts
 from storage.stats import PeriodTotals
 
@@ -47,6 +48,14 @@ def report(first: date, last: date, *, tips_per_week: int) -> stats.Report:
         stats.Period(first, last, "this_year"), totals, 900, 86400, total, 900.0 if total else None,
         8100.0 if total else None, total, total, 0, 0, weeks,
     )  # fmt: skip
+
+
+def pdf_pages(data: bytes) -> list[list[int]]:
+    """The media box of each page of a PDF, in whole points (matplotlib writes its objects
+    uncompressed)."""
+    assert data.startswith(b"%PDF-") and data.rstrip().endswith(b"%%EOF")
+    boxes = re.findall(rb"/Type\s*/Page\b(?!s).*?/MediaBox\s*\[([^\]]*)\]", data, re.S)
+    return [[round(float(number)) for number in box.split()] for box in boxes]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -86,3 +95,13 @@ def test_the_font_has_every_vietnamese_letter():
     letters = "aàáảãạăằắẳẵặâầấẩẫậeèéẻẽẹêềếểễệiìíỉĩịoòóỏõọôồốổỗộơờớởỡợuùúủũụưừứửữựyỳýỷỹỵđ"
     missing = [c for c in letters + letters.upper() if font.get_char_index(ord(c)) == 0]
     assert missing == []
+
+
+def test_the_page_also_as_a_one_page_a4_pdf():
+    """The same page drawn once, saved twice: the PNG at full size and an A4-landscape PDF."""
+    page = report(date(2026, 7, 1), date(2026, 7, 21), tips_per_week=5)
+    made = datetime(2026, 7, 21, 9, tzinfo=VN)
+    files = render_chart_files(page, texts("vi"), "Lâm Đồng", made)
+    assert set(files) == {"png", "pdf"}
+    assert png_size(files["png"]) == SIZE
+    assert pdf_pages(files["pdf"]) == [[0, 0, 842, 595]]  # one page, A4 landscape in points

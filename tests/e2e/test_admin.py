@@ -6,7 +6,6 @@ from __future__ import annotations
 import calendar
 import csv
 import io
-import re
 import struct
 import time
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ import pytest
 from bot.chart import SIZE
 from storage import audit, tips
 from storage.db import Database
+from tests.bot.test_chart import pdf_pages
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_officers import XUAN_HUONG, register, send_tip, wait_for_answer
 from tests.storage.test_tips import fraud_tip
@@ -110,13 +110,6 @@ async def wait_for_document(sandbox, chat_id: int, suffix: str, since: int) -> b
     return sandbox.file_bytes(message["document"]["file_id"])
 
 
-def pdf_pages(data: bytes) -> list[list[float]]:
-    """The media box of each page of a PDF (matplotlib writes its objects uncompressed)."""
-    assert data.startswith(b"%PDF-1.") and data.rstrip().endswith(b"%%EOF")
-    pages = re.findall(rb"/Type\s*/Page\b(?!s).*?/MediaBox\s*\[([^\]]*)\]", data, re.S)
-    return [[float(number) for number in box.split()] for box in pages]
-
-
 async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
     clock = FixedClock(bot.config.timezone)
     bot.clock = clock
@@ -143,8 +136,7 @@ async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
     full = await wait_for_document(sandbox, admin_user.id, ".png", since)
     assert png_size(full) == SIZE == (1754, 1240)
     pdf = await wait_for_document(sandbox, admin_user.id, ".pdf", since)
-    [box] = pdf_pages(pdf)
-    assert [round(n) for n in box] == [0, 0, 842, 595]  # A4 landscape, in points
+    assert pdf_pages(pdf) == [[0, 0, 842, 595]]  # one page, A4 landscape in points
 
     since = sandbox.version
     earlier = await admin.tap("Tháng trước", expect="(tháng trước)")
