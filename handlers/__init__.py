@@ -78,7 +78,7 @@ def officer_commands(t: Texts) -> list[BotCommand]:
         BotCommand("queue", _("Open tips of my communes")),
         BotCommand("tip", _("Show a tip by its code")),
         BotCommand("mycommunes", _("My communes and their groups")),
-        BotCommand("linkgroup", _("Send in a group: it receives a commune's tips")),
+        BotCommand("linkgroup", _("Send in a group to have it receive a commune's tips")),
         *resident_commands(t),
     ]
 
@@ -92,7 +92,7 @@ def admin_commands(t: Texts) -> list[BotCommand]:
         BotCommand("officers", _("Officers, their communes; revoke")),
         BotCommand("stats", _("Statistics and chart of a period")),
         BotCommand("export", _("Tips of a period as a CSV file")),
-        BotCommand("ban", _("Ban the sender of a tip, unseen")),
+        BotCommand("ban", _("Ban the sender of a tip without revealing who they are")),
         BotCommand("unban", _("Banned senders; lift a ban")),
         BotCommand("audit", _("Audit log")),
         BotCommand("bulletins", _("Bulletins: the library, sending, writing")),

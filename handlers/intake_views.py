@@ -125,7 +125,8 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
     if step is Step.COMMUNE:
         return _(
             "Where did it happen? Type part of the name of the commune or ward — old names "
-            "work too (for example <i>Xuân Hương</i> or <i>Bảo Lâm</i>)."
+            "work too (for example <i>Liên Nghĩa</i>, <i>Lộc Phát</i>, <i>Bảo Lộc</i> or "
+            "<i>Di Linh</i>)."
         ), InlineKeyboardMarkup([[button(_("I don't know"), step, "unknown")]])
     if step is Step.LOCATION:
         text = _(

@@ -21,7 +21,7 @@ def main_menu(t: Texts) -> InlineKeyboardMarkup:
     _ = t.gettext
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_("📝 Report a tip"), callback_data=MENU_REPORT)],
+            [InlineKeyboardButton(_("📝 Send a tip"), callback_data=MENU_REPORT)],
             [InlineKeyboardButton(_("🛡 Check a number or link"), callback_data=MENU_CHECK)],
             [InlineKeyboardButton(_("🔎 Check my tip"), callback_data=MENU_STATUS)],
             [InlineKeyboardButton(_("📬 Bulletins"), callback_data=MENU_BULLETINS)],

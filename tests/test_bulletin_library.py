@@ -23,8 +23,14 @@ from bot.bulletin_library import (
 LIBRARY_DIR = Path(__file__).resolve().parent.parent / "locales" / "bulletins"
 MAX_VISIBLE = 900
 TELEGRAM_LIMIT = 4096
-# Articles of the Criminal Code the library may cite; a new citation must be checked and added.
-KNOWN_ARTICLES = {174, 290, 232, 243, 244, 249, 250, 251, 255, 260, 313, 159, 288}
+# Articles of the Criminal Code (as amended by Law 86/2025/QH15) the library may cite; a new
+# citation must be checked and added. locales/bulletins/README.md says which bulletin cites which.
+KNOWN_ARTICLES = frozenset(
+    {"150", "159", "174", "185", "195", "201", "227", "232", "234", "242", "243", "244"}
+    | {"249", "250", "251", "255", "256a", "260", "288", "290", "313", "321", "322"}
+)
+# The only phone numbers a bulletin may give: free national hotlines, checked (README.md).
+EMERGENCY_NUMBERS = frozenset({"111", "112", "113", "114", "115"})
 PLACEHOLDERS = re.compile(r"\b(?:todo|fixme|tbd|lorem|ipsum|xxx+)\b|\?\?\?", re.IGNORECASE)
 
 
@@ -222,22 +228,57 @@ def test_no_placeholders(library):
             assert not PLACEHOLDERS.search(text), (b.slug, b.language, PLACEHOLDERS.search(text))
 
 
+CITATION = re.compile(
+    r"(?:Điều|Articles?)\s+(\d+[a-z]?(?:\s*(?:,|or|and|hoặc|và)\s*(?:Điều\s+)?\d+[a-z]?)*)"
+    # not an article of another law ("Điều 10 Luật Trật tự…", "Article 10 of the 2024 Law on…")
+    r"(?![\w])(?!\s+(?:Luật|of the (?:\d{4} )?Law))"
+)
+# A three-digit hotline, not the number of a legal text ("Luật số 116/2025/QH15").
+HOTLINE = re.compile(r"\b11\d\b(?!/)")
+
+
+def cited_articles(text: str) -> set[str]:
+    """Article numbers cited in a text, with a letter for articles added later ("256a")."""
+    return {n for group in CITATION.findall(text) for n in re.findall(r"\d+[a-z]?", group)}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("theo Điều 256a Bộ luật Hình sự", {"256a"}),
+        ("under Article 256a of the Criminal Code", {"256a"}),
+        ("Điều 243 hoặc Điều 313 Bộ luật", {"243", "313"}),
+        ("(Articles 249, 250, 251)", {"249", "250", "251"}),
+        ("Article 234 of the Criminal Code (2015, amended 2017 and 2025)", {"234"}),
+        ("Theo Điều 10 Luật Trật tự, an toàn giao thông đường bộ 2024", set()),
+        ("Under Article 10 of the 2024 Law on Road Traffic Order and Safety", set()),
+    ],
+)
+def test_cited_articles(text, expected):
+    assert cited_articles(text) == expected
+
+
 def test_only_known_articles_are_cited(library):
-    citation = re.compile(
-        r"(?:Điều|Articles?)\s+(\d+(?:\s*(?:,|or|and|hoặc|và)\s*(?:Điều\s+)?\d+)*)"
-    )
     for b in library:
-        for group in citation.findall(b.body_html):
-            cited = {int(n) for n in re.findall(r"\d+", group)}
-            assert cited <= KNOWN_ARTICLES, (b.slug, b.language, cited - KNOWN_ARTICLES)
+        cited = cited_articles(b.body_html)
+        assert cited <= KNOWN_ARTICLES, (b.slug, b.language, cited - KNOWN_ARTICLES)
+
+
+@pytest.mark.parametrize(
+    ("slug", "numbers"),
+    [("when-to-call-113", {"111", "112", "113", "114", "115"}), ("easy-job-task-scams", {"111"})],
+)
+def test_hotlines_are_given_where_they_fit(library, slug, numbers):
+    for b in (b for b in library if b.slug == slug):
+        assert numbers <= set(HOTLINE.findall(visible(b.body_html))), (slug, b.language)
 
 
 def test_no_phone_numbers_but_the_emergency_ones(library):
     for b in library:
         text = visible(b.body_html)
         assert not re.search(r"\d[\d .-]{6,}\d", text), (b.slug, b.language)
-        for number in re.findall(r"\b11\d\b", text):
-            assert number in {"113", "114", "115"}, (b.slug, b.language, number)
+        for number in HOTLINE.findall(text):
+            assert number in EMERGENCY_NUMBERS, (b.slug, b.language, number)
 
 
 def test_files_are_tidy_nfc_utf8():

@@ -81,10 +81,10 @@ async def test_rows_columns_and_local_times(staffed):
     assert first["Thời điểm xảy ra"] == "Đang xảy ra"
     assert first["Đối tượng liên lạc qua"] == "Zalo, Gọi điện thoại"
     assert first["Số điện thoại (như người dân ghi)"] == "0912 345 678"
-    assert "phone:+84912345678" in first["Dấu hiệu nhận dạng (đã chuẩn hóa)"]
-    assert "account:0123456789 (Vietcombank)" in first["Dấu hiệu nhận dạng (đã chuẩn hóa)"]
+    assert "phone:+84912345678" in first["Số, tài khoản, link (đã chuẩn hóa)"]
+    assert "account:0123456789 (Vietcombank)" in first["Số, tài khoản, link (đã chuẩn hóa)"]
     assert first["Nội dung sự việc"] == "'=1+1 is a formula"
-    assert (first["Số tệp đính kèm"], first["Số câu hỏi người báo tin"]) == ("2", "1")
+    assert (first["Số tệp đính kèm"], first["Số câu hỏi gửi người báo tin"]) == ("2", "1")
     assert (
         first["Số ghi chú của cán bộ"] == "1" and first["Số câu trả lời của người báo tin"] == "0"
     )

@@ -176,14 +176,14 @@ async def test_export_is_a_csv_without_the_tipster(sandbox, bot, admin_user):
     assert urgent["Khẩn cấp"] == "Có" and urgent["Số phút đến khi tiếp nhận"] == "10"
     assert urgent["Mã xã, phường"] == str(XUAN_HUONG)
     assert urgent["Xã, phường"] == "Phường Xuân Hương - Đà Lạt"
-    assert urgent["Loại việc"] == "Tội phạm" and urgent["Cụ thể"] == "Ma túy"
+    assert urgent["Loại việc"] == "Tội phạm" and urgent["Loại cụ thể"] == "Ma túy"
     normal = by_code[codes["normal"]]
     assert normal["Nội dung sự việc"].startswith("'=HYPERLINK")  # not a formula in Excel
     assert (
-        normal["Số câu hỏi người báo tin"] == "1"
+        normal["Số câu hỏi gửi người báo tin"] == "1"
         and normal["Số câu trả lời của người báo tin"] == "1"
     )
-    assert "phone:+84912345678" in normal["Dấu hiệu nhận dạng (đã chuẩn hóa)"]
+    assert "phone:+84912345678" in normal["Số, tài khoản, link (đã chuẩn hóa)"]
     assert by_code[codes["waiting"]]["Đã chuyển lên tỉnh"] == "Có"
     assert "<Karaoke> & bida" in by_code[real]["Nội dung sự việc"]
     # Nothing that identifies the tipster: no id, name, username, pseudonym or sealed way back.

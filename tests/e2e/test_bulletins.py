@@ -186,7 +186,7 @@ async def test_admin_sends_a_bulletin_and_a_subscriber_stops_it_in_one_tap(
     english = await received(sandbox, john.chat_id, "OTP")
     assert "Change topics" in str(buttons_of(english)) and "Tội phạm" not in text_of(english)
     summary = await received(sandbox, admin.chat_id, "đã xong")
-    assert "Đã nhận: 2" in text_of(summary)
+    assert "Đã gửi tới: 2" in text_of(summary)
     assert not any("OTP" in text_of(m) for m in sandbox.history(outsider.chat_id))
     assert sum("OTP" in text_of(m) for m in sandbox.history(lan.chat_id)) == 1
 

@@ -150,7 +150,7 @@ async def test_two_thousand_subscribers_at_telegrams_pace(sandbox, bot, admin_us
     assert tuple(totals) == (SUBSCRIBERS, SUBSCRIBERS - BLOCKED, BLOCKED, 0)
     assert inactive == blocked and left == 0
     summary = await received(sandbox, admin.chat_id, "đã xong")
-    assert "Đã nhận: 1.900" in text_of(summary)
+    assert "Đã gửi tới: 1.900" in text_of(summary)
     assert "Đã chặn bot, đã tự hủy đăng ký: 100" in text_of(summary)
 
 

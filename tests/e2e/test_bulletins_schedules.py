@@ -109,7 +109,7 @@ async def test_quiet_hours_hold_a_send_until_they_end(sandbox, bot, admin_user, 
     await wait_until(lambda: len(bulletins_in(sandbox, lan.chat_id)) == 2)
     assert [b["started_at"] >= local(2025, 9, 16, 7) for b in broadcasts(bot)] == [True, True]
     summary = await received(sandbox, admin.chat_id, "Lượt gửi #2 đã xong")
-    assert "Đã nhận: 1" in text_of(summary)
+    assert "Đã gửi tới: 1" in text_of(summary)
     assert not sandbox.errors
 
 

@@ -36,7 +36,7 @@ async def test_resident_taps_through_start_to_the_first_question(tmp_path):
             await page.get_by_role("button", name=re.compile("Tom")).click()
             await page.get_by_role("button", name="Bắt đầu / Start").click()
             await expect(chat.locator(".row.bot").first).to_contain_text("anonymously")
-            await expect(chat.get_by_role("button", name="📝 Report a tip")).to_be_visible()
+            await expect(chat.get_by_role("button", name="📝 Send a tip")).to_be_visible()
             await browser.close()
         await asyncio.sleep(0)
     assert not demo.sandbox.errors

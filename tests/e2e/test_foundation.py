@@ -26,7 +26,7 @@ async def test_start_in_vietnamese_and_english(sandbox, bot):
     reply = await sandbox.wait_for_message(tom.id)
     assert "anonymously" in reply["text"]
     buttons = [b["text"] for row in reply["reply_markup"]["inline_keyboard"] for b in row]
-    assert "📝 Report a tip" in buttons
+    assert "📝 Send a tip" in buttons
     assert not sandbox.errors
 
 

@@ -30,7 +30,7 @@ async def start_tip(resident: Person, category: str) -> None:
 async def choose_place(
     resident: Person, query: str = "xuan huong", pick: str = "Phường Xuân Hương - Đà Lạt"
 ) -> None:
-    results = await resident.send(query, expect="Bạn bấm chọn xã, phường")
+    results = await resident.send(query, expect="Bạn bấm chọn đúng xã, phường, đặc khu")
     assert pick in buttons_of(results)
     await resident.tap(pick, expect="vị trí")
 
@@ -79,7 +79,7 @@ async def test_crime_tip_with_photo_and_location(sandbox, bot):
 async def test_fraud_tip_normalises_indicators(sandbox, bot):
     tom = Person(sandbox, sandbox.add_user("Tom", language_code="vi"))
     await start_tip(tom, "💸 Lừa đảo qua mạng")
-    await tom.tap("Việc nhẹ lương cao, làm nhiệm vụ online", expect="liên lạc với bạn qua đâu")
+    await tom.tap("Việc nhẹ lương cao, làm nhiệm vụ online", expect="liên lạc với bạn qua kênh nào")
     await tom.tap("Zalo")
     await tom.tap("✓ Zalo", expect="liên lạc")  # toggles off
     await tom.tap("Zalo")

@@ -274,7 +274,7 @@ async def test_queue_tip_and_audit(sandbox, bot, admin_user):
     await card(sandbox, minh_user.id, code)
     minh = Person(sandbox, minh_user, timeout=15)
 
-    queue = await minh.send("/queue", expect="Tin báo đang mở")
+    queue = await minh.send("/queue", expect="Tin báo chưa xử lý xong")
     assert code in text_of(queue) and "🚨" in text_of(queue)
     assert "Không có tin báo" in text_of(await Person(sandbox, hoa_user).send("/queue"))
     shown = await minh.tap(code, expect="Nội dung sự việc")
