@@ -192,9 +192,8 @@ async def bulletins_cmd(update: Update, context: TipbotContext) -> None:
     if await admin_or_refuse(update, context, t, "bulletin.list") is None:
         return
     entries = await store.catalogue(runtime.db)
-    await update.effective_message.reply_text(
-        views.catalogue_text(t, entries, lambda moment: when(runtime, t, moment))
-    )
+    for page in views.catalogue_pages(t, entries, lambda moment: when(runtime, t, moment)):
+        await update.effective_message.reply_text(page)
 
 
 def draft_key(user_id: int) -> str:

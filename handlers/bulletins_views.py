@@ -19,6 +19,7 @@ from bot.bulletins import MAX_TEXT, MAX_TITLE, ComposeError, Target
 from bot.cron import CronError
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.quiet_hours import QuietHours
+from handlers.common import utf16_len
 from handlers.menu import MENU_BULLETINS, main_menu
 from storage.broadcasts import Broadcast, Progress
 from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
@@ -426,20 +427,23 @@ def saved_bulletin_text(t: Texts, slug: str, created: bool) -> str:
 # Admins: the library ---------------------------------------------------------------------------
 
 
-def catalogue_text(t: Texts, entries: Sequence[CatalogueEntry], when) -> str:
+def catalogue_pages(t: Texts, entries: Sequence[CatalogueEntry], when) -> list[str]:
+    """The library by topic, as as many messages as it needs: a topic's block is never split
+    across two messages (the library outgrew one message of Telegram's 4096 characters)."""
     _ = t.gettext
-    lines = [
+    header = [
         _("📚 <b>Bulletins</b> ({count})").format(count=t.number(len(entries))),
         _(
             "Send one with /sendnow, plan one with /sendat, schedule with /schedule, write your "
             "own with /newbulletin."
         ),
     ]
+    blocks = []
     for topic in TOPICS:
         of_topic = [e for e in entries if e.topic == topic]
         if not of_topic:
             continue
-        lines += ["", f"<b>{topic_name(t, topic)}</b> · <code>{topic}</code>"]
+        block = [f"<b>{topic_name(t, topic)}</b> · <code>{topic}</code>"]
         for entry in of_topic:
             title = entry.titles.get(t.language) or next(iter(entry.titles.values()))
             languages = ", ".join(sorted(entry.titles))
@@ -449,8 +453,17 @@ def catalogue_text(t: Texts, entries: Sequence[CatalogueEntry], when) -> str:
                 else _("never sent")
             )
             mine = " ✍️" if entry.source == "admin" else ""
-            lines.append(f"• <code>{entry.slug}</code>{mine} — {esc(title)} ({languages}) · {sent}")
-    return fit(lines)
+            block.append(f"• <code>{entry.slug}</code>{mine} — {esc(title)} ({languages}) · {sent}")
+        blocks.append(block)
+    pages, page = [], header
+    for block in blocks:
+        if utf16_len("\n".join([*page, "", *block])) > MAX_MESSAGE and page is not header:
+            pages.append(fit(page))
+            page = block
+        else:
+            page = [*page, "", *block]
+    pages.append(fit(page))
+    return pages
 
 
 # Admins: sending -------------------------------------------------------------------------------

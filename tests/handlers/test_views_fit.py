@@ -38,3 +38,27 @@ def test_fit_lines_keeps_whole_lines_and_says_how_many_are_left():
     text = fit_lines(lines, "…and {count} more.")
     assert utf16_len(text) <= 4096
     assert text.endswith("more.") and text.count("<b>") == text.count("</b>")
+
+
+def test_the_bulletin_library_lists_every_bulletin_in_messages_that_fit():
+    """The library outgrew one message: every bulletin is listed, each page fits, and a topic's
+    bulletins stay together on one page."""
+    from bot.bulletin_library import TOPICS
+    from bot.i18n import texts
+    from handlers.bulletins_views import catalogue_pages
+    from storage.bulletins import CatalogueEntry
+
+    entries = [
+        CatalogueEntry(f"{topic}-{n}", topic, "library", {"vi": "Tiêu đề " * 12}, None)
+        for topic in TOPICS
+        for n in range(6)
+    ]
+    pages = catalogue_pages(texts("vi"), entries, str)
+    assert len(pages) > 1
+    assert all(utf16_len(page) <= 4096 and not page.endswith("…") for page in pages)
+    for entry in entries:
+        assert sum(f"<code>{entry.slug}</code>" in page for page in pages) == 1
+    for topic in TOPICS:
+        assert sum(f"<code>{topic}</code>" in page for page in pages) == 1
+        (home,) = [page for page in pages if f"<code>{topic}</code>" in page]
+        assert all(f"<code>{topic}-{n}</code>" in home for n in range(6))
