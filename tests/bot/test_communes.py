@@ -10,6 +10,8 @@ from vietnam_provinces import ProvinceCode, Ward
 
 import bot.communes
 from bot.communes import CommuneDirectory, CommuneMatch, fold, sync_communes
+from bot.i18n import texts
+from handlers.intake_views import commune_results
 from storage import communes as store
 from storage.communes import Commune, CommuneAlias
 from storage.db import Database
@@ -310,6 +312,28 @@ def test_old_province_ranks_after_a_name_it_shares(directory):
 def test_search_is_deterministic(directory):
     for query in ("binh thuan", "lam vein", "phuong 1", "tan"):
         assert directory.search(query) == directory.search(query)
+
+
+@pytest.mark.parametrize(
+    ("language", "label"),
+    [
+        ("vi", "Phường Xuân Hương - Đà Lạt (trước đây: Phường 1, TP Đà Lạt)"),
+        ("en", "Phường Xuân Hương - Đà Lạt (formerly: Phường 1, TP Đà Lạt)"),
+    ],
+)
+def test_choices_name_the_old_ward_without_nested_brackets(directory, language, label):
+    _text, markup = commune_results(directory.search("Phường 1, Đà Lạt"), "", texts(language))
+    buttons = [row[0].text for row in markup.inline_keyboard]
+    assert buttons[0] == label
+    assert buttons[-1] in ("Tôi không rõ", "I don't know")  # "I don't know" stays
+
+
+def test_a_single_match_is_still_a_choice(directory):
+    _text, markup = commune_results(directory.search("xuan truong"), "", texts("vi"))
+    assert [row[0].text for row in markup.inline_keyboard] == [
+        "Phường Xuân Trường - Đà Lạt",
+        "Tôi không rõ",
+    ]
 
 
 # Measured on every pre-2025 ward of the province ------------------------------------------------
