@@ -174,9 +174,7 @@ class _Name:
         )
 
     def rank(self, query: str, words: list[str], compact: str) -> int | None:
-        if words[0] not in self.compact:
-            # Every kind of match below contains each query word: this rejects most names cheaply.
-            return None
+        """The match's rank, or None; called for names containing a query word."""
         if self.folded == query:
             return EXACT
         if self.folded.startswith(query):
@@ -189,6 +187,25 @@ class _Name:
         if compact in self.compact:
             return SUBSTRING
         return None
+
+
+class _NameList:
+    """Names searched together (the province's, or those of one old district), with what each
+    pass scans prepared once: the compact forms for the cheap first filter, the typed forms for
+    rapidfuzz."""
+
+    def __init__(self, names: list[_Name]) -> None:
+        self.names = names
+        self.compacts = [name.compact for name in names]
+        self.typed = [text for name in names for text in name.typed]
+        self.typed_owner = [name for name in names for _ in name.typed]
+
+    def containing(self, word: str) -> list[_Name]:
+        """The names whose letters contain ``word``: every strict match does. A comprehension over
+        plain strings, because most names fail it and a method call per name costs more."""
+        return [
+            name for name, compact in zip(self.names, self.compacts, strict=True) if word in compact
+        ]
 
 
 @dataclass(frozen=True)
@@ -251,11 +268,12 @@ class CommuneDirectory:
             _Name.of(code, province, OLD_PROVINCE, (), province)
             for code, province in sorted(provinces)
         ]
-        self._everything = self._today + self._legacy
-        self._in_place: dict[str, list[_Name]] = defaultdict(list)
-        for entry in self._everything:
+        self._everything = _NameList(self._today + self._legacy)
+        in_place: dict[str, list[_Name]] = defaultdict(list)
+        for entry in self._everything.names:
             for place in entry.places:
-                self._in_place[place].append(entry)
+                in_place[place].append(entry)
+        self._in_place = {place: _NameList(names) for place, names in in_place.items()}
         self._places = sorted(self._in_place)
         # Ties are broken alphabetically on the folded name, so "Đ" sorts with "D".
         self._order = {c.code: (c.search_name, c.code) for c in self._communes.values()}
@@ -305,7 +323,8 @@ class CommuneDirectory:
         well_matched = False  # more than a substring somewhere in a name
         for reading in readings:
             words, compact = reading.name.split(), reading.name.replace(" ", "")
-            for entry in self._candidates(reading):
+            # Every strict match contains each query word: the longest rules out the most names.
+            for entry in self._candidates(reading).containing(max(words, key=len)):
                 rank = entry.rank(reading.name, words, compact)
                 if rank is not None:
                     well_matched |= rank < SUBSTRING
@@ -340,7 +359,7 @@ class CommuneDirectory:
         found = process.extractOne(text, self._places, scorer=OSA.distance, score_cutoff=typos)
         return None if found is None else found[0]
 
-    def _candidates(self, reading: _Reading) -> list[_Name]:
+    def _candidates(self, reading: _Reading) -> _NameList:
         return self._everything if reading.place is None else self._in_place[reading.place]
 
     def _forgiving(self, reading: _Reading) -> list[tuple[_Name, int]]:
@@ -348,16 +367,11 @@ class CommuneDirectory:
         typos = typos_forgiven(reading.name)
         if typos == 0:
             return []
-        entries = self._candidates(reading)
-        typed = [(text, entry) for entry in entries for text in entry.typed]
+        names = self._candidates(reading)
         found = process.extract(
-            reading.name,
-            [text for text, _ in typed],
-            scorer=OSA.distance,
-            score_cutoff=typos,
-            limit=None,
+            reading.name, names.typed, scorer=OSA.distance, score_cutoff=typos, limit=None
         )
-        return [(typed[index][1], int(distance)) for _, distance, index in found]
+        return [(names.typed_owner[index], int(distance)) for _, distance, index in found]
 
 
 # Envelopes write "TP Đà Lạt", "TT Liên Nghĩa": shorter buttons, same names.
