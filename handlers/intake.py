@@ -622,7 +622,7 @@ async def explain_expected(turn: Turn, message: Message) -> None:
     elif step is Step.LOCATION:
         hint = _("Please send your location with the button below, or tap <b>Skip</b>.")
     elif step is Step.COMMUNE:
-        hint = _("Please type part of the name of the commune, ward or special zone.")
+        hint = _("Please type part of the name of the commune or ward.")
     elif step in (Step.DESCRIPTION, Step.ATTACHMENTS):
         hint = _("Please send text, a photo, a video, a voice message or a document.")
     else:

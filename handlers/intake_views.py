@@ -124,9 +124,8 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
         )
     if step is Step.COMMUNE:
         return _(
-            "Where did it happen? Type the name of the commune, ward or special zone — part of it "
-            "is enough, and old names work too, with their old district if you like (for example "
-            "<i>Liên Nghĩa</i> or <i>Lộc Phát, Bảo Lộc</i>)."
+            "Where did it happen? Type part of the name of the commune or ward — old names "
+            "work too (for example <i>Xuân Hương</i> or <i>Bảo Lâm</i>)."
         ), InlineKeyboardMarkup([[button(_("I don't know"), step, "unknown")]])
     if step is Step.LOCATION:
         text = _(
@@ -188,11 +187,11 @@ def commune_results(
     rows.append([button(_("I don't know"), Step.COMMUNE, "unknown")])
     if not matches:
         text = _(
-            "I found no commune, ward or special zone matching “{query}”. Try another spelling or "
-            "part of the name, or tap <b>I don't know</b>."
+            "I found no commune or ward matching “{query}”. Try another spelling or part of the "
+            "name, or tap <b>I don't know</b>."
         )
     else:
-        text = _("Tap your commune, ward or special zone — or type another name to search again.")
+        text = _("Tap your commune or ward — or type another name to search again.")
     return text.format(query=escape(query)), InlineKeyboardMarkup(rows)
 
 
