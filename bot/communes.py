@@ -304,8 +304,9 @@ class CommuneDirectory:
         the old district or province it was in, either side: "Hàm Tiến Phan Thiết", "xa Tan Hoi
         huyen Duc Trong", "Đà Lạt, Phường 1". Exact name > name prefix > the words start words
         of the name > substring > old name; ties alphabetical. Accents, case, punctuation and unit
-        types ("xã", "P.", "huyện", "TP"...) are ignored. Only when nothing matches that well are
-        typos forgiven (rapidfuzz's edit distance, swapped letters counting one): "lam vein".
+        types ("xã", "P.", "huyện", "TP"...) are ignored. Only when nothing matches better than a
+        substring is the name tried without its place, and then typos forgiven (rapidfuzz's edit
+        distance, swapped letters counting one): "lam vein".
         """
         if limit <= 0 or len(query) > MAX_QUERY_LENGTH:
             return []
@@ -320,15 +321,26 @@ class CommuneDirectory:
             if entry.code not in best or candidate[:3] < best[entry.code][:3]:
                 best[entry.code] = candidate
 
-        well_matched = False  # more than a substring somewhere in a name
-        for reading in readings:
-            words, compact = reading.name.split(), reading.name.replace(" ", "")
-            # Every strict match contains each query word: the longest rules out the most names.
-            for entry in self._candidates(reading).containing(max(words, key=len)):
-                rank = entry.rank(reading.name, words, compact)
-                if rank is not None:
-                    well_matched |= rank < SUBSTRING
-                    offer(entry, rank + (LEGACY if entry.kind != TODAY else 0))
+        def strictly(readings: list[_Reading]) -> bool:
+            """Offers the strict matches; True if one is more than a substring of a name."""
+            well_matched = False
+            for reading in readings:
+                words, compact = reading.name.split(), reading.name.replace(" ", "")
+                # Every strict match contains each query word: the longest rules out the most.
+                for entry in self._candidates(reading).containing(max(words, key=len)):
+                    rank = entry.rank(reading.name, words, compact)
+                    if rank is not None:
+                        well_matched |= rank < SUBSTRING
+                        offer(entry, rank + (LEGACY if entry.kind != TODAY else 0))
+            return well_matched
+
+        well_matched = strictly(readings)
+        if not well_matched:
+            # The place may be wrong, or be today's province ("Hàm Tiến, Lâm Đồng" was in Bình
+            # Thuận): the name alone, then.
+            alone = list(dict.fromkeys(_Reading(r.name, None) for r in readings if r.place))
+            well_matched = strictly(alone)
+            readings += alone
         if not well_matched:
             for reading in readings:
                 for entry, typos in self._forgiving(reading):

@@ -264,6 +264,15 @@ def test_old_name_with_its_old_district_or_province(directory, query, name, via)
     assert (match.name, match.via) == (name, via)
 
 
+@pytest.mark.parametrize(
+    "query",
+    ["Hàm Tiến, Lâm Đồng", "ham tien tinh lam dong", "Hàm Tiến, Đà Lạt", "ham tein lam dong"],
+)
+def test_a_wrong_place_or_todays_province_still_finds_the_name(directory, query):
+    # Hàm Tiến was in Bình Thuận, which is in Lâm Đồng since 2025; Đà Lạt is simply wrong.
+    assert directory.search(query)[0].name == "Phường Mũi Né"
+
+
 def test_the_place_tells_numbered_wards_apart(directory):
     # Bảo Lộc also had a Phường 2, and today has a "Phường 2 Bảo Lộc": neither is in Đà Lạt.
     matches = directory.search("phuong 2 da lat")
