@@ -184,7 +184,7 @@ def commune_results(
     matches: list[CommuneMatch], query: str, t: Texts
 ) -> tuple[str, InlineKeyboardMarkup]:
     _ = t.gettext
-    rows = [[button(commune_label(m), Step.COMMUNE, str(m.code))] for m in matches]
+    rows = [[button(commune_label(m, t), Step.COMMUNE, str(m.code))] for m in matches]
     rows.append([button(_("I don't know"), Step.COMMUNE, "unknown")])
     if not matches:
         text = _(
@@ -196,9 +196,11 @@ def commune_results(
     return text.format(query=escape(query)), InlineKeyboardMarkup(rows)
 
 
-def commune_label(match: CommuneMatch) -> str:
+def commune_label(match: CommuneMatch, t: Texts) -> str:
     # Found through an old name: show it, so "Bảo Lâm" visibly leads to today's commune.
-    return f"{match.name} ({match.via})" if match.via else match.name
+    if match.via is None:
+        return match.name
+    return t.gettext("{name} (formerly: {old_name})").format(name=match.name, old_name=match.via)
 
 
 def review_keyboard(t: Texts, draft: Draft) -> InlineKeyboardMarkup:

@@ -23,7 +23,9 @@ class CommuneAlias:
     kind: str  # 'ward' | 'district'
     legacy_code: int
     name: str
-    district_name: str | None
+    # The old unit it belonged to: a ward's district ("Phường 1" of Đà Lạt or of Bảo Lộc), a
+    # district's province (Bình Thuận, Đắk Nông or Lâm Đồng). Stored in column district_name.
+    parent_name: str | None
     search_name: str
 
 
@@ -66,7 +68,7 @@ async def replace_province(
                    (commune_code, kind, legacy_code, name, district_name, search_name)
                VALUES (?, ?, ?, ?, ?, ?)""",
             [
-                (a.commune_code, a.kind, a.legacy_code, a.name, a.district_name, a.search_name)
+                (a.commune_code, a.kind, a.legacy_code, a.name, a.parent_name, a.search_name)
                 for a in aliases
             ],
         )
@@ -89,7 +91,8 @@ async def list_communes(db: Database, province_code: int) -> list[Commune]:
 
 async def list_aliases(db: Database, province_code: int) -> list[CommuneAlias]:
     rows = await db.fetch_all(
-        """SELECT a.commune_code, a.kind, a.legacy_code, a.name, a.district_name, a.search_name
+        """SELECT a.commune_code, a.kind, a.legacy_code, a.name,
+                  a.district_name AS parent_name, a.search_name
            FROM commune_aliases AS a JOIN communes AS c ON c.code = a.commune_code
            WHERE c.province_code = ? ORDER BY a.commune_code, a.kind, a.legacy_code""",
         (province_code,),

@@ -132,6 +132,22 @@ async def test_forest_tip_with_edits_on_review(sandbox, bot):
     assert (tip["category"], tip["kind"]) == ("crime", "theft")
 
 
+async def test_place_written_as_on_an_envelope(sandbox, bot):
+    """An old ward with its old district, then a typo: both find today's ward."""
+    lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
+    await start_tip(lan, "📝 Việc khác")
+    results = await lan.send("Xuân Hươg", expect="Bạn bấm chọn")
+    assert buttons_of(results)[0] == "Phường Xuân Hương - Đà Lạt"
+    formerly = "Phường Xuân Hương - Đà Lạt (trước đây: Phường 1, TP Đà Lạt)"
+    await choose_place(lan, "phuong 1 tp da lat", formerly)
+    await lan.send("Bỏ qua", expect="kể lại sự việc")
+    await lan.send("Trộm xe máy trước chợ", expect="Xong")
+    await lan.tap("✅ Xong", expect="đang diễn ra")
+    await finish_and_send(lan)
+    [tip] = tips_rows(bot)
+    assert tip["commune_code"] == 24781
+
+
 async def test_status_from_another_account_and_throttling(sandbox, bot):
     lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
     await start_tip(lan, "📝 Việc khác")
