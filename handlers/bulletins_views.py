@@ -237,25 +237,13 @@ def unknown_target(t: Texts, text: str) -> str:
     return unknown.format(text=esc(text[:60])) + "\n" + target_usage(t)
 
 
-def sendnow_usage(t: Texts) -> str:
-    return "\n".join(
-        [
-            t.gettext(
-                "Send /sendnow with what to send, e.g. <code>/sendnow online_fraud</code> or "
-                "<code>/sendnow never-share-otp</code>."
-            ),
-            target_usage(t),
-        ]
-    )
-
-
 def sendat_usage(t: Texts, tz: str) -> str:
     return "\n".join(
         [
             t.gettext(
-                "Send /sendat with a time ({tz}) and what to send, e.g. "
-                "<code>/sendat 08:00 drugs</code> (today, or tomorrow if 08:00 has passed) or "
-                "<code>/sendat 25/12 19:30 fire</code>."
+                "Send /sendat with a time ({tz}), then pick the bulletin — e.g. "
+                "<code>/sendat 08:00</code> (today, or tomorrow if 08:00 has passed) or "
+                "<code>/sendat 25/12 19:30</code> — or name it: <code>/sendat 08:00 drugs</code>."
             ).format(tz=tz),
             target_usage(t),
         ]

@@ -147,3 +147,29 @@ async def test_fraud_links_whole_as_code_then_checklist_then_reply_offer(sandbox
     assert "✍️ Viết phản hồi" in buttons_of(offer)
     await minh.tap("✍️ Viết phản hồi", expect="Nhập phản hồi")
     assert not sandbox.errors
+
+
+async def test_start_and_help_show_each_role_its_commands(sandbox, bot, admin_user):
+    minh_user = sandbox.add_user("Minh", language_code="vi")
+    await register(bot, minh_user, XUAN_HUONG)
+    minh = Person(sandbox, minh_user, timeout=15)
+    officer_help = await minh.send("/help", expect="/report")
+    assert "vai trò cán bộ" in text_of(officer_help)
+    assert "/queue" in text_of(officer_help) and "/invite" not in text_of(officer_help)
+    # The resident's part follows the role's, and the menu stays.
+    assert text_of(officer_help).index("/queue") < text_of(officer_help).index("/report")
+    assert "📝 Gửi tin báo" in buttons_of(officer_help)
+
+    tom_admin = Person(sandbox, admin_user, timeout=15)
+    await tom_admin.send("/language", expect="chọn ngôn ngữ")
+    await tom_admin.tap("🇬🇧 English", expect="Language set")
+    start = await tom_admin.send("/start", expect="anonymously")
+    assert "Your work as a province admin" in text_of(start)
+    for command in ("/invite", "/stats", "/sendnow", "/officers", "/queue"):
+        assert command in text_of(start)
+    assert "/invite" in text_of(await tom_admin.send("/help", expect="/report"))
+
+    lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
+    resident_help = await lan.send("/help", expect="/report")
+    assert "/queue" not in text_of(resident_help) and "vai trò" not in text_of(resident_help)
+    assert not sandbox.errors
