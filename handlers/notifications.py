@@ -24,6 +24,7 @@ from handlers.officer_views import (
     STATUS_LABELS,
     answer_keyboard,
     card_keyboard,
+    escape_with_links,
     split_description,
     tip_card,
     tip_card_parts,
@@ -281,7 +282,7 @@ async def staff_message(runtime: Runtime, tip: tips.Tip, t: Texts, payload: dict
     commune = payload.get("commune")
     return _(STAFF_TEMPLATES[payload["template"]]).format(
         code=tip.code,
-        body=escape(body),
+        body=escape_with_links(body),
         officer=escape((officer.name if officer else None) or _("An officer")),
         status=_(STATUS_LABELS.get(payload.get("status", ""), payload.get("status", ""))),
         commune=escape(runtime.communes.name(commune)) if commune else "",

@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import routing
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts
-from bot.indicators import display_link, format_phone
+from bot.indicators import display_link, format_phone, link_spans
 from bot.intake import CATEGORIES, CHANNELS, KINDS, WHEN
 from bot.runtime import Runtime
 from handlers.common import utf16_len
@@ -58,14 +58,22 @@ def data(action: str, tip_id: int, value: str = "") -> str:
 def link_html(url: str) -> str:
     """A link from a tipster, as staff see it: whole, path included, as code, so that a tap
     copies it instead of opening a scammer's page (Telegram links no URL inside <code>)."""
-    if len(url) > LINK_CHARS:
-        url = url[: LINK_CHARS - 1] + "…"
     return f"<code>{escape(url)}</code>"
 
 
+def escape_with_links(text: str) -> str:
+    """A tipster's free text for HTML: escaped, and every link in it rendered by link_html."""
+    pieces, done = [], 0
+    for start, end in link_spans(text):
+        pieces += [escape(text[done:start]), link_html(text[start:end])]
+        done = end
+    return "".join([*pieces, escape(text[done:])])
+
+
 def tipster_language(t: Texts, tip: tips.Tip) -> str | None:
-    """ "🇬🇧 English": the language the tipster chose (not known for tips older than that)."""
-    return t.gettext(TIPSTER_LANGUAGES[tip.language]) if tip.language in TIPSTER_LANGUAGES else None
+    """The language the tipster chose, named for staff ("🇬🇧 English"); None on older tips."""
+    name = TIPSTER_LANGUAGES.get(tip.language or "")
+    return t.gettext(name) if name else None
 
 
 def reply_offer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
@@ -249,17 +257,18 @@ def location_line(t: Texts, location: tuple[float, float]) -> str:
 
 
 def split_description(description: str, room: int) -> tuple[str, str]:
-    """The escaped description as far as it fits in `room` UTF-16 units, and the rest (raw) that
-    follows in messages of its own (handlers/notifications.py), cut at a space when it can."""
+    """The escaped description (its links as code) as far as it fits in `room` UTF-16 units, and
+    the rest (raw) that follows in messages of its own (handlers/notifications.py), cut at a
+    space when it can."""
     room = max(room, 200)
-    if utf16_len(escape(description)) <= room:
-        return escape(description), ""
+    if utf16_len(html := escape_with_links(description)) <= room:
+        return html, ""
     cut = len(description)
-    while cut > 1 and utf16_len(escape(description[:cut])) > room:
+    while cut > 1 and utf16_len(escape_with_links(description[:cut])) > room:
         cut = max(int(cut * 0.9), 1)
     space = description.rfind(" ", cut // 2, cut)
     cut = space if space > 0 else cut
-    return escape(description[:cut]) + " …", description[cut:].lstrip()
+    return escape_with_links(description[:cut]) + " …", description[cut:].lstrip()
 
 
 async def indicator_lines(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str]:
@@ -287,7 +296,8 @@ def indicator_html(indicator: tips.Indicator, t: Texts) -> str:
     """One indicator for the card: a link whole, as code (with its decoded host when that
     differs, a hint of a look-alike domain); anything else escaped and kept short."""
     if indicator.kind == "link":
-        shown = link_html(indicator.raw)
+        raw = indicator.raw
+        shown = link_html(raw if len(raw) <= LINK_CHARS else raw[: LINK_CHARS - 1] + "…")
         decoded = display_link(indicator.value)
         return shown + (f" ({escape(decoded)})" if decoded != indicator.value else "")
     return escape(indicator_text(indicator, t)[:ANSWER_CHARS])

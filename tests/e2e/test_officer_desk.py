@@ -30,8 +30,14 @@ async def english_tip(tom: Person) -> None:
     await tom.tap("✅ Send", expect="/status")
 
 
-def message_with(sandbox, chat_id: int, fragment: str) -> dict:
-    return next(m for m in reversed(sandbox.history(chat_id)) if fragment in text_of(m))
+def code_spans(message: dict) -> list[str]:
+    """The texts a message shows as code (entity offsets count UTF-16 units)."""
+    utf16 = text_of(message).encode("utf-16-le")
+    return [
+        utf16[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
+        for e in message.get("entities", message.get("caption_entities", []))
+        if e["type"] == "code"
+    ]
 
 
 async def test_language_on_card_and_prompt_and_ask_again_under_each_answer(sandbox, bot):
@@ -56,8 +62,10 @@ async def test_language_on_card_and_prompt_and_ask_again_under_each_answer(sandb
     [[reply]] = question["reply_markup"]["inline_keyboard"]  # its label's language: issue 17
     await tom.forge(question["message_id"], reply["callback_data"], expect="Write your answer")
     since = sandbox.version
-    await tom.send("The third one from the gate", expect="passed to the officers")
+    map_link = "https://maps.example.vn/place/3?z=17&q=gate"
+    await tom.send(f"The third one from the gate, see {map_link}", expect="passed to the")
     answer = await arrives(sandbox, minh_user.id, "The third one from the gate", since)
+    assert map_link in code_spans(answer)  # shown whole, a tap copies it rather than opens it
     # What he needs to act, on the answer itself: ask again, the tip's actions, a summary.
     assert buttons_of(answer)[:2] == ["✅ Tiếp nhận", "❓ Hỏi lại"]
     assert "📋 Tình trạng ▸" in buttons_of(answer)
@@ -99,7 +107,8 @@ async def test_unknown_commune_with_a_location_shows_the_location_first(sandbox,
     await lan.tap("📝 Việc khác", expect="xã, phường")
     await lan.tap("Tôi không rõ", expect="vị trí")
     await lan.do(lambda: sandbox.send_location(lan.user, 11.94, 108.44), expect="kể lại sự việc")
-    await lan.send("Có người lạ đốt rác thải công nghiệp", expect="Xong")
+    clip = "https://fb.watch/xY12ab/?mibextid=Nif5oz"
+    await lan.send(f"Có người lạ đốt rác thải công nghiệp, clip: {clip}", expect="Xong")
     await lan.tap("✅ Xong", expect="đang diễn ra")
     await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
     done = await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
@@ -110,6 +119,7 @@ async def test_unknown_commune_with_a_location_shows_the_location_first(sandbox,
     lines = text_of(queued).splitlines()
     assert "không rõ xã, phường" in lines[1] and "vị trí" in lines[1]
     assert lines[2].startswith("Vị trí: 11.94000, 108.44000")  # before type, commune, story
+    assert clip in code_spans(queued)  # a link in the story: whole, as code
     pin = await sandbox.wait_for_message(
         admin_user.id, timeout=15, predicate=lambda m: "location" in m
     )
@@ -130,13 +140,7 @@ async def test_fraud_links_whole_as_code_then_checklist_then_reply_offer(sandbox
     entities = tip_card.get("entities", [])
     linked = [e for e in entities if e["type"] in ("url", "text_link")]
     assert not linked
-    utf16 = text_of(tip_card).encode("utf-16-le")  # entity offsets count UTF-16 units
-    as_code = [
-        utf16[2 * e["offset"] : 2 * (e["offset"] + e["length"])].decode("utf-16-le")
-        for e in entities
-        if e["type"] == "code"
-    ]
-    assert link in as_code
+    assert link in code_spans(tip_card)
 
     await minh.tap("📋 Tình trạng ▸", expect=None)
     await minh.tap("✔️ Đã giải quyết", expect="thật sự đã dùng")
