@@ -299,14 +299,24 @@ async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
     reply = update.effective_message.reply_text
     argument = " ".join(context.args or []).strip()
     if not argument:  # no name: pick one, topic then bulletin
-        text, markup = views.picker_topics(t, await store.catalogue(runtime.db), 0, None)
-        await reply(text, reply_markup=markup)
+        await open_picker(update, runtime, t, 0)
         return
     target = await services.resolve_target(runtime, argument)
     if target is None:
         await reply(views.unknown_target(t, argument))
         return
     await preview_and_confirm(context, update.effective_chat.id, t, target, None)
+
+
+async def open_picker(update: Update, runtime: Runtime, t: Texts, send_at: int) -> None:
+    """The picker's first step, the topics; ``send_at`` 0 for now."""
+    entries = await store.catalogue(runtime.db)
+    if not entries:
+        await update.effective_message.reply_text(views.nothing_to_send(t))
+        return
+    moment = when(runtime, t, send_at) if send_at else None
+    text, markup = views.picker_topics(t, entries, send_at, moment)
+    await update.effective_message.reply_text(text, reply_markup=markup)
 
 
 async def preview_and_confirm(
@@ -438,10 +448,7 @@ async def sendat_cmd(update: Update, context: TipbotContext) -> None:
         return
     argument = " ".join(rest).strip()
     if not argument:  # a time but no name: pick one, topic then bulletin
-        text, markup = views.picker_topics(
-            t, await store.catalogue(runtime.db), send_at, when(runtime, t, send_at)
-        )
-        await reply(text, reply_markup=markup)
+        await open_picker(update, runtime, t, send_at)
         return
     target = await services.resolve_target(runtime, argument)
     if target is None:

@@ -262,7 +262,9 @@ async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, ti
         return False
     await context.bot.send_message(
         chat_id,
-        t.gettext(
+        t.gettext("<b>Tip {code}</b>").format(code=tip.code)  # which tip, without scrolling
+        + "\n"
+        + t.gettext(
             "Which of these did the scammer really use? Tap to confirm them: residents who "
             "/check them will be warned. Only what you confirm is kept for that, with this tip's "
             "code and date — nothing about the tipster."
