@@ -46,6 +46,7 @@ __all__ = [
     "find_links",
     "find_phones",
     "format_phone",
+    "link_spans",
     "normalize_app",
     "normalize_bank",
     "normalize_link",
@@ -571,6 +572,12 @@ def _link_matches(text: str) -> list[tuple[str, int, int]]:
 def find_links(text: str) -> list[str]:
     """Search values of every link and e-mail address in ``text``, in order, no duplicates."""
     return list(dict.fromkeys(value for value, _, _ in _link_matches(clean_text(text))))
+
+
+def link_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each link or e-mail address in a free text, as written there (defanged
+    ones included): where a message must keep Telegram from making a tappable link."""
+    return [(start, end) for _value, start, end in _link_matches(text)]
 
 
 def normalize_link(text: str) -> str | None:

@@ -12,15 +12,16 @@ from storage import officers, outbox, tips
 
 
 async def recipients(runtime: Runtime, commune_code: int | None) -> list[int]:
-    """Chats that receive a tip of this commune: officers' private chats, then linked groups."""
-    chats: list[int] = []
-    if commune_code is not None:
-        chats += [
-            o.user_id for o in await officers.officers_of(runtime.db, commune_code) if o.active
-        ]
-        chats += await officers.groups_of(runtime.db, commune_code)
-    if not chats:
-        chats = await admin_chats(runtime)
+    """Chats that receive a tip of this commune: officers' private chats, then linked groups;
+    the province queue when the commune has none."""
+    chats = await commune_chats(runtime, commune_code) if commune_code is not None else []
+    return chats or await admin_chats(runtime)
+
+
+async def commune_chats(runtime: Runtime, commune_code: int) -> list[int]:
+    """The commune's own chats: its active officers' private chats, then its linked groups."""
+    chats = [o.user_id for o in await officers.officers_of(runtime.db, commune_code) if o.active]
+    chats += await officers.groups_of(runtime.db, commune_code)
     return list(dict.fromkeys(chats))
 
 

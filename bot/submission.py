@@ -84,7 +84,11 @@ async def refusal_before_start(runtime: Runtime, pseudonym: str) -> str | None:
     return None
 
 
-async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -> Submitted:
+async def submit(
+    runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft, *, language: str | None = None
+) -> Submitted:
+    """Stores the tip and routes it. ``language`` is the one the resident uses with the bot: kept
+    with the tip so that officers ask in it (two languages: it identifies nobody)."""
     if draft.missing():
         raise Refused("incomplete")
     if await bans.is_banned(runtime.db, pseudonym):
@@ -119,6 +123,7 @@ async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -
             attachments=tuple(
                 tips.Attachment(a.kind, a.file_id, a.file_unique_id) for a in draft.attachments
             ),
+            language=language,
             way_back=seal_way_back(
                 runtime.keys.way_back, chat_id, pseudonym, tip_code=code, contact=contact
             ),

@@ -96,6 +96,7 @@ def admin_commands(t: Texts) -> list[BotCommand]:
         BotCommand("unban", _("Banned senders; lift a ban")),
         BotCommand("audit", _("Audit log")),
         BotCommand("bulletins", _("Bulletins: the library, sending, writing")),
+        BotCommand("sendnow", _("Send a bulletin: pick it, see it, send")),
         BotCommand("schedules", _("Bulletin schedules and planned sends")),
         BotCommand("broadcasts", _("Bulletins being sent: progress")),
         *officer[2:],

@@ -298,22 +298,106 @@ async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
         return
     reply = update.effective_message.reply_text
     argument = " ".join(context.args or []).strip()
-    if not argument:
-        await reply(views.sendnow_usage(t))
+    if not argument:  # no name: pick one, topic then bulletin
+        await open_picker(update, runtime, t, 0)
         return
     target = await services.resolve_target(runtime, argument)
     if target is None:
         await reply(views.unknown_target(t, argument))
         return
-    slug = await services.slug_for(runtime, target)
-    if slug is None:
-        await reply(views.nothing_to_send(t))
+    await preview_and_confirm(context, update.effective_chat.id, t, target, None)
+
+
+async def open_picker(update: Update, runtime: Runtime, t: Texts, send_at: int) -> None:
+    """The picker's first step, the topics; ``send_at`` 0 for now."""
+    entries = await store.catalogue(runtime.db)
+    if not entries:
+        await update.effective_message.reply_text(views.nothing_to_send(t))
         return
-    title = await services.title_of(runtime, slug, t.language)
+    moment = when(runtime, t, send_at) if send_at else None
+    text, markup = views.picker_topics(t, entries, send_at, moment)
+    await update.effective_message.reply_text(text, reply_markup=markup)
+
+
+async def preview_and_confirm(
+    context: TipbotContext, chat_id: int, t: Texts, target: Target, send_at: int | None
+) -> None:
+    """What will go out, as a subscriber will see it, then how many it reaches and Send / Cancel.
+    A topic planned for later may have nothing to show yet: its bulletin is chosen at sending."""
+    runtime, bot = context.runtime, context.bot
+    slug = await services.slug_for(runtime, target)
+    if slug is None and (send_at is None or target.slug is not None):
+        await bot.send_message(chat_id, views.nothing_to_send(t))
+        return
+    title = await services.title_of(runtime, slug, t.language) if slug else None
+    if slug is not None:
+        versions = await store.languages_of(runtime.db, slug)
+        bulletin = versions.get(t.language) or next(iter(versions.values()))
+        text, markup = views.render(
+            texts(bulletin.language), bulletin, channel=False, bot_username=None
+        )
+        await bot.send_message(chat_id, views.preview_heading(t, bulletin.language))
+        await bot.send_message(chat_id, text, reply_markup=markup)
     count = await subscribers.count_active(runtime.db, target.topic)
-    await reply(
-        views.confirm_now_text(t, views.what(t, target, title), count, quiet_note(runtime, t)),
-        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}now:{target.key()}"),
+    what = views.what(t, target, title)
+    if send_at is None:
+        await bot.send_message(
+            chat_id,
+            views.confirm_now_text(t, what, count, quiet_note(runtime, t)),
+            reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}now:{target.key()}"),
+        )
+        return
+    await bot.send_message(
+        chat_id,
+        views.confirm_at_text(t, what, when(runtime, t, send_at), count),
+        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}at:{send_at}:{target.key()}"),
+    )
+
+
+async def pick_callback(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+    """A step of the picker: the topics, a topic's bulletins, or the chosen one's preview."""
+    runtime = context.runtime
+    picked = views.parse_pick(args)
+    if picked is None:
+        await dead_button(update, context)
+        return
+    step, send_at, value = picked
+    if send_at and send_at <= runtime.now():
+        await answer_callback(update)
+        await edit_callback_message(
+            update, views.when_error(t, "past", runtime.config.timezone.key)
+        )
+        return
+    moment = when(runtime, t, send_at) if send_at else None
+    entries = await store.catalogue(runtime.db)
+    await answer_callback(update)
+    if step == views.PICK_TOPICS:
+        text, markup = views.picker_topics(t, entries, send_at, moment)
+        await edit_callback_message(update, text, reply_markup=markup)
+        return
+    if step == views.PICK_TOPIC:
+        index = int(value) if value.isdigit() else -1
+        if not 0 <= index < len(TOPICS):
+            await dead_button(update, context)
+            return
+        topic = TOPICS[index]
+        text, markup = views.picker_bulletins(
+            t,
+            topic,
+            [e for e in entries if e.topic == topic],
+            await store.next_for_audience(runtime.db, topic),
+            send_at,
+            moment,
+        )
+        await edit_callback_message(update, text, reply_markup=markup)
+        return
+    target = await services.resolve_target(runtime, value)
+    if target is None:
+        await dead_button(update, context)
+        return
+    await edit_callback_message(update, views.picker_question(t, moment))  # its buttons served
+    await preview_and_confirm(
+        context, update.effective_chat.id, t, target, send_at if send_at else None
     )
 
 
@@ -363,22 +447,14 @@ async def sendat_cmd(update: Update, context: TipbotContext) -> None:
         await reply(views.when_error(t, str(error), tz.key))
         return
     argument = " ".join(rest).strip()
-    target = await services.resolve_target(runtime, argument) if argument else None
+    if not argument:  # a time but no name: pick one, topic then bulletin
+        await open_picker(update, runtime, t, send_at)
+        return
+    target = await services.resolve_target(runtime, argument)
     if target is None:
-        await reply(
-            views.unknown_target(t, argument) if argument else views.sendat_usage(t, tz.key)
-        )
+        await reply(views.unknown_target(t, argument))
         return
-    slug = await services.slug_for(runtime, target)
-    if slug is None and target.slug is not None:
-        await reply(views.nothing_to_send(t))
-        return
-    title = await services.title_of(runtime, slug, t.language) if slug else None
-    count = await subscribers.count_active(runtime.db, target.topic)
-    await reply(
-        views.confirm_at_text(t, views.what(t, target, title), when(runtime, t, send_at), count),
-        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}at:{send_at}:{target.key()}"),
-    )
+    await preview_and_confirm(context, update.effective_chat.id, t, target, send_at)
 
 
 async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
@@ -561,6 +637,9 @@ ADMIN_ACTIONS = {
     "nt": (draft_callback, "bulletin.create"),
     "ns": (draft_callback, "bulletin.create"),
     "nx": (draft_callback, "bulletin.create"),
+    views.PICK_TOPICS: (pick_callback, "broadcast.pick"),
+    views.PICK_TOPIC: (pick_callback, "broadcast.pick"),
+    views.PICK_PREVIEW: (pick_callback, "broadcast.pick"),
     "now": (confirm_now, "broadcast.start"),
     "at": (confirm_at, "broadcast.plan"),
     "sp": (schedule_action, "schedule.pause"),

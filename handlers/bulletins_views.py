@@ -237,25 +237,13 @@ def unknown_target(t: Texts, text: str) -> str:
     return unknown.format(text=esc(text[:60])) + "\n" + target_usage(t)
 
 
-def sendnow_usage(t: Texts) -> str:
-    return "\n".join(
-        [
-            t.gettext(
-                "Send /sendnow with what to send, e.g. <code>/sendnow online_fraud</code> or "
-                "<code>/sendnow never-share-otp</code>."
-            ),
-            target_usage(t),
-        ]
-    )
-
-
 def sendat_usage(t: Texts, tz: str) -> str:
     return "\n".join(
         [
             t.gettext(
-                "Send /sendat with a time ({tz}) and what to send, e.g. "
-                "<code>/sendat 08:00 drugs</code> (today, or tomorrow if 08:00 has passed) or "
-                "<code>/sendat 25/12 19:30 fire</code>."
+                "Send /sendat with a time ({tz}), then pick the bulletin — e.g. "
+                "<code>/sendat 08:00</code> (today, or tomorrow if 08:00 has passed) or "
+                "<code>/sendat 25/12 19:30</code> — or name it: <code>/sendat 08:00 drugs</code>."
             ).format(tz=tz),
             target_usage(t),
         ]
@@ -482,6 +470,105 @@ def what(t: Texts, target: Target, title: str | None) -> str:
         )
     return _("the next bulletin of {topic} (now: “{title}”)").format(
         topic=topic_name(t, target.topic), title=esc(title)
+    )
+
+
+# The picker of /sendnow and /sendat without a name: topic -> bulletin -> preview -> Send.
+# Its buttons carry the moment to send (0: now) and the choice: ``bb:<step>:<send at>[:<value>]``
+# — step "pk" the topics, "pt" one topic's bulletins (value: the topic's index), "pv" the
+# preview (value: a bulletin's slug, or a topic for "its next one").
+PICK_TOPICS, PICK_TOPIC, PICK_PREVIEW = "pk", "pt", "pv"
+CALLBACK_LIMIT = 64  # bytes of callback data Telegram allows
+
+
+def pick_data(step: str, send_at: int, value: str = "") -> str:
+    return f"{ADMIN}{step}:{send_at}" + (f":{value}" if value else "")
+
+
+def parse_pick(args: Sequence[str]) -> tuple[str, int, str] | None:
+    """(step, send at or 0, value) from the split data of a picker button; None if forged."""
+    if len(args) < 2 or args[0] not in (PICK_TOPICS, PICK_TOPIC, PICK_PREVIEW):
+        return None
+    if not args[1].isdigit():
+        return None
+    return args[0], int(args[1]), ":".join(args[2:])
+
+
+def picker_question(t: Texts, when: str | None) -> str:
+    _ = t.gettext
+    if when is None:
+        return _("📤 Which bulletin do you want to send now? Pick a topic:")
+    return _("🗓 Which bulletin do you want to send at {time}? Pick a topic:").format(time=when)
+
+
+def cancel_button(t: Texts) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data=f"{ADMIN}no")
+
+
+def picker_topics(
+    t: Texts, entries: Sequence[CatalogueEntry], send_at: int, when: str | None
+) -> tuple[str, InlineKeyboardMarkup]:
+    """The topics that have bulletins, each with how many."""
+    rows = []
+    for index, topic in enumerate(TOPICS):
+        count = sum(1 for e in entries if e.topic == topic)
+        if count:
+            label = f"{topic_name(t, topic)} ({t.number(count)})"
+            rows.append(
+                [
+                    InlineKeyboardButton(
+                        label, callback_data=pick_data(PICK_TOPIC, send_at, str(index))
+                    )
+                ]
+            )
+    rows.append([cancel_button(t)])
+    return picker_question(t, when), InlineKeyboardMarkup(rows)
+
+
+def entry_title(t: Texts, entry: CatalogueEntry) -> str:
+    """The title in the admin's language, else in the bulletin's other language."""
+    return entry.titles.get(t.language) or next(iter(entry.titles.values()))
+
+
+def picker_bulletins(
+    t: Texts,
+    topic: str,
+    entries: Sequence[CatalogueEntry],
+    next_slug: str | None,
+    send_at: int,
+    when: str | None,
+) -> tuple[str, InlineKeyboardMarkup]:
+    """One topic's bulletins by title, the one its subscribers have not had yet first."""
+    _ = t.gettext
+    rows = []
+    by_slug = {e.slug: e for e in entries}
+    if next_slug in by_slug:
+        label = _("⏭ Next not yet sent: {title}").format(title=entry_title(t, by_slug[next_slug]))
+        rows.append(
+            [InlineKeyboardButton(label, callback_data=pick_data(PICK_PREVIEW, send_at, topic))]
+        )
+    for entry in entries:
+        data = pick_data(PICK_PREVIEW, send_at, entry.slug)
+        if len(data.encode()) <= CALLBACK_LIMIT:  # a slug too long for a button: type its name
+            rows.append([InlineKeyboardButton(entry_title(t, entry), callback_data=data)])
+    rows.append(
+        [
+            InlineKeyboardButton(_("⬅️ Topics"), callback_data=pick_data(PICK_TOPICS, send_at)),
+            cancel_button(t),
+        ]
+    )
+    text = "\n".join(
+        [
+            picker_question(t, when),
+            _("<b>{topic}</b>: which bulletin?").format(topic=topic_name(t, topic)),
+        ]
+    )
+    return text, InlineKeyboardMarkup(rows)
+
+
+def preview_heading(t: Texts, language: str) -> str:
+    return t.gettext("👁 Preview — exactly as subscribers who read {language} will see it:").format(
+        language=LANGUAGE_NAMES.get(language, language)
     )
 
 

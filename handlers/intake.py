@@ -345,7 +345,9 @@ async def send_tip(turn: Turn) -> None:
         await turn.ask()
         return
     try:
-        sent = await submission.submit(turn.runtime, turn.pseudonym, turn.chat_id, draft)
+        sent = await submission.submit(
+            turn.runtime, turn.pseudonym, turn.chat_id, draft, language=turn.t.language
+        )
     except submission.Refused as refusal:
         await turn.say(
             banned_text(turn.t)

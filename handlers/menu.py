@@ -1,10 +1,15 @@
-"""/start, /help and the main menu: the first things a resident sees."""
+"""/start, /help and the main menu: the first things a resident sees.
+
+Officers and admins get their role's commands on top, in their language; the resident's part
+follows, since staff are residents too.
+"""
 
 from __future__ import annotations
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
+from bot.authz import Staff, staff_member
 from bot.context import TipbotContext
 from bot.i18n import Texts
 from handlers.common import answer_callback, user_texts
@@ -71,18 +76,67 @@ def help_text(t: Texts) -> str:
     )
 
 
+def officer_help(t: Texts) -> list[str]:
+    _ = t.gettext
+    return [
+        _("<b>Your work as an officer</b>"),
+        _(
+            "Tips of your communes come here as cards with buttons: acknowledge, ask the "
+            "tipster, status, transfer, note. Each answer from a tipster carries the same buttons."
+        ),
+        _("/queue — open tips of your communes, oldest first"),
+        _("/tip <i>code</i> — a tip's card again"),
+        _("/mycommunes — your communes and their groups"),
+        _("/linkgroup — in your commune's group: its tips go there too (/unlinkgroup stops it)"),
+    ]
+
+
+def admin_help(t: Texts) -> list[str]:
+    _ = t.gettext
+    return [
+        _("<b>Your work as a province admin</b>"),
+        _(
+            "Tips of communes without an officer, and tips nobody acknowledged in time, come "
+            "here as cards with buttons."
+        ),
+        _("/queue — every open tip · /tip <i>code</i> — a tip's card"),
+        _("/invite <i>commune</i> — a one-time link that makes an officer"),
+        _("/officers — officers and their communes; revoke"),
+        _("/audit <i>code</i> — a tip's history"),
+        _("/stats, /export — numbers, chart and CSV of a period"),
+        _("/ban <i>code</i> <i>reason</i>, /unban — ban a tip's sender without knowing them"),
+        _("/confirmed <i>number or link</i> — withdraw a wrong fraud confirmation"),
+        _("/bulletins — the library · /newbulletin — write one"),
+        _("/sendnow — pick a bulletin, see it, send · /sendat <i>08:00</i> — the same, later"),
+        _("/schedule, /schedules, /broadcasts — regular sends and sends under way"),
+    ]
+
+
+def staff_part(t: Texts, staff: Staff | None) -> str:
+    """The role's part of /start and /help, with a heading for the resident's part below."""
+    if staff is None:
+        return ""
+    lines = admin_help(t) if staff.is_admin else officer_help(t)
+    return "\n".join([*lines, "", t.gettext("<b>Like every resident, you can also:</b>")])
+
+
 async def start_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
+    staff = await staff_member(context.runtime, update.effective_user.id)
+    welcome = welcome_text(t, context.runtime.province_name)
     await update.effective_message.reply_text(
-        welcome_text(t, context.runtime.province_name), reply_markup=main_menu(t)
+        "\n\n".join(filter(None, [staff_part(t, staff), welcome])), reply_markup=main_menu(t)
     )
 
 
 async def help_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
+    staff = await staff_member(context.runtime, update.effective_user.id)
     await context.bot.send_message(
-        update.effective_chat.id, help_text(t), reply_markup=main_menu(t)
+        update.effective_chat.id,
+        "\n\n".join(filter(None, [staff_part(t, staff), help_text(t)])),
+        reply_markup=main_menu(t),
     )
 
 

@@ -22,10 +22,13 @@ from bot.runtime import Runtime
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
     STATUS_LABELS,
+    answer_keyboard,
     card_keyboard,
+    escape_with_links,
     split_description,
     tip_card,
     tip_card_parts,
+    tip_summary,
 )
 from handlers.status import STATUS_NAMES
 from storage import officers, outbox, residents, tips
@@ -87,6 +90,8 @@ class Notifier:
         """What follows the card as replies to it: the rest of a long description, the files
         (copies by file id), the location."""
         db = self.runtime.db
+        if tip.location and tip.commune_code is None:  # no commune: the place first
+            await self.queue_location(tip, chat_id, reply_to)
         for part, chunk in enumerate(chunks(rest)):
             await outbox.enqueue(
                 db,
@@ -104,15 +109,18 @@ class Notifier:
                 chat_id=chat_id,
                 dedupe_key=f"tip_media:{tip.id}:{tip.routed_at}:{chat_id}:{attachment.file_unique_id}",
             )  # fmt: skip
-        if tip.location:
-            await outbox.enqueue(
-                db,
-                "tip_location",
-                {"tip_id": tip.id, "reply_to": reply_to},
-                chat_id=chat_id,
-                dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",
-            )
+        if tip.location and tip.commune_code is not None:
+            await self.queue_location(tip, chat_id, reply_to)
         self.runtime.wake_outbox()
+
+    async def queue_location(self, tip: tips.Tip, chat_id: int, reply_to: int) -> None:
+        await outbox.enqueue(
+            self.runtime.db,
+            "tip_location",
+            {"tip_id": tip.id, "reply_to": reply_to},
+            chat_id=chat_id,
+            dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",
+        )
 
     async def tip_text(self, item: OutboxItem) -> int:
         message = await self.bot.send_message(
@@ -130,7 +138,13 @@ class Notifier:
         )
 
     async def send_file(
-        self, chat_id: int, kind: str, file_id: str, reply_to: int | None, caption: str = ""
+        self,
+        chat_id: int,
+        kind: str,
+        file_id: str,
+        reply_to: int | None,
+        caption: str = "",
+        markup: InlineKeyboardMarkup | None = None,
     ) -> int:
         send = getattr(self.bot, SENDERS.get(kind, "send_document"))
         message = await send(
@@ -138,6 +152,7 @@ class Notifier:
             file_id,
             caption=caption or None,
             protect_content=True,
+            reply_markup=markup,
             reply_parameters=_reply_to(reply_to),
         )
         return message.message_id
@@ -174,13 +189,20 @@ class Notifier:
         return message_id
 
     async def staff_text(self, item: OutboxItem) -> int:
-        """A short message about a tip to a staff chat: an answer, a question, a note…"""
+        """A short message about a tip to a staff chat: an answer, a question, a note… with the
+        tip's summary and its buttons, so it is acted on from there, without scrolling."""
         tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
         text = await staff_message(self.runtime, tip, t, item.payload)
+        template = item.payload.get("template")
+        markup = None
+        if template != "transferred":  # the chat that hears of a transfer no longer covers it
+            text += "\n" + tip_summary(self.runtime, tip, t)
+            markup = answer_keyboard(t, tip) if template == "answer" else card_keyboard(t, tip)
         message = await self.bot.send_message(
             item.chat_id,
             text,
             protect_content=True,
+            reply_markup=markup,
             reply_parameters=_reply_to(await self.card_in(item.chat_id, tip)),
         )
         return message.message_id
@@ -194,7 +216,8 @@ class Notifier:
             item.payload["kind"],
             item.payload["file_id"],
             await self.card_in(item.chat_id, tip),
-            caption,
+            caption + "\n" + tip_summary(self.runtime, tip, t),
+            answer_keyboard(t, tip),
         )
 
     async def card_in(self, chat_id: int, tip: tips.Tip) -> int | None:
@@ -259,7 +282,7 @@ async def staff_message(runtime: Runtime, tip: tips.Tip, t: Texts, payload: dict
     commune = payload.get("commune")
     return _(STAFF_TEMPLATES[payload["template"]]).format(
         code=tip.code,
-        body=escape(body),
+        body=escape_with_links(body),
         officer=escape((officer.name if officer else None) or _("An officer")),
         status=_(STATUS_LABELS.get(payload.get("status", ""), payload.get("status", ""))),
         commune=escape(runtime.communes.name(commune)) if commune else "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from html import escape
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from bot import casework
@@ -28,6 +29,7 @@ from handlers.officer_views import (
     reply_offer_keyboard,
     status_keyboard,
     tip_card,
+    tipster_language,
 )
 from storage import fraud, pending, tips
 
@@ -122,13 +124,15 @@ async def on_ask(update, context, t: Texts, staff, tip, _value) -> None:
     if tip.closed:
         await answer_callback(update, t.gettext("This tip is closed."), show_alert=True)
         return
-    await ask_for_text(
-        update, context, t, tip, "question",
-        t.gettext(
-            "Write your question for the tipster of {code}. They will see only the tip code, "
-            "and you will not learn who they are."
-        ).format(code=tip.code),
-    )  # fmt: skip
+    prompt = t.gettext(
+        "Write your question for the tipster of {code}. They will see only the tip code, "
+        "and you will not learn who they are."
+    ).format(code=tip.code)
+    if language := tipster_language(t, tip):
+        prompt += "\n" + t.gettext("🗣 The tipster uses {language}: write in it.").format(
+            language=language
+        )
+    await ask_for_text(update, context, t, tip, "question", prompt)
 
 
 async def on_note(update, context, t: Texts, staff, tip, _value) -> None:
@@ -159,10 +163,24 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
         await answer_callback(update, _("The tip already has that status, or is closed."))
         return
     await answer_callback(update, _("Status changed. The tipster has been told."))
-    if status == "resolved" and tip.category == "fraud":
-        await offer_confirmations(context, update.effective_chat.id, t, tip)
+    # The tapped message leaves its status menu for the tip's new actions (cards are refreshed
+    # anyway; a message about the tip, such as an answer, is not).
+    fresh = await tips.get(context.runtime.db, tip.id)
+    await edit_buttons(update, card_keyboard(t, fresh or tip))
+    # One step after the other: a resolved fraud tip first asks which indicators were the
+    # scammer's; the offer of a reply comes when that checklist is done.
+    fraud_resolved = status == "resolved" and tip.category == "fraud"
+    if fraud_resolved and await offer_confirmations(context, update.effective_chat.id, t, tip):
+        return
+    await offer_reply(context, update.effective_chat.id, t, tip, status)
+
+
+async def offer_reply(
+    context: TipbotContext, chat_id: int, t: Texts, tip: tips.Tip, status: str
+) -> None:
+    _ = t.gettext
     await context.bot.send_message(
-        update.effective_chat.id,
+        chat_id,
         _(
             "{code} is now: {status}. Add a reply for the tipster? They will see it, and so will "
             "/status."
@@ -236,21 +254,24 @@ async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
     await show_card(context, update.effective_chat.id, t, tip)
 
 
-async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, tip) -> None:
+async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, tip) -> bool:
     """After a fraud tip is resolved: which of its phones, accounts and links were really the
-    scammer's? Confirmed ones become warnings for everyone's /check."""
+    scammer's? Confirmed ones become warnings for everyone's /check. False if it has none."""
     indicators = await fraud.checkable_indicators(context.runtime.db, tip.id)
     if not indicators:
-        return
+        return False
     await context.bot.send_message(
         chat_id,
-        t.gettext(
+        t.gettext("<b>Tip {code}</b>").format(code=tip.code)  # which tip, without scrolling
+        + "\n"
+        + t.gettext(
             "Which of these did the scammer really use? Tap to confirm them: residents who "
             "/check them will be warned. Only what you confirm is kept for that, with this tip's "
             "code and date — nothing about the tipster."
         ),
         reply_markup=await confirmations_keyboard(context, t, tip, indicators),
     )
+    return True
 
 
 async def confirmations_keyboard(context, t: Texts, tip, indicators) -> InlineKeyboardMarkup:
@@ -292,11 +313,23 @@ async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
 
 
 async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None:
+    """The checklist is done: now, and only now, the offer of a reply for the tipster."""
     count = len(await fraud.confirmed_for_tip(context.runtime.db, tip.code))
     await answer_callback(update)
-    await update.callback_query.edit_message_text(
-        t.gettext("{count} confirmed for {code}. Thank you.").format(count=count, code=tip.code)
-    )
+    message = update.callback_query.message
+    async with message_lock(message.chat.id, message.message_id):
+        try:
+            await update.callback_query.edit_message_text(
+                t.gettext("{count} confirmed for {code}. Thank you.").format(
+                    count=count, code=tip.code
+                )
+            )
+        except BadRequest as error:  # a second tap of "Done": the offer was made already
+            if "message is not modified" in error.message.lower():
+                return
+            raise
+    if tip.closed:
+        await offer_reply(context, update.effective_chat.id, t, tip, tip.status)
 
 
 HANDLERS_BY_ACTION = {

@@ -10,9 +10,10 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import routing
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts
-from bot.indicators import display_link, format_phone
+from bot.indicators import display_link, format_phone, link_spans
 from bot.intake import CATEGORIES, CHANNELS, KINDS, WHEN
 from bot.runtime import Runtime
 from handlers.common import utf16_len
@@ -21,7 +22,9 @@ from storage import fraud, officers, tips
 PREFIX = "o"
 MESSAGE_LIMIT = 4096
 ANSWER_CHARS = 120  # each indicator, in the card
+LINK_CHARS = 300  # a link is shown whole, path included, up to this
 INDICATOR_LINES = 15  # the card must keep room for the description
+INDICATORS_ROOM = 2400  # UTF-16 units all indicator lines may take together
 
 STATUS_LABELS = {
     "new": N_("🆕 New — not yet acknowledged"),
@@ -37,6 +40,8 @@ BANNERS = {
     ),
     "transfer": N_("🔁 <b>Transferred to your commune.</b>"),
 }
+# The language the tipster chose, so the officer asks in it.
+TIPSTER_LANGUAGES = {"vi": N_("🇻🇳 Vietnamese"), "en": N_("🇬🇧 English")}
 INDICATOR_LABELS = {
     "phone": N_("Phone"),
     "account": N_("Account"),
@@ -48,6 +53,27 @@ INDICATOR_LABELS = {
 
 def data(action: str, tip_id: int, value: str = "") -> str:
     return f"{PREFIX}:{action}:{tip_id}" + (f":{value}" if value else "")
+
+
+def link_html(url: str) -> str:
+    """A link from a tipster, as staff see it: whole, path included, as code, so that a tap
+    copies it instead of opening a scammer's page (Telegram links no URL inside <code>)."""
+    return f"<code>{escape(url)}</code>"
+
+
+def escape_with_links(text: str) -> str:
+    """A tipster's free text for HTML: escaped, and every link in it rendered by link_html."""
+    pieces, done = [], 0
+    for start, end in link_spans(text):
+        pieces += [escape(text[done:start]), link_html(text[start:end])]
+        done = end
+    return "".join([*pieces, escape(text[done:])])
+
+
+def tipster_language(t: Texts, tip: tips.Tip) -> str | None:
+    """The language the tipster chose, named for staff ("🇬🇧 English"); None on older tips."""
+    name = TIPSTER_LANGUAGES.get(tip.language or "")
+    return t.gettext(name) if name else None
 
 
 def reply_offer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
@@ -72,7 +98,11 @@ def is_reply_offer(message) -> bool:
     )
 
 
-def card_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
+def card_keyboard(
+    t: Texts, tip: tips.Tip, *, ask_label: str = N_("❓ Ask the tipster")
+) -> InlineKeyboardMarkup | None:
+    """The tip's actions. Also under each message about the tip (an answer: "Ask again"), so
+    an officer on a phone acts from there instead of scrolling back to the card."""
     _ = t.gettext
     if tip.closed:
         # What is left to do on a closed tip is a public reply: offered after closing too, but
@@ -80,7 +110,7 @@ def card_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
         return InlineKeyboardMarkup(
             [[InlineKeyboardButton(_("✍️ Write a reply"), callback_data=data("reply", tip.id))]]
         )
-    first_row = [InlineKeyboardButton(_("❓ Ask the tipster"), callback_data=data("ask", tip.id))]
+    first_row = [InlineKeyboardButton(_(ask_label), callback_data=data("ask", tip.id))]
     if tip.status == "new":
         first_row.insert(
             0, InlineKeyboardButton(_("✅ Acknowledge"), callback_data=data("ack", tip.id))
@@ -94,6 +124,11 @@ def card_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
             ],
         ]
     )
+
+
+def answer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
+    """Under "The tipster answered…": ask again, and the tip's other actions."""
+    return card_keyboard(t, tip, ask_label=N_("❓ Ask again"))
 
 
 def status_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
@@ -126,6 +161,7 @@ async def tip_card_parts(
     lines = [head]
     if banner in BANNERS:
         lines.insert(0, _(BANNERS[banner]))
+    lines += await arrival_reason(runtime, tip, t)
     category = _(CATEGORIES.get(tip.category, tip.category))
     kind = KINDS.get(tip.category, {}).get(tip.kind or "")
     lines.append(
@@ -140,6 +176,8 @@ async def tip_card_parts(
     lines.append(
         _("<b>Sent:</b> {value}").format(value=t.datetime_from_timestamp(tip.created_at, tz))
     )
+    if language := tipster_language(t, tip):
+        lines.append(_("<b>Tipster's language:</b> {value}").format(value=language))
     answers = tip.answers
     if when := answers.get("when"):
         lines.append(_("<b>When:</b> {value}").format(value=_(WHEN.get(when, when))))
@@ -147,11 +185,8 @@ async def tip_card_parts(
         value = ", ".join(_(CHANNELS.get(c, c)) for c in channels)
         lines.append(_("<b>Contacted by:</b> {value}").format(value=value))
     lines += await indicator_lines(runtime, tip, t)
-    if tip.location:
-        latitude, longitude = tip.location
-        lines.append(
-            _("<b>Location:</b> {value}").format(value=f"{latitude:.5f}, {longitude:.5f} 📍")
-        )
+    if tip.location and tip.commune_code is not None:
+        lines.append(location_line(t, tip.location))
     if tip.attachments:
         lines.append(
             _("<b>Attachments:</b> {count}, sent below as copies").format(
@@ -180,36 +215,92 @@ async def tip_card_parts(
     return heading + description, rest
 
 
+def tip_summary(runtime: Runtime, tip: tips.Tip, t: Texts) -> str:
+    """One line under each message about a tip, so it can be acted on where it is read: type,
+    commune, status and the tipster's language."""
+    _ = t.gettext
+    kind = KINDS.get(tip.category, {}).get(tip.kind or "")
+    parts = [_(CATEGORIES.get(tip.category, tip.category)) + (f" · {_(kind)}" if kind else "")]
+    commune = runtime.communes.name(tip.commune_code) if tip.commune_code else None
+    parts.append(escape(commune) if commune else _("commune not known"))
+    parts.append(_(STATUS_LABELS.get(tip.status, tip.status)))
+    if language := tipster_language(t, tip):
+        parts.append(language)
+    return ("🚨 " if tip.urgent else "") + "<i>" + " · ".join(parts) + "</i>"
+
+
+async def arrival_reason(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str]:
+    """Why this card came to this chat, when it is not the commune's officers' own tip: the
+    commune has no officer yet (the admins get it — and the command to invite one), or the
+    tipster did not know the commune (then the location they shared comes first)."""
+    _ = t.gettext
+    if tip.commune_code is None:
+        if tip.location is None:
+            return [_("❔ <b>The tipster did not know the commune</b> and shared no location.")]
+        return [
+            _("❔ <b>The tipster did not know the commune</b> but shared a location:"),
+            location_line(t, tip.location),
+        ]
+    if await routing.commune_chats(runtime, tip.commune_code):
+        return []
+    return [
+        _("👮 <b>No officer covers {commune} yet</b> — invite one: {command}").format(
+            commune=escape(runtime.communes.name(tip.commune_code)),
+            command=f"<code>/invite {tip.commune_code}</code>",
+        )
+    ]
+
+
+def location_line(t: Texts, location: tuple[float, float]) -> str:
+    latitude, longitude = location
+    return t.gettext("<b>Location:</b> {value}").format(value=f"{latitude:.5f}, {longitude:.5f} 📍")
+
+
 def split_description(description: str, room: int) -> tuple[str, str]:
-    """The escaped description as far as it fits in `room` UTF-16 units, and the rest (raw) that
-    follows in messages of its own (handlers/notifications.py), cut at a space when it can."""
+    """The escaped description (its links as code) as far as it fits in `room` UTF-16 units, and
+    the rest (raw) that follows in messages of its own (handlers/notifications.py), cut at a
+    space when it can."""
     room = max(room, 200)
-    if utf16_len(escape(description)) <= room:
-        return escape(description), ""
+    if utf16_len(html := escape_with_links(description)) <= room:
+        return html, ""
     cut = len(description)
-    while cut > 1 and utf16_len(escape(description[:cut])) > room:
+    while cut > 1 and utf16_len(escape_with_links(description[:cut])) > room:
         cut = max(int(cut * 0.9), 1)
     space = description.rfind(" ", cut // 2, cut)
     cut = space if space > 0 else cut
-    return escape(description[:cut]) + " …", description[cut:].lstrip()
+    return escape_with_links(description[:cut]) + " …", description[cut:].lstrip()
 
 
 async def indicator_lines(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str]:
     """The scammer's phones, accounts, links and the money, normalised for searching, with what
     the tipster typed when it could not be read — and what earlier tips said about each."""
     _ = t.gettext
-    lines = []
-    shown = tip.indicators[:INDICATOR_LINES]
-    for indicator in shown:
+    lines: list[str] = []
+    room = INDICATORS_ROOM
+    for indicator in tip.indicators[:INDICATOR_LINES]:
         label = _(INDICATOR_LABELS.get(indicator.kind, indicator.kind))
-        line = f"• {label}: {escape(indicator_text(indicator, t)[:ANSWER_CHARS])}"
+        line = f"• {label}: {indicator_html(indicator, t)}"
         if indicator.kind in fraud.CHECKABLE_KINDS:
             line += await earlier_reports(runtime, tip, indicator, t)
+        room -= utf16_len(line) + 1
+        if room < 0:
+            break
         lines.append(line)
-    if len(tip.indicators) > len(shown):
-        more = len(tip.indicators) - len(shown)
+    if len(tip.indicators) > len(lines):
+        more = len(tip.indicators) - len(lines)
         lines.append(_("• …and {count} more").format(count=more))
     return lines
+
+
+def indicator_html(indicator: tips.Indicator, t: Texts) -> str:
+    """One indicator for the card: a link whole, as code (with its decoded host when that
+    differs, a hint of a look-alike domain); anything else escaped and kept short."""
+    if indicator.kind == "link":
+        raw = indicator.raw
+        shown = link_html(raw if len(raw) <= LINK_CHARS else raw[: LINK_CHARS - 1] + "…")
+        decoded = display_link(indicator.value)
+        return shown + (f" ({escape(decoded)})" if decoded != indicator.value else "")
+    return escape(indicator_text(indicator, t)[:ANSWER_CHARS])
 
 
 async def earlier_reports(runtime: Runtime, tip: tips.Tip, indicator, t: Texts) -> str:
@@ -239,8 +330,6 @@ def indicator_text(indicator: tips.Indicator, t: Texts) -> str:
     if indicator.kind == "account":
         bank = f" ({indicator.bank})" if indicator.bank else ""
         return indicator.value + bank
-    if indicator.kind == "link" and indicator.value != indicator.raw:
-        return display_link(indicator.value)
     if indicator.kind == "amount" and indicator.value.isdigit():
         return f"{t.number(int(indicator.value))} ₫"
     return indicator.raw

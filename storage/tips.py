@@ -45,6 +45,7 @@ class NewTip:
     location: tuple[float, float] | None = None  # (latitude, longitude)
     indicators: tuple[Indicator, ...] = ()
     attachments: tuple[Attachment, ...] = ()
+    language: str | None = None  # the language the tipster chose: vi | en
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class Tip:
     closed_at: int | None
     indicators: tuple[Indicator, ...]
     attachments: tuple[Attachment, ...]
+    language: str | None = None  # the language the tipster chose; None on older tips
 
     @property
     def closed(self) -> bool:
@@ -109,8 +111,9 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
     async with db.transaction():
         cursor = await db.execute(
             """INSERT INTO tips (code, receipt_hash, category, kind, commune_code, urgent,
-                   description, answers, latitude, longitude, created_at, updated_at, routed_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   description, answers, latitude, longitude, created_at, updated_at, routed_at,
+                   language)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 tip.code,
                 tip.receipt_hash,
@@ -125,6 +128,7 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
                 now,
                 now,
                 now,
+                tip.language,
             ),
         )
         tip_id = cursor.lastrowid
@@ -420,6 +424,7 @@ async def _load(db: Database, where: str, params: tuple[Any, ...]) -> list[Tip]:
                 closed_at=row["closed_at"],
                 indicators=tuple(Indicator(**i) for i in indicators),
                 attachments=tuple(Attachment(**a) for a in attachments),
+                language=row["language"],
             )
         )
     return tips

@@ -367,6 +367,7 @@ async def test_start_up_publishes_every_staff_menu(sandbox, bot, admin, monkeypa
     await bot.restart()
     for language in ("", "vi", "en"):
         assert "invite" in chat_commands(sandbox, admin.chat_id, language)
+        assert "sendnow" in chat_commands(sandbox, admin.chat_id, language)  # opens the picker
         assert "queue" in chat_commands(sandbox, minh.id, language)
         assert "invite" not in chat_commands(sandbox, minh.id, language)
     groups = sandbox.bot_commands(scope={"type": "all_group_chats"}, language_code="vi")

@@ -57,6 +57,15 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ],
         "SELECT count(*) = 1 FROM tip_indicators WHERE value = '+84912345678'",
     ),
+    # 0006 adds the tipster's language to tips: the tips already there keep NULL (not known).
+    5: (
+        [
+            "INSERT INTO confirmed_indicators (tip_id, tip_code, kind, value, display,"
+            " confirmed_by, confirmed_at) VALUES (1, 'K7Q2M', 'phone', '+84912345678', 'x', 7, 4)"
+        ],
+        """SELECT count(*) = 1 FROM confirmed_indicators WHERE tip_code = 'K7Q2M'
+           AND (SELECT language IS NULL FROM tips WHERE code = 'K7Q2M')""",
+    ),
 }
 
 
