@@ -70,9 +70,24 @@ class Notifier:
             raise Undeliverable("the tip was deleted")
         return tip
 
+    async def staff_tip(self, item: OutboxItem) -> tips.Tip:
+        """The row's tip, if its chat is still read by someone entitled to it: checked at the
+        moment of sending, since an officer may have been revoked since the row was queued."""
+        tip = await self.load_tip(item)
+        if not await routing.is_staff_chat(self.runtime, item.chat_id):
+            raise Undeliverable("nobody entitled to the tip reads this chat any more")
+        return tip
+
     async def tip(self, item: OutboxItem) -> int:
         """The tip card with its buttons; then its media and location follow as replies."""
         tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        if not await routing.covers(self.runtime, item.chat_id, tip):
+            # Its destination went (revoked, unlinked) after routing: whoever covers the tip
+            # now gets it instead, the admins' queue if nobody else.
+            async with self.runtime.db.transaction():
+                await routing.route(self.runtime, tip)
+            self.runtime.wake_outbox()
+            raise Undeliverable("the chat no longer covers the tip")
         banner = item.payload.get("banner")
         text, rest = await tip_card_parts(self.runtime, tip, t, banner)
         message = await self.bot.send_message(
@@ -115,6 +130,7 @@ class Notifier:
         self.runtime.wake_outbox()
 
     async def tip_text(self, item: OutboxItem) -> int:
+        await self.staff_tip(item)
         message = await self.bot.send_message(
             item.chat_id,
             item.payload["text"],  # escaped when it was cut (chunks)
@@ -124,6 +140,7 @@ class Notifier:
         return message.message_id
 
     async def tip_media(self, item: OutboxItem) -> int:
+        await self.staff_tip(item)
         payload = item.payload
         return await self.send_file(
             item.chat_id, payload["kind"], payload["file_id"], payload.get("reply_to")
@@ -143,7 +160,7 @@ class Notifier:
         return message.message_id
 
     async def tip_location(self, item: OutboxItem) -> int:
-        tip = await self.load_tip(item)
+        tip = await self.staff_tip(item)
         if tip.location is None:
             raise Undeliverable("the tip has no location")
         latitude, longitude = tip.location
@@ -158,13 +175,12 @@ class Notifier:
 
     async def refresh(self, item: OutboxItem) -> int:
         """Shows the tip's current state on a message sent earlier (status, who acknowledged)."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
         message_id = item.payload["message_id"]
         # A chat that no longer covers the tip (it was transferred away) keeps the card, but
-        # without buttons: they would only be refused.
-        covers = self.runtime.is_admin(item.chat_id) or item.chat_id in await routing.recipients(
-            self.runtime, tip.commune_code
-        )
+        # without buttons: they would only be refused. A chat nobody entitled reads any more
+        # (a revoked officer's) is not edited at all.
+        covers = await routing.covers(self.runtime, item.chat_id, tip)
         await self.bot.edit_message_text(
             await tip_card(self.runtime, tip, t, item.payload.get("banner")),
             chat_id=item.chat_id,
@@ -175,7 +191,7 @@ class Notifier:
 
     async def staff_text(self, item: OutboxItem) -> int:
         """A short message about a tip to a staff chat: an answer, a question, a note…"""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
         text = await staff_message(self.runtime, tip, t, item.payload)
         message = await self.bot.send_message(
             item.chat_id,
@@ -187,7 +203,7 @@ class Notifier:
 
     async def staff_answer_media(self, item: OutboxItem) -> int:
         """A photo, voice note… the tipster sent as an answer, as a copy by file id."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
         caption = t.gettext("💬 From the tipster of {code}").format(code=tip.code)
         return await self.send_file(
             item.chat_id,

@@ -247,6 +247,21 @@ def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
     }[result].format(person=who)
 
 
+def ended_links(t: Texts, communes: CommuneDirectory, links) -> str:
+    """The group links a revocation ended, for the admin's confirmation ("" if none)."""
+    if not links:
+        return ""
+    lines = [
+        "• " + esc(link.title or str(link.chat_id)) + " — " + esc(communes.name(link.commune_code))
+        for link in links
+    ]
+    heading = t.gettext(
+        "These groups no longer receive tips: no active officer of their commune linked them. "
+        "An officer of the commune can link a group again with /linkgroup."
+    )
+    return "\n\n" + heading + "\n" + "\n".join(lines)
+
+
 def back_to_list(t: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(t.gettext("↩️ Back to the list"), callback_data=f"{OFFICERS_PAGE}0")]]
