@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import routing
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
+from bot.media import NAMED_KINDS, neutral_name, strip_audio_tags
 from bot.outbox_worker import Deliver, Undeliverable
 from bot.runtime import Runtime
 from handlers.common import MESSAGE_LIMIT
@@ -44,6 +46,8 @@ REPLY_PREFIX = "r"  # the tipster's "Reply" button: r:<tip code>
 class Notifier:
     def __init__(self, application: Application, runtime: Runtime) -> None:
         self.bot, self.runtime = application.bot, runtime
+        # (tipster's file id, number) -> the file id of its neutral upload, for the next chats
+        self._neutral: dict[tuple[str, int], str] = {}
 
     def deliverers(self) -> dict[str, Deliver]:
         return {
@@ -140,24 +144,60 @@ class Notifier:
         return message.message_id
 
     async def tip_media(self, item: OutboxItem) -> int:
-        await self.staff_tip(item)
+        tip = await self.staff_tip(item)
         payload = item.payload
-        return await self.send_file(
-            item.chat_id, payload["kind"], payload["file_id"], payload.get("reply_to")
+        number = 1 + next(
+            (n for n, a in enumerate(tip.attachments) if a.file_id == payload["file_id"]), 0
         )
+        return await self.send_file(
+            item.chat_id, payload["kind"], payload["file_id"], payload.get("reply_to"),
+            number=number,
+        )  # fmt: skip
 
     async def send_file(
-        self, chat_id: int, kind: str, file_id: str, reply_to: int | None, caption: str = ""
+        self,
+        chat_id: int,
+        kind: str,
+        file_id: str,
+        reply_to: int | None,
+        caption: str = "",
+        *,
+        number: int = 1,
     ) -> int:
+        """A copy of the tipster's file. One that carries a name (document, video, audio) is
+        uploaded again under a neutral name, an MP3 without its tags; the upload's file id is
+        then reused for the other chats."""
         send = getattr(self.bot, SENDERS.get(kind, "send_document"))
+        neutral = kind in NAMED_KINDS
+        media = self._neutral.get((file_id, number)) if neutral else file_id
+        if media is None:
+            media = await self.neutral_upload(kind, file_id, number)
         message = await send(
             chat_id,
-            file_id,
+            media,
             caption=caption or None,
             protect_content=True,
             reply_parameters=_reply_to(reply_to),
         )
+        if neutral and isinstance(media, InputFile):
+            sent = getattr(message, kind, None)
+            if sent is not None:
+                if len(self._neutral) > 10_000:
+                    self._neutral.clear()  # a cache only: a miss means one more upload
+                self._neutral[(file_id, number)] = sent.file_id
         return message.message_id
+
+    async def neutral_upload(self, kind: str, file_id: str, number: int) -> InputFile:
+        try:
+            file = await self.bot.get_file(file_id)
+        except BadRequest as error:
+            # Over the 20 MB a bot may download: it cannot be renamed, so it is not passed on
+            # with the tipster's name on it.
+            raise Undeliverable(f"cannot be passed on without its name: {error}") from error
+        data = bytes(await file.download_as_bytearray())
+        if kind == "audio":
+            data = strip_audio_tags(data)
+        return InputFile(data, filename=neutral_name(kind, number, file.file_path))
 
     async def tip_location(self, item: OutboxItem) -> int:
         tip = await self.staff_tip(item)
@@ -202,13 +242,16 @@ class Notifier:
         return message.message_id
 
     async def staff_answer_media(self, item: OutboxItem) -> int:
-        """A photo, voice note… the tipster sent as an answer, as a copy by file id."""
+        """A photo, voice note, video, audio file or document the tipster sent as an answer."""
         tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
+        attachment = await tips.message_file(self.runtime.db, item.payload["message_id"])
+        if attachment is None:
+            raise Undeliverable("the answer's file was deleted")
         caption = t.gettext("💬 From the tipster of {code}").format(code=tip.code)
         return await self.send_file(
             item.chat_id,
-            item.payload["kind"],
-            item.payload["file_id"],
+            attachment.kind,
+            attachment.file_id,
             await self.card_in(item.chat_id, tip),
             caption,
         )

@@ -4,6 +4,7 @@ of every media kind, answers nobody asked for, and what reaches officers with a 
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -75,4 +76,115 @@ async def test_a_revoked_officer_receives_nothing_more(sandbox, bot, admin_user)
         m for m in sandbox.history(minh_user.id) if m["message_id"] == first_card["message_id"]
     ]
     assert "tiếp nhận lúc" not in text_of(still)
+    assert not sandbox.errors
+
+
+def id3_tagged(performer: str, title: str) -> bytes:
+    """An MP3 whose ID3v2.3 tag names its performer and title."""
+    body = b"".join(
+        name + (len(text) + 1).to_bytes(4, "big") + b"\x00\x00\x00" + text.encode("latin-1")
+        for name, text in ((b"TPE1", performer), (b"TIT2", title))
+    )
+    size = len(body)
+    synchsafe = bytes([(size >> 21) & 0x7F, (size >> 14) & 0x7F, (size >> 7) & 0x7F, size & 0x7F])
+    return b"ID3\x03\x00\x00" + synchsafe + body + b"\xff\xfb\x90\x64" + bytes(2000)
+
+
+async def ask_and_tap_reply(sandbox, minh: Person, lan: Person, question: str) -> None:
+    await minh.tap("❓ Hỏi người báo tin", expect="Nhập câu hỏi")
+    since = sandbox.version
+    await minh.send(question, expect="Đã gửi câu hỏi")
+    await arrives(sandbox, lan.chat_id, question, since)
+    await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
+
+
+async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, bot):
+    lan_user = sandbox.add_user("Lan", last_name="Nguyễn", language_code="vi")
+    lan = Person(sandbox, lan_user, timeout=15)
+    minh_user = sandbox.add_user("Minh", language_code="vi")
+    await register(bot, minh_user, XUAN_HUONG)
+    minh = Person(sandbox, minh_user, timeout=15)
+    code = await send_tip(lan)
+    await card(sandbox, minh_user.id, code)
+    await ask_and_tap_reply(sandbox, minh, lan, "Bạn có ảnh hay ghi âm không?")
+
+    answers = {
+        "photo": lambda: sandbox.send_photo(lan_user, caption="Ảnh chụp quán"),
+        "voice": lambda: sandbox.send_voice(lan_user),
+        "video": lambda: sandbox.send_video(lan_user),
+        "audio": lambda: sandbox.send_audio(
+            lan_user, id3_tagged("Nguyen Thi Lan", "ghi am cua Lan"), "Lan_ghi_am.mp3"
+        ),
+        "document": lambda: sandbox.send_document(
+            lan_user, b"%PDF-1.4 bien ban", "Nguyen_Thi_Lan_CCCD.pdf"
+        ),
+    }
+    for kind, send in answers.items():
+        since = sandbox.version
+        await send()
+        told = await arrives(sandbox, lan_user.id, "đã được chuyển tới cán bộ", since)
+        assert "Xin lỗi" not in text_of(told), kind
+        copy = await sandbox.wait_for_message(
+            minh_user.id, timeout=15, predicate=lambda m, kind=kind: kind in m, since=since
+        )
+        assert code in text_of(copy)
+        if kind == "photo":
+            await arrives(sandbox, minh_user.id, "Ảnh chụp quán", since)
+        if lan.last_bot_message() and "viết câu trả lời" not in text_of(lan.last_bot_message()):
+            await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
+    seen = sandbox.history(minh_user.id)
+    [document] = [m["document"] for m in seen if "document" in m]
+    assert document["file_name"] == "attachment-1.pdf"
+    [audio] = [m["audio"] for m in seen if "audio" in m]
+    assert audio["file_name"] == "attachment-1.mp3"
+    assert "performer" not in audio and "title" not in audio
+    assert b"Lan" not in sandbox.file_bytes(audio["file_id"])
+    assert "Nguyen_Thi_Lan" not in str(seen) and "Nguyễn" not in str(seen)
+    assert not [c for c in sandbox.calls if c.method == "forwardMessage"]
+    with bot.db() as conn:
+        stored = [r[0] for r in conn.execute("SELECT kind FROM tip_message_files ORDER BY 1")]
+        relayed = conn.execute(
+            "SELECT count(*) FROM audit_log WHERE action = 'tip.answer_relayed'"
+        ).fetchone()[0]
+    assert stored == sorted(answers) and relayed == len(answers)
+    assert not sandbox.errors
+
+
+async def test_answers_nobody_asked_for_are_not_relayed(sandbox, bot, admin_user):
+    lan_user = sandbox.add_user("Lan", language_code="vi")
+    lan = Person(sandbox, lan_user, timeout=15)
+    minh_user = sandbox.add_user("Minh", language_code="vi")
+    await register(bot, minh_user, XUAN_HUONG)
+    minh = Person(sandbox, minh_user, timeout=15)
+    code = await send_tip(lan)
+    await card(sandbox, minh_user.id, code)
+
+    # A modified client sends the Reply button's data with no question asked.
+    since = sandbox.version
+    await lan.forge(lan.last_bot_message()["message_id"], f"r:{code}")
+    told = await arrives(sandbox, lan_user.id, "/report", since)
+    assert "đã kết thúc" in text_of(told)
+    await lan.send("Tôi muốn nói thêm", expect=None)
+
+    # Asked, the tipster answers; a banned one no longer can.
+    await ask_and_tap_reply(sandbox, minh, lan, "Quán mở cửa mấy giờ?")
+    await lan.send("Từ 20 giờ", expect="đã được chuyển tới cán bộ")
+    await Person(sandbox, admin_user).send("/start", expect="ẩn danh")
+    await Person(sandbox, admin_user).send(f"/ban {code} quấy rối", expect=code)
+    since = sandbox.version
+    await lan.tap("↩️ Trả lời", expect="không thể nhận thêm tin báo")
+    await lan.send("Vẫn muốn nói", expect=None)
+
+    # A week after the officers last wrote, an answered question takes no more answers.
+    with bot.db() as conn:
+        conn.execute("DELETE FROM bans")
+        conn.commit()
+    bot.runtime.clock = lambda: time.time() + 8 * 24 * 3600
+    await lan.tap("↩️ Trả lời", expect="/report")
+    with bot.db() as conn:
+        answers = [
+            r[0] for r in conn.execute("SELECT body FROM tip_messages WHERE kind = 'answer'")
+        ]
+    assert answers == ["Từ 20 giờ"]
+    assert not [m for m in sandbox.history(minh_user.id) if "muốn nói" in text_of(m)]
     assert not sandbox.errors

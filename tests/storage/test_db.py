@@ -57,6 +57,14 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ],
         "SELECT count(*) = 1 FROM tip_indicators WHERE value = '+84912345678'",
     ),
+    # 0006 drops links of private chats: only groups can be commune groups.
+    5: (
+        [
+            "INSERT INTO commune_groups (chat_id, commune_code, title, linked_by, linked_at)"
+            " VALUES (7, 24781, 'private', 7, 1), (-100, 24781, 'group', 7, 1)"
+        ],
+        "SELECT count(*) = 1 AND min(chat_id) = -100 FROM commune_groups",
+    ),
 }
 
 
