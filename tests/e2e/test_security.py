@@ -9,6 +9,7 @@ import time
 import pytest
 
 from tests.e2e.driver import Person, text_of
+from tests.e2e.test_intake import finish_and_send, start_tip
 from tests.e2e.test_officers import XUAN_HUONG, arrives, card, register, send_tip
 from tests.e2e.test_onboarding import wait_for_answer
 
@@ -187,4 +188,40 @@ async def test_answers_nobody_asked_for_are_not_relayed(sandbox, bot, admin_user
         ]
     assert answers == ["Từ 20 giờ"]
     assert not [m for m in sandbox.history(minh_user.id) if "muốn nói" in text_of(m)]
+    assert not sandbox.errors
+
+
+async def test_a_tips_files_reach_officers_under_neutral_names(sandbox, bot):
+    lan_user = sandbox.add_user("Lan", language_code="vi")
+    lan = Person(sandbox, lan_user, timeout=15)
+    minh_user = sandbox.add_user("Minh", language_code="vi")
+    await register(bot, minh_user, XUAN_HUONG)
+    await start_tip(lan, "🚨 Tội phạm")
+    # The note before a tip says that files themselves can identify a person.
+    assert any("Ảnh và tệp có thể làm lộ bạn" in str(c.params.get("text")) for c in sandbox.calls)
+    await lan.tap("Ma túy", expect="khi nào")
+    await lan.tap("Đang xảy ra", expect="xã, phường")
+    await lan.send("xuan huong", expect="Bạn bấm chọn")
+    await lan.tap("Phường Xuân Hương - Đà Lạt", expect="vị trí")
+    await lan.send("Bỏ qua", expect="kể lại sự việc")
+    await lan.send("Bán ma túy ở quán karaoke", expect="Xong")
+    await lan.do(
+        lambda: sandbox.send_document(lan_user, b"%PDF-1.4 x", "Don_to_cao_Tran_Van_B.pdf"),
+        expect="Đã nhận (1/10)",
+    )
+    await lan.do(
+        lambda: sandbox.send_audio(lan_user, id3_tagged("Tran Van B", "loi khai"), "TranB.mp3"),
+        expect="Đã nhận (2/10)",
+    )
+    await lan.tap("✅ Xong", expect="đang diễn ra")
+    code, _receipt = await finish_and_send(lan)
+    await card(sandbox, minh_user.id, code)
+    audio = await sandbox.wait_for_message(
+        minh_user.id, timeout=15, predicate=lambda m: "audio" in m
+    )
+    [document] = [m["document"] for m in sandbox.history(minh_user.id) if "document" in m]
+    assert document["file_name"] == "attachment-1.pdf"
+    assert audio["audio"]["file_name"] == "attachment-2.mp3"
+    assert "performer" not in audio["audio"] and "title" not in audio["audio"]
+    assert "Tran" not in str(sandbox.history(minh_user.id))
     assert not sandbox.errors
