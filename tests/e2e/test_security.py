@@ -225,3 +225,43 @@ async def test_a_tips_files_reach_officers_under_neutral_names(sandbox, bot):
     assert "performer" not in audio["audio"] and "title" not in audio["audio"]
     assert "Tran" not in str(sandbox.history(minh_user.id))
     assert not sandbox.errors
+
+
+async def test_a_receipt_cut_off_by_a_crash_is_shown_at_the_next_tap_on_send(sandbox, bot):
+    from bot import submission
+    from bot.intake import Draft
+
+    lan_user = sandbox.add_user("Lan", language_code="vi")
+    lan = Person(sandbox, lan_user, timeout=15)
+    await start_tip(lan, "🚨 Tội phạm")
+    await lan.tap("Ma túy", expect="khi nào")
+    await lan.tap("Đang xảy ra", expect="xã, phường")
+    await lan.tap("Tôi không rõ", expect="vị trí")
+    await lan.send("Bỏ qua", expect="kể lại sự việc")
+    await lan.send("Bán ma túy ở quán karaoke", expect="Xong")
+    await lan.tap("✅ Xong", expect="đang diễn ra")
+    await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
+    # The tip is committed as a tap on Send commits it, and then the bot dies: no receipt.
+    runtime = bot.runtime
+    pseudonym = runtime.pseudonym_of(lan_user.id)
+    with bot.db() as conn:
+        [row] = conn.execute("SELECT data FROM drafts").fetchall()
+    sent = await submission.submit(
+        runtime, pseudonym, lan_user.id, Draft.from_json(json.loads(row[0]))
+    )
+    with bot.db() as conn:
+        [kept] = conn.execute("SELECT key, data FROM pending_inputs").fetchall()
+    assert sent.receipt not in kept[1] and sent.code not in kept[1]  # sealed
+    await bot.restart()
+
+    # The resident taps Send again: the tip is not sent twice, its receipt is shown.
+    done = await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    assert sent.code in text_of(done) and sent.receipt in text_of(done)
+    await lan.send(f"/status {sent.receipt}", expect=sent.code)  # also: the tap was handled
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM tips").fetchone()[0] == 1
+        assert conn.execute("SELECT count(*) FROM pending_inputs").fetchone()[0] == 0
+    # Once shown, a further tap says the tip was sent.
+    query = await sandbox.press_callback(lan_user, done["message_id"] - 1, "t:review:send")
+    await wait_for_answer(sandbox, query)
+    assert "đã được gửi" in sandbox.callback_answers[query].text
