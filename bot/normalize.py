@@ -30,3 +30,13 @@ def normalize_text(text: str) -> str:
     """NFKC, with invisible characters removed (see the module's doc). Line breaks and other
     whitespace are kept; callers that want one line collapse them."""
     return unicodedata.normalize("NFKC", "".join(c for c in text if not is_invisible(c)))
+
+
+def plain_name(text: str | None) -> str | None:
+    """A name someone chose (an officer's Telegram name, a group's title, a ban's reason) as it may
+    be shown to staff: without bidirectional controls, which could reorder what an admin reads
+    ("Minh\u202egnp.exe"), nor other invisible or control characters."""
+    if text is None:
+        return None
+    cleaned = normalize_text(text)
+    return "".join(" " if unicodedata.category(c) == "Cc" else c for c in cleaned).strip()

@@ -22,6 +22,7 @@ from bot import authz, routing
 from bot.authz import Staff
 from bot.communes import CommuneDirectory, CommuneMatch, fold
 from bot.i18n import language_for
+from bot.normalize import plain_name
 from bot.runtime import Runtime
 from storage import officers, residents
 from storage.db import now_or
@@ -203,7 +204,9 @@ async def redeem(
         before = await officers.get(db, user_id)
         invite = None
         if token_hash is not None:
-            invite = await officers.redeem_invite(db, token_hash, user_id, name, now=now)
+            invite = await officers.redeem_invite(
+                db, token_hash, user_id, plain_name(name), now=now
+            )
         if invite is not None and before is not None and not before.active:
             for code in await officers.communes_of(db, user_id):
                 if code != invite.commune_code:
@@ -266,6 +269,7 @@ async def remember_staff(
     chose one with /language — and, for admins, whose rows come from the configuration without
     one, their name. Not an officer's name: `officers.add` could undo a revocation racing it."""
     await remember_language(runtime, staff.user_id, telegram_language)
+    name = plain_name(name)
     if staff.is_admin and name and name != staff.name:
         await officers.add(runtime.db, staff.user_id, name)
 
@@ -340,7 +344,9 @@ async def link_group(
             chat_type=chat_type,
         )  # fmt: skip
         return False
-    await officers.link_group(runtime.db, chat_id, commune_code, title=title, linked_by=user_id)
+    await officers.link_group(
+        runtime.db, chat_id, commune_code, title=plain_name(title), linked_by=user_id
+    )
     await authz.record(runtime, "group.link", user_id, commune=commune_code, chat=chat_id)
     return True
 

@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import Texts
+from bot.normalize import plain_name
 from bot.onboarding import OfficerEntry, Refusal, Revoke
 
 PICK_INVITE = "onb:inv:"  # + commune code: the admin picks the commune of a new invite
@@ -27,7 +28,9 @@ MAX_TEXT = 4000  # Telegram's limit is 4096
 
 
 def esc(text: str) -> str:
-    return escape(text, quote=False)
+    """Escaped for HTML, and without the bidirectional controls and invisible characters a
+    Telegram name or title may carry (they could reorder what an admin reads)."""
+    return escape(plain_name(text) or "", quote=False)
 
 
 def person(name: str | None, user_id: int) -> str:

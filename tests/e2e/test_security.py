@@ -265,3 +265,35 @@ async def test_a_receipt_cut_off_by_a_crash_is_shown_at_the_next_tap_on_send(san
     query = await sandbox.press_callback(lan_user, done["message_id"] - 1, "t:review:send")
     await wait_for_answer(sandbox, query)
     assert "đã được gửi" in sandbox.callback_answers[query].text
+
+
+async def test_names_reach_admins_without_bidi_controls(sandbox, bot, admin_user):
+    from tests.e2e.test_onboarding import invite, join
+
+    rlo = "\u202e"
+    admin = Person(sandbox, admin_user, timeout=15)
+    await admin.send("/start", expect="ẩn danh")
+    since = sandbox.version
+    officer = await join(sandbox, f"Minh{rlo}gnp.exe", await invite(admin, "xuan huong"))
+    notice = await arrives(sandbox, admin_user.id, "Minhgnp.exe", since)
+    assert rlo not in text_of(notice)
+    listing = await admin.send("/officers", expect="Minhgnp.exe")
+    assert rlo not in str(listing)
+    group = sandbox.add_group(f"CA{rlo} Xuân Hương", members=[officer.user])
+    await sandbox.send_text(officer.user, "/linkgroup", chat=group)
+    await sandbox.wait_for_message(group.id, predicate=lambda m: "✅" in text_of(m))
+    mine = await officer.send("/mycommunes", expect="CA Xuân Hương")
+    assert rlo not in text_of(mine)
+
+    code = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
+    await admin.send(f"/ban {code} gửi{rlo} tin rác", expect=code)
+    bans = await admin.send("/unban", expect="gửi tin rác")
+    assert rlo not in str(bans)
+    with bot.db() as conn:
+        stored = [
+            *conn.execute("SELECT name FROM officers"),
+            *conn.execute("SELECT title FROM commune_groups"),
+            *conn.execute("SELECT reason FROM bans"),
+        ]
+    assert not [row[0] for row in stored if row[0] and rlo in row[0]]
+    assert not sandbox.errors

@@ -61,9 +61,14 @@ SEEDS: dict[int, tuple[list[str], str]] = {
     5: (
         [
             "INSERT INTO commune_groups (chat_id, commune_code, title, linked_by, linked_at)"
-            " VALUES (7, 24781, 'private', 7, 1), (-100, 24781, 'group', 7, 1)"
+            " VALUES (7, 24781, 'private', 7, 1),"
+            " (-100, 24781, 'gr' || char(0x202E) || 'oup', 7, 1)",
+            "UPDATE officers SET name = 'Minh' || char(0x202E) || 'gnp' WHERE user_id = 7",
         ],
-        "SELECT count(*) = 1 AND min(chat_id) = -100 FROM commune_groups",
+        # ... and bidirectional controls leave names and titles.
+        """SELECT count(*) = 1 AND min(chat_id) = -100 AND min(title) = 'group'
+                  AND (SELECT name FROM officers WHERE user_id = 7) = 'Minhgnp'
+           FROM commune_groups""",
     ),
 }
 
