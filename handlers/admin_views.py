@@ -55,6 +55,10 @@ def chart_caption(t: Texts, period: stats.Period) -> str:
     return "📈 " + stats.period_text(t, period)
 
 
+def chart_too_slow(t: Texts) -> str:
+    return t.gettext("The chart took too long to draw. The numbers above are complete.")
+
+
 def export_caption(t: Texts, period: stats.Period, tips: int, zipped: bool) -> str:
     _ = t.gettext
     text = _(
