@@ -297,3 +297,45 @@ async def test_names_reach_admins_without_bidi_controls(sandbox, bot, admin_user
         ]
     assert not [row[0] for row in stored if row[0] and rlo in row[0]]
     assert not sandbox.errors
+
+
+async def test_residents_and_admins_buttons_do_nothing_in_a_group(sandbox, bot, admin_user):
+    """Forged callback data on a tip card in a commune group: a member who is no officer cannot
+    start a tip there (its receipt and way back would lead into the group), subscribe the group
+    or reply as a tipster; an admin's statistics do not land in the group."""
+    minh_user = sandbox.add_user("Minh", language_code="vi")
+    await register(bot, minh_user, XUAN_HUONG)
+    lan_user = sandbox.add_user("Lan", language_code="vi")
+    group = sandbox.add_group("CA Xuân Hương", members=[minh_user, lan_user, admin_user])
+    await sandbox.send_text(minh_user, "/linkgroup", chat=group)
+    await sandbox.wait_for_message(group.id, predicate=lambda m: "✅" in text_of(m))
+    code = await send_tip(Person(sandbox, lan_user, timeout=15))
+    tip_card = await card(sandbox, group.id, code)
+    since = sandbox.version
+    forged = [
+        (lan_user, "t:category:crime"),
+        (lan_user, "t:review:send"),
+        (lan_user, f"r:{code}"),
+        (lan_user, "menu:report"),
+        (admin_user, "adm:s:this_year"),
+    ]
+    for user, data in forged:
+        query = await sandbox.press_callback(user, tip_card["message_id"], data, chat=group)
+        await wait_for_answer(sandbox, query)
+        answer = sandbox.callback_answers[query]
+        assert answer.show_alert and "trò chuyện riêng" in answer.text, data
+    assert [m for m in sandbox.bot_messages_since(group.id, since)] == []
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM drafts").fetchone()[0] == 0
+    # The officers' own buttons still work in the group.
+    minh = Person(sandbox, minh_user, timeout=15)
+    await sandbox.press_callback(
+        minh_user, tip_card["message_id"], f"o:ack:{_tip_id(bot, code)}", chat=group
+    )
+    await arrives(sandbox, group.id, "tiếp nhận lúc", since)
+    assert minh and not sandbox.errors
+
+
+def _tip_id(bot, code: str) -> int:
+    with bot.db() as conn:
+        return conn.execute("SELECT id FROM tips WHERE code = ?", (code,)).fetchone()[0]
