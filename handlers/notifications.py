@@ -172,6 +172,17 @@ class Notifier:
         media = self._neutral.get((file_id, number)) if neutral else file_id
         if media is None:
             media = await self.neutral_upload(kind, file_id, number)
+        if media is None:
+            t = await self.staff_texts(chat_id)
+            note = t.gettext(
+                "📎 File {number} is larger than the 20 MB a bot may download, so it cannot be "
+                "passed on without the name the tipster's phone gave it. If you need it, ask "
+                "the tipster to send a smaller file."
+            ).format(number=number)
+            sent_note = await self.bot.send_message(
+                chat_id, note, protect_content=True, reply_parameters=_reply_to(reply_to)
+            )
+            return sent_note.message_id
         message = await send(
             chat_id,
             media,
@@ -187,13 +198,15 @@ class Notifier:
                 self._neutral[(file_id, number)] = sent.file_id
         return message.message_id
 
-    async def neutral_upload(self, kind: str, file_id: str, number: int) -> InputFile:
+    async def neutral_upload(self, kind: str, file_id: str, number: int) -> InputFile | None:
+        """The file under its neutral name; None if it is too big for a bot to download (over
+        20 MB): it cannot be renamed then, so it is not passed on with the tipster's name."""
         try:
             file = await self.bot.get_file(file_id)
         except BadRequest as error:
-            # Over the 20 MB a bot may download: it cannot be renamed, so it is not passed on
-            # with the tipster's name on it.
-            raise Undeliverable(f"cannot be passed on without its name: {error}") from error
+            if "too big" in error.message.lower():
+                return None
+            raise
         data = bytes(await file.download_as_bytearray())
         if kind == "audio":
             data = strip_audio_tags(data)
