@@ -11,20 +11,12 @@ import pytest
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_intake import finish_and_send, start_tip
 from tests.e2e.test_officers import XUAN_HUONG, arrives, card, register, send_tip
-from tests.e2e.test_onboarding import wait_for_answer
+from tests.e2e.test_onboarding import audit, wait_for_answer
 
 
 @pytest.fixture
 def bot_settings(admin_user):
     return {"TIPBOT_ADMIN_IDS": str(admin_user.id)}
-
-
-def audit(bot, action: str) -> list[dict]:
-    with bot.db() as conn:
-        rows = conn.execute(
-            "SELECT actor_id, detail FROM audit_log WHERE action = ? ORDER BY id", (action,)
-        ).fetchall()
-    return [{"actor": row["actor_id"], **json.loads(row["detail"])} for row in rows]
 
 
 async def test_a_revoked_officer_receives_nothing_more(sandbox, bot, admin_user):
@@ -99,14 +91,19 @@ async def ask_and_tap_reply(sandbox, minh: Person, lan: Person, question: str) -
     await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
 
 
-async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, bot):
-    lan_user = sandbox.add_user("Lan", last_name="Nguyễn", language_code="vi")
-    lan = Person(sandbox, lan_user, timeout=15)
+async def tipster_and_officer(sandbox, bot) -> tuple[Person, Person, str]:
+    """Lan sent a tip of Xuân Hương; Minh, its officer, has the card."""
+    lan = Person(sandbox, sandbox.add_user("Lan", last_name="Nguyễn", language_code="vi"), 15)
     minh_user = sandbox.add_user("Minh", language_code="vi")
     await register(bot, minh_user, XUAN_HUONG)
-    minh = Person(sandbox, minh_user, timeout=15)
     code = await send_tip(lan)
     await card(sandbox, minh_user.id, code)
+    return lan, Person(sandbox, minh_user, timeout=15), code
+
+
+async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, bot):
+    lan, minh, code = await tipster_and_officer(sandbox, bot)
+    lan_user, minh_user = lan.user, minh.user
     await ask_and_tap_reply(sandbox, minh, lan, "Bạn có ảnh hay ghi âm không?")
 
     answers = {
@@ -152,13 +149,8 @@ async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, 
 
 
 async def test_answers_nobody_asked_for_are_not_relayed(sandbox, bot, admin_user):
-    lan_user = sandbox.add_user("Lan", language_code="vi")
-    lan = Person(sandbox, lan_user, timeout=15)
-    minh_user = sandbox.add_user("Minh", language_code="vi")
-    await register(bot, minh_user, XUAN_HUONG)
-    minh = Person(sandbox, minh_user, timeout=15)
-    code = await send_tip(lan)
-    await card(sandbox, minh_user.id, code)
+    lan, minh, code = await tipster_and_officer(sandbox, bot)
+    lan_user, minh_user = lan.user, minh.user
 
     # A modified client sends the Reply button's data with no question asked.
     since = sandbox.version
