@@ -275,10 +275,11 @@ async def get_invite(db: Database, token_hash: str) -> Invite | None:
 
 
 async def group_links(db: Database, commune_code: int) -> list[tuple[int, str | None]]:
-    """The commune's groups as (chat id, title when linked), for the officers' own lists."""
+    """The commune's groups that receive its tips (vouched for, see groups_of) as (chat id,
+    title when linked), for the officers' own lists."""
     rows = await db.fetch_all(
-        """SELECT chat_id, title FROM commune_groups WHERE commune_code = ?
-           ORDER BY title, chat_id""",
+        f"""SELECT chat_id, title FROM commune_groups AS g WHERE commune_code = ? AND {_VOUCHED}
+            ORDER BY title, chat_id""",  # noqa: S608
         (commune_code,),
     )
     return [(row[0], row[1]) for row in rows]

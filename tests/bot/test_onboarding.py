@@ -359,3 +359,6 @@ async def test_a_link_whose_officer_left_the_commune_stops_receiving(runtime):
     assert await officers.groups_of(runtime.db, XUAN_HUONG) == [group]
     await officers.remove_commune(runtime.db, OFFICER, XUAN_HUONG)
     assert await officers.groups_of(runtime.db, XUAN_HUONG) == []
+    # ... nor is it listed as receiving them; it can still be unlinked from the group.
+    assert await onboarding.groups_of_communes(runtime, [XUAN_HUONG]) == {XUAN_HUONG: []}
+    assert await onboarding.communes_of_group(runtime, group) == [XUAN_HUONG]
