@@ -169,7 +169,7 @@ class Notifier:
         then reused for the other chats."""
         send = getattr(self.bot, SENDERS.get(kind, "send_document"))
         neutral = kind in NAMED_KINDS
-        media = self._neutral.get((file_id, number)) if neutral else file_id
+        media: str | InputFile | None = self._neutral.get((file_id, number)) if neutral else file_id
         if media is None:
             media = await self.neutral_upload(kind, file_id, number)
         if media is None:
