@@ -1,4 +1,6 @@
-"""Where a tip goes: its commune's officers and groups, or the province queue (the admins).
+"""Where a tip goes: its commune's active officers and the groups one of them vouches for
+(storage/officers.py), or the province queue (the admins). The outbox checks again at the moment
+of sending (`covers`, `is_staff_chat`), since an officer may be revoked in between.
 
 Routing writes outbox rows only (inside the caller's transaction when there is one); the outbox
 worker delivers them. So a tip committed with its routing is never lost, even if the bot dies
