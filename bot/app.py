@@ -22,7 +22,7 @@ from bot.outbox_worker import OutboxWorker
 from bot.runtime import Runtime
 from bot.send_budget import CountingRateLimiter, SendBudget
 from storage import officers
-from storage.db import Database
+from storage.db import Database, private_dir
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +70,8 @@ def build_application(config: Config, budget: SendBudget) -> Application:
 
 async def open_runtime(config: Config, keys: Keys) -> Runtime:
     """Database migrated and communes loaded: everything handlers rely on."""
-    config.db_path.parent.mkdir(parents=True, exist_ok=True)
+    private_dir(config.data_dir)  # keys, backups and (by default) the database
+    config.db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = await Database.open(config.db_path)
     try:
         await sync_communes(db, config.province)

@@ -16,6 +16,7 @@ from enum import Enum
 
 from bot.anonymity import WayBackError, open_way_back
 from bot.authz import Staff, record
+from bot.normalize import plain_name
 from bot.receipts import normalize_tip_code
 from bot.runtime import Runtime
 from storage import bans, tips
@@ -60,7 +61,7 @@ async def ban_sender(runtime: Runtime, admin: Staff, text: str, reason: str) -> 
     refusal, tip, pseudonym = await _sender(runtime, text)
     if refusal is not None:
         return refusal
-    reason = reason.strip()[:MAX_REASON]
+    reason = (plain_name(reason) or "")[:MAX_REASON]  # shown to admins: no bidi overrides
     async with runtime.db.transaction():
         already = await bans.is_banned(runtime.db, pseudonym)
         await bans.ban(runtime.db, pseudonym, reason, banned_by=admin.user_id)

@@ -10,7 +10,7 @@ import uuid
 from bot import routing
 from bot.authz import Staff, record
 from bot.runtime import Runtime
-from storage import fraud, outbox, tips
+from storage import bans, fraud, outbox, tips
 
 DAY = 24 * 3600
 
@@ -46,23 +46,55 @@ async def ask(runtime: Runtime, staff: Staff, tip: tips.Tip, question: str, chat
     await _post(runtime, staff, tip, "question", question, chat_id, tell_tipster=True)
 
 
+ANSWER_WINDOW = 7 * DAY  # a tipster may answer up to a week after the officers last wrote
+ANSWERS_PER_HOUR = 10  # answers relayed per tip and hour, at most
+_OFFICER_KINDS = ("question", "reply")
+
+
+async def answer_refusal(runtime: Runtime, tip: tips.Tip, pseudonym: str) -> str | None:
+    """Why the tipster may not answer on this tip now, if they may not: "banned"; "ended" (no
+    officer asked anything, or the last question or reply of the officers is older than
+    ANSWER_WINDOW and answered already, or the tip closed longer ago than that); "too_many"
+    (ANSWERS_PER_HOUR reached). A button pressed proves nothing: this is checked at the tap
+    and again for every answer."""
+    if await bans.is_banned(runtime.db, pseudonym):
+        return "banned"
+    now = runtime.now()
+    thread = await tips.list_messages(runtime.db, tip.id)
+    questions = [m for m in thread if m.kind == "question"]
+    if not questions:
+        return "ended"
+    last_officer = max(m.created_at for m in thread if m.kind in _OFFICER_KINDS)
+    answers = [m for m in thread if m.kind == "answer"]
+    question_open = not answers or answers[-1].id < questions[-1].id
+    if not question_open and now - last_officer > ANSWER_WINDOW:
+        return "ended"
+    if tip.closed_at is not None and now - tip.closed_at > ANSWER_WINDOW:
+        return "ended"
+    if sum(now - m.created_at < 3600 for m in answers) >= ANSWERS_PER_HOUR:
+        return "too_many"
+    return None
+
+
 async def relay_answer(
-    runtime: Runtime, tip: tips.Tip, text: str, media: tuple[str, str] | None
+    runtime: Runtime, tip: tips.Tip, text: str, attachment: tips.Attachment | None
 ) -> None:
-    """The tipster's answer goes to every chat that got the tip. The actor in the audit log is
+    """The tipster's answer (text, a file, or both) is stored in the tip's thread and goes to
+    every chat that got the tip; the file follows as a copy. The actor in the audit log is
     nobody: the tipster has no identity here."""
     async with runtime.db.transaction():
-        message_id = await tips.add_message(runtime.db, tip.id, "answer", text)
+        message_id = await tips.add_message(
+            runtime.db, tip.id, "answer", text, attachment=attachment
+        )
         await record(runtime, "tip.answer_relayed", None, tip.id, message_id=message_id)
         await routing.to_tip_chats(
             runtime, tip, "staff_text", f"answer:{message_id}",
             template="answer", message_id=message_id,
         )  # fmt: skip
-        if media is not None:
-            kind, file_id = media
+        if attachment is not None:
             await routing.to_tip_chats(
                 runtime, tip, "staff_answer_media", f"answer_media:{message_id}",
-                kind=kind, file_id=file_id,
+                message_id=message_id,
             )  # fmt: skip
     runtime.wake_outbox()
 

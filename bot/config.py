@@ -137,7 +137,9 @@ def load_config(env: Mapping[str, str]) -> Config:
         )
 
     data_dir = Path(env.get("TIPBOT_DATA_DIR", "").strip() or "data").expanduser()
-    db_path = Path(env.get("TIPBOT_DB", "").strip() or data_dir / "tipbot.sqlite3").expanduser()
+    db_path = _db_path(
+        Path(env.get("TIPBOT_DB", "").strip() or data_dir / "tipbot.sqlite3").expanduser()
+    )
 
     max_rate = _positive_int(env, "TIPBOT_MAX_MESSAGES_PER_SECOND", 30)
     return Config(
@@ -169,10 +171,14 @@ def load_config(env: Mapping[str, str]) -> Config:
 
 def load_keys(config: Config, env: Mapping[str, str]) -> Keys:
     """Keys from TIPBOT_PSEUDONYM_KEY / TIPBOT_WAY_BACK_KEY, else from files in the data dir."""
-    return Keys(
+    keys = Keys(
         pseudonym=_key(env, "TIPBOT_PSEUDONYM_KEY", config.keys_dir / "pseudonym.key"),
         way_back=_key(env, "TIPBOT_WAY_BACK_KEY", config.keys_dir / "way_back.key"),
     )
+    if hmac.compare_digest(keys.pseudonym, keys.way_back):
+        # One key for both would let whoever holds the pseudonym key open every way back.
+        raise ConfigError("TIPBOT_WAY_BACK_KEY: must differ from TIPBOT_PSEUDONYM_KEY")
+    return keys
 
 
 def encode_key(key: bytes) -> str:
@@ -215,12 +221,35 @@ def _required(env: Mapping[str, str], name: str) -> str:
     return value
 
 
+# Plain ASCII digits only: str.isdigit() and int() also take "²", "١٢٣" and full-width digits.
+_DIGITS = re.compile(r"[0-9]{1,18}", re.ASCII)
+MAX_TELEGRAM_ID = 2**53 - 1  # Telegram's ids have at most 52 significant bits
+MAX_SETTING = 1_000_000  # any count, rate or duration setting; beyond it is a typo
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _db_path(path: Path) -> Path:
+    """The database file: absent or empty (a new database), or an SQLite file."""
+    if path.is_dir():
+        raise ConfigError(f"TIPBOT_DB: {path} is a directory, not a database file")
+    try:
+        with path.open("rb") as handle:
+            header = handle.read(len(_SQLITE_HEADER))
+    except FileNotFoundError:
+        return path
+    except OSError as error:
+        raise ConfigError(f"TIPBOT_DB: cannot read {path}: {error.strerror}") from None
+    if header and header != _SQLITE_HEADER:
+        raise ConfigError(f"TIPBOT_DB: {path} is not an SQLite database")
+    return path
+
+
 def _admin_ids(text: str) -> frozenset[int]:
     ids = set()
     for part in (p.strip() for p in text.split(",")):
         if not part:
             continue
-        if not part.isdigit() or int(part) <= 0:
+        if not _DIGITS.fullmatch(part) or not 0 < int(part) <= MAX_TELEGRAM_ID:
             raise ConfigError(
                 f"TIPBOT_ADMIN_IDS: {part!r} is not a Telegram user id "
                 "(expected numbers separated by commas)"
@@ -233,6 +262,8 @@ def _province(text: str) -> int:
     from vietnam_provinces import Province, ProvinceCode
 
     try:
+        if not _DIGITS.fullmatch(text):
+            raise ValueError(text)
         Province.from_code(ProvinceCode(int(text)))
     except ValueError:
         raise ConfigError(
@@ -260,8 +291,11 @@ def _positive_int(env: Mapping[str, str], name: str, default: int) -> int:
     text = env.get(name, "").strip()
     if not text:
         return default
-    if not text.isdigit() or int(text) <= 0:
-        raise ConfigError(f"{name}: {text!r} is not a positive whole number")
+    if not _DIGITS.fullmatch(text) or not 0 < int(text) <= MAX_SETTING:
+        raise ConfigError(
+            f"{name}: {text!r} is not a positive whole number "
+            f"(in digits 0-9, at most {MAX_SETTING})"
+        )
     return int(text)
 
 

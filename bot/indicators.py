@@ -34,6 +34,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import phonenumbers
 
+from bot.normalize import normalize_text
+
 __all__ = [
     "KINDS",
     "BankAccount",
@@ -86,14 +88,15 @@ class BankAccount:
 # --------------------------------------------------------------------------------------------
 
 _WHITESPACE = re.compile(r"\s+")
-# Control, format (zero-width, BOM, bidi) and lone surrogate characters: pasted text has them.
-_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf", "Cs"})
+# Control characters and lone surrogates separate words; invisible ones are removed before.
+_SEPARATING_CATEGORIES = frozenset({"Cc", "Cs"})
 
 
 def clean_text(text: str) -> str:
-    """NFC, invisible characters to spaces, whitespace collapsed, stripped."""
-    text = unicodedata.normalize("NFC", text)
-    text = "".join(" " if unicodedata.category(c) in _INVISIBLE_CATEGORIES else c for c in text)
+    """The bot's one normaliser (bot/normalize.py: NFKC, invisible characters removed), then
+    control characters to spaces, whitespace collapsed, stripped."""
+    text = normalize_text(text)
+    text = "".join(" " if unicodedata.category(c) in _SEPARATING_CATEGORIES else c for c in text)
     return _WHITESPACE.sub(" ", text).strip()
 
 

@@ -14,6 +14,7 @@ from typing import Any
 
 from bot.i18n import N_
 from bot.indicators import strip_accents
+from bot.normalize import normalize_text
 
 MAX_DESCRIPTION = 3000
 MAX_ATTACHMENTS = 10
@@ -307,5 +308,6 @@ def is_meaningful_text(text: str) -> bool:
 
 
 def clean_text(text: str) -> str:
-    """Strips zero-width and bidirectional control characters that hide or reorder what is shown."""
-    return "".join(ch for ch in text if unicodedata.category(ch) != "Cf").strip()
+    """What a person typed, through the bot's one normaliser (bot/normalize.py: NFKC, zero-width
+    and bidirectional controls removed, which hide or reorder what is shown); lines are kept."""
+    return normalize_text(text).strip()

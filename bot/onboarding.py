@@ -18,10 +18,11 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
-from bot import authz
+from bot import authz, routing
 from bot.authz import Staff
 from bot.communes import CommuneDirectory, CommuneMatch, fold
 from bot.i18n import language_for
+from bot.normalize import plain_name
 from bot.runtime import Runtime
 from storage import officers, residents
 from storage.db import now_or
@@ -203,7 +204,9 @@ async def redeem(
         before = await officers.get(db, user_id)
         invite = None
         if token_hash is not None:
-            invite = await officers.redeem_invite(db, token_hash, user_id, name, now=now)
+            invite = await officers.redeem_invite(
+                db, token_hash, user_id, plain_name(name), now=now
+            )
         if invite is not None and before is not None and not before.active:
             for code in await officers.communes_of(db, user_id):
                 if code != invite.commune_code:
@@ -266,6 +269,7 @@ async def remember_staff(
     chose one with /language — and, for admins, whose rows come from the configuration without
     one, their name. Not an officer's name: `officers.add` could undo a revocation racing it."""
     await remember_language(runtime, staff.user_id, telegram_language)
+    name = plain_name(name)
     if staff.is_admin and name and name != staff.name:
         await officers.add(runtime.db, staff.user_id, name)
 
@@ -286,36 +290,63 @@ class Revoke(StrEnum):
     ALREADY = "already"
 
 
-async def revoke(runtime: Runtime, admin_id: int, officer_id: int) -> Revoke:
-    """An admin withdraws an officer: from now on authz refuses them everything."""
+async def revoke(
+    runtime: Runtime, admin_id: int, officer_id: int
+) -> tuple[Revoke, tuple[officers.GroupLink, ...]]:
+    """An admin withdraws an officer: from now on authz refuses them everything, and every group
+    link that no active officer of its commune vouches for any more ends with it (each audited),
+    so no tip reaches a chat the officer may still read. Returns the links that ended."""
     if await authz.admin(runtime, admin_id, "officer.revoke") is None:
-        return Revoke.DENIED
+        return Revoke.DENIED, ()
     entry = await officer_entry(runtime, officer_id)
     if entry is None:
-        return Revoke.UNKNOWN
+        return Revoke.UNKNOWN, ()
     if entry.is_admin or entry.officer.is_admin:
-        return Revoke.ADMIN
+        return Revoke.ADMIN, ()
     if not entry.officer.active:
-        return Revoke.ALREADY
-    await officers.set_active(runtime.db, officer_id, False)
-    await authz.record(runtime, "officer.revoke", admin_id, officer=officer_id)
-    return Revoke.DONE
+        return Revoke.ALREADY, ()
+    async with runtime.db.transaction():
+        await officers.set_active(runtime.db, officer_id, False)
+        await authz.record(runtime, "officer.revoke", admin_id, officer=officer_id)
+        ended = tuple(await officers.unvouched_links(runtime.db))
+        for link in ended:
+            await officers.unlink_group(runtime.db, link.chat_id, link.commune_code)
+            await authz.record(
+                runtime, "group.unlink", admin_id,
+                commune=link.commune_code, chat=link.chat_id, why="revoked", officer=officer_id,
+            )  # fmt: skip
+        # Open tips whose only destinations just went now reach whoever covers them (the
+        # admins' queue if nobody else): routing skips chats that already have them.
+        await routing.reroute_open_tips(runtime, entry.communes)
+    runtime.wake_outbox()
+    return Revoke.DONE, ended
 
 
 # Commune groups ---------------------------------------------------------------------------------
 
+LINKABLE_CHATS = ("group", "supergroup")
+
 
 async def link_group(
-    runtime: Runtime, user_id: int, chat_id: int, title: str | None, commune_code: int
+    runtime: Runtime,
+    user_id: int,
+    chat_id: int,
+    title: str | None,
+    commune_code: int,
+    chat_type: str,
 ) -> bool:
-    """Link a group to a commune: the sender must be an active officer of it, or an admin."""
+    """Link a group to a commune: the sender must be an active officer of it, or an admin, and
+    the chat a group (a private chat or a channel is no "commune group", whatever a button says)."""
     staff = await authz.staff_member(runtime, user_id)
-    if staff is None or not staff.covers(commune_code):
+    if chat_type not in LINKABLE_CHATS or staff is None or not staff.covers(commune_code):
         await authz.record(
-            runtime, "denied.group.link", user_id, commune=commune_code, chat=chat_id
-        )
+            runtime, "denied.group.link", user_id, commune=commune_code, chat=chat_id,
+            chat_type=chat_type,
+        )  # fmt: skip
         return False
-    await officers.link_group(runtime.db, chat_id, commune_code, title=title, linked_by=user_id)
+    await officers.link_group(
+        runtime.db, chat_id, commune_code, title=plain_name(title), linked_by=user_id
+    )
     await authz.record(runtime, "group.link", user_id, commune=commune_code, chat=chat_id)
     return True
 

@@ -26,7 +26,8 @@ through ``/status`` is rate limited by the caller.
 import hashlib
 import re
 import secrets
-import unicodedata
+
+from bot.normalize import normalize_text
 
 __all__ = [
     "ALPHABET",
@@ -65,7 +66,7 @@ def _random_chars(count: int) -> str:
 
 def _compact(text: str) -> str:
     """Uppercase, separators removed, confusable letters read as digits."""
-    text = unicodedata.normalize("NFKC", text)  # full-width characters from some keyboards
+    text = normalize_text(text)  # full-width characters from some keyboards, invisible ones
     return _SEPARATORS.sub("", text).upper().translate(_CONFUSABLES)
 
 

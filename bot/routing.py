@@ -1,4 +1,6 @@
-"""Where a tip goes: its commune's officers and groups, or the province queue (the admins).
+"""Where a tip goes: its commune's active officers and the groups one of them vouches for
+(storage/officers.py), or the province queue (the admins). The outbox checks again at the moment
+of sending (`covers`, `is_staff_chat`), since an officer may be revoked in between.
 
 Routing writes outbox rows only (inside the caller's transaction when there is one); the outbox
 worker delivers them. So a tip committed with its routing is never lost, even if the bot dies
@@ -6,6 +8,8 @@ before the first message leaves, and a row already sent is never sent again.
 """
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from bot.runtime import Runtime
 from storage import officers, outbox, tips
@@ -44,6 +48,35 @@ async def route(runtime: Runtime, tip: tips.Tip, *, banner: str | None = None) -
             dedupe_key=f"tip:{tip.id}:{tip.routed_at}:{chat_id}",
         )
     return chats
+
+
+async def reroute_open_tips(runtime: Runtime, commune_codes: Collection[int]) -> None:
+    """Routes the open tips of these communes again, after their destinations changed: a chat
+    that already had a tip keeps its row (same key), a new destination gets the card."""
+    if not commune_codes:
+        return
+    found, _total = await tips.open_tips(runtime.db, commune_codes, limit=100_000)
+    for open_tip in found:
+        tip = await tips.get(runtime.db, open_tip.id)
+        if tip is not None:
+            await route(runtime, tip)
+
+
+async def covers(runtime: Runtime, chat_id: int, tip: tips.Tip) -> bool:
+    """At the moment of sending: this chat is one the tip goes to now (an active officer of its
+    commune, a group one of them vouches for, or an admin)."""
+    return chat_id in await recipients(runtime, tip.commune_code) or chat_id in await admin_chats(
+        runtime
+    )
+
+
+async def is_staff_chat(runtime: Runtime, chat_id: int) -> bool:
+    """Someone entitled to tips still reads this chat: an active officer or admin, or a group
+    an active officer vouches for. A revoked officer's chat is none of these."""
+    if chat_id < 0:
+        return await officers.has_vouched_link(runtime.db, chat_id)
+    officer = await officers.get(runtime.db, chat_id)
+    return runtime.is_admin(chat_id) or (officer is not None and officer.active)
 
 
 async def to_tipster(runtime: Runtime, tip: tips.Tip, kind: str, key: str, **payload) -> bool:

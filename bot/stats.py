@@ -57,6 +57,9 @@ STATUS_NAMES = {
 DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 
 
+MAX_PERIOD_DAYS = 3653  # ten years
+
+
 class PeriodError(ValueError):
     """Dates the admin typed that make no period; the message is a msgid for the reply."""
 
@@ -116,7 +119,12 @@ def parse_period(words: list[str], today: date) -> Period:
         raise PeriodError(N_("The first day comes after the last one."))
     if first > today:
         raise PeriodError(N_("That period has not started yet."))
-    return Period(first, min(last, today))
+    last = min(last, today)
+    if (last - first).days >= MAX_PERIOD_DAYS:
+        # Every week of the period is a bar of the chart: "0001-01-01 9999-12-31" would keep the
+        # bot drawing for minutes.
+        raise PeriodError(N_("A period can cover at most ten years."))
+    return Period(first, last)
 
 
 def _span(word: str) -> tuple[date, date]:

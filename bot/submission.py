@@ -8,22 +8,24 @@ the caller shows any receipt. A crash before the commit loses nothing: the draft
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 from dataclasses import dataclass
 
 from bot import indicators as parse
 from bot import routing
-from bot.anonymity import open_for, seal_way_back
+from bot.anonymity import WayBackError, open_for, seal_for, seal_way_back
 from bot.intake import Draft
 from bot.receipts import hash_receipt, new_receipt, new_tip_code, normalize_receipt
 from bot.runtime import Runtime
-from storage import bans, drafts, ratelimits, tips
+from storage import bans, drafts, pending, ratelimits, tips
 
 TIPS_BUCKET = "tips"
 STATUS_FAILURES_BUCKET = "status_failures"
 STATUS_FAILURES_PER_HOUR = 5
 DAY = 24 * 3600
 HOUR = 3600
+RECEIPT_KEPT = 30 * DAY  # an unshown receipt waits this long for the resident to tap Send again
 
 # Which questionnaire answer holds which indicator kind.
 _INDICATOR_ANSWERS = (("phones", "phone"), ("accounts", "account"), ("links", "link"))
@@ -132,12 +134,57 @@ async def submit(
             async with runtime.db.transaction():
                 stored = await tips.insert(runtime.db, tip)
                 await drafts.delete(runtime.db, pseudonym)
+                await keep_receipt(runtime, pseudonym, code, receipt)
                 await routing.route(runtime, stored)
         except sqlite3.IntegrityError:
             continue  # a tip code drawn twice (30 bits): draw again
         runtime.wake_outbox()
         return Submitted(code=code, receipt=receipt, urgent=tip.urgent)
     raise RuntimeError("could not draw an unused tip code")
+
+
+# The receipt until the resident has seen it -----------------------------------------------------
+
+
+def _receipts_key(pseudonym: str) -> str:
+    return pending.resident_key("receipt", pseudonym)
+
+
+async def keep_receipt(runtime: Runtime, pseudonym: str, code: str, receipt: str) -> None:
+    """Keeps the receipt, sealed with the way-back key and bound to the pseudonym, in the tip's own
+    transaction: a crash before the resident saw it no longer loses it (a tap on Send shows it
+    again). Deleted once shown (receipt_shown), or after RECEIPT_KEPT."""
+    key = _receipts_key(pseudonym)
+    waiting = await pending.get(runtime.db, key)
+    sealed = list(waiting.data.get("sealed", [])) if waiting else []
+    text = json.dumps({"code": code, "receipt": receipt})
+    sealed.append(seal_for(runtime.keys.way_back, text, pseudonym=pseudonym, purpose="receipt"))
+    await pending.put(runtime.db, key, "receipt", {"sealed": sealed}, ttl=RECEIPT_KEPT)
+
+
+async def unshown_receipts(runtime: Runtime, pseudonym: str) -> list[Submitted]:
+    """The receipts of this resident's tips that never reached them, oldest first."""
+    waiting = await pending.get(runtime.db, _receipts_key(pseudonym))
+    found = []
+    for sealed in waiting.data.get("sealed", []) if waiting else []:
+        try:
+            kept = json.loads(
+                open_for(runtime.keys.way_back, sealed, pseudonym=pseudonym, purpose="receipt")
+            )
+        except WayBackError:
+            continue  # sealed under a key since replaced: nothing to show
+        found.append(Submitted(code=kept["code"], receipt=kept["receipt"], urgent=False))
+    return found
+
+
+async def receipt_shown(runtime: Runtime, pseudonym: str, code: str) -> None:
+    """The resident has this receipt now: its sealed copy goes."""
+    key = _receipts_key(pseudonym)
+    async with runtime.db.transaction():
+        left = [r for r in await unshown_receipts(runtime, pseudonym) if r.code != code]
+        await pending.clear(runtime.db, key)
+        for kept in left:
+            await keep_receipt(runtime, pseudonym, kept.code, kept.receipt)
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Telegram-facing layer: each module exports its HANDLERS; `add_handlers` registers them in order.
 
-The flood guard sees every update first, in its own group; then the pending-input handler
+Buttons pressed outside a private chat meet a guard first (handlers/chat_guard.py); the flood
+guard sees every update next, in its own group; then the pending-input handler
 (handlers/followup.py: what someone was asked to type) takes the message if it was expected. All
 other handlers share one group, so for each update only the first matching handler runs: features
 first, the fallback (unknown commands, dead buttons) last.
@@ -15,6 +16,7 @@ from bot.i18n import Texts
 from handlers import (
     admin,
     bulletins,
+    chat_guard,
     check,
     desk,
     errors,
@@ -39,6 +41,7 @@ FEATURES = (
 
 
 def add_handlers(application: Application) -> None:
+    application.add_handlers(chat_guard.HANDLERS, group=chat_guard.GROUP)
     application.add_handlers(flood.HANDLERS, group=flood.GUARD_GROUP)
     application.add_handlers(followup.HANDLERS, group=followup.GROUP)
     application.add_handlers(followup.REPLY_HANDLERS)

@@ -29,6 +29,7 @@ from storage import officers
 
 PRIVATE = filters.ChatType.PRIVATE
 TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
+CHART_SECONDS = 60  # the longest an admin waits for the chart (ten years take about 3 s)
 
 
 async def _admin(update: Update, context: TipbotContext, action: str) -> authz.Staff | None:
@@ -104,7 +105,11 @@ async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit:
     else:
         await update.effective_message.reply_text(text, reply_markup=keyboard)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
-    files = await _chart(report, t, runtime)
+    try:
+        files = await _chart(report, t, runtime)
+    except TimeoutError:
+        await context.bot.send_message(chat_id, views.chart_too_slow(t))
+        return
     await context.bot.send_photo(chat_id, files["png"], caption=views.chart_caption(t, period))
     # Telegram shrinks a photo to about 1280 px: the page for the report goes as documents too.
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
@@ -116,11 +121,13 @@ async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit:
 
 
 async def _chart(report, t: Texts, runtime) -> dict[str, bytes]:
-    """The PNG and the PDF, drawn in a worker thread: the bot keeps answering everyone meanwhile."""
+    """The PNG and the PDF, drawn in a worker thread: the bot keeps answering everyone meanwhile;
+    the admin waits CHART_SECONDS at most (TimeoutError)."""
     from bot.chart import render_chart_files
 
     generated = datetime.fromtimestamp(runtime.now(), runtime.config.timezone)
-    return await asyncio.to_thread(render_chart_files, report, t, runtime.province_name, generated)
+    drawing = asyncio.to_thread(render_chart_files, report, t, runtime.province_name, generated)
+    return await asyncio.wait_for(drawing, CHART_SECONDS)
 
 
 # /export ---------------------------------------------------------------------------------------

@@ -68,6 +68,10 @@ def chart_document_caption(t: Texts, period: stats.Period, fmt: str) -> str:
     return f"📄 {text} · {stats.period_text(t, period)}"
 
 
+def chart_too_slow(t: Texts) -> str:
+    return t.gettext("The chart took too long to draw. The numbers above are complete.")
+
+
 def export_caption(t: Texts, period: stats.Period, tips: int, zipped: bool) -> str:
     _ = t.gettext
     text = _(

@@ -18,7 +18,7 @@ from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
 from handlers.check import answer_check
 from handlers.common import answer_callback, user_texts
-from handlers.intake import attachment_of
+from handlers.intake import attachment_of, banned_text
 from handlers.notifications import REPLY_PREFIX
 from handlers.officer import ACTIONS
 from handlers.officer_views import data
@@ -168,10 +168,32 @@ async def offer_communes(update, context, tip, text: str) -> None:
     )
 
 
+def answer_refused_text(t, reason: str) -> str:
+    """What a resident is told when an answer cannot go to the officers, and what to do."""
+    _ = t.gettext
+    if reason == "banned":
+        return banned_text(t)
+    if reason == "too_many":
+        return _(
+            "You have sent many answers in a short time. Please wait a little, then send the "
+            "rest in one message."
+        )
+    return _(
+        "This conversation has ended, so officers will not receive answers here any more. If you "
+        "have something new to tell them, please send a new tip with /report."
+    )
+
+
 async def take_answer(update, context, tip, key: str, message: Message) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
+    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    if reason := await casework.answer_refusal(runtime, tip, pseudonym):
+        if reason != "too_many":
+            await pending.clear(runtime.db, key)
+        await message.reply_text(answer_refused_text(t, reason))
+        return
     attachment = attachment_of(message)
     text = clean_text(message.text or message.caption or "")
     if attachment is None and not is_meaningful_text(text):
@@ -184,9 +206,13 @@ async def take_answer(update, context, tip, key: str, message: Message) -> None:
             _("Please keep it to {limit} characters at most.").format(limit=t.number(MAX_TEXT))
         )
         return
-    media = (attachment.kind, attachment.file_id) if attachment else None
     body = text or "📎"  # a file without words: the file itself follows
-    await casework.relay_answer(runtime, tip, body, media)
+    stored = (
+        tips.Attachment(attachment.kind, attachment.file_id, attachment.file_unique_id)
+        if attachment
+        else None
+    )
+    await casework.relay_answer(runtime, tip, body, stored)
     await pending.clear(runtime.db, key)
     await message.reply_text(
         _(
@@ -214,6 +240,10 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
         way_back = None
     if way_back is None or way_back.pseudonym != pseudonym:
         await answer_callback(update, _("This conversation has ended."), show_alert=True)
+        return
+    if reason := await casework.answer_refusal(runtime, tip, pseudonym):
+        await answer_callback(update)
+        await context.bot.send_message(update.effective_chat.id, answer_refused_text(t, reason))
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
     sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")

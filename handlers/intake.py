@@ -209,6 +209,10 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         _ = turn.t.gettext
+        sent_before = turn.draft is None or turn.draft.step is not Step.REVIEW
+        if (step_name, value) == (Step.REVIEW, "send") and sent_before:  # noqa: SIM102
+            if await show_unshown_receipts(turn):
+                return
         if turn.draft is None:
             await answer_callback(update, _("This tip was already sent or cancelled."))
             await remove_buttons(turn.update)
@@ -362,8 +366,24 @@ async def send_tip(turn: Turn) -> None:
     # is retried through a bad connection; taking the buttons off the review can fail harmlessly.
     # The offer to subscribe comes with it; the subscription is not linked to the tip.
     await deliver_receipt(turn, receipt_text(turn.t, sent), receipt_keyboard(turn.t))
+    await submission.receipt_shown(turn.runtime, turn.pseudonym, sent.code)
     with contextlib.suppress(TelegramError):
         await remove_buttons(turn.update)
+
+
+async def show_unshown_receipts(turn: Turn) -> bool:
+    """A tap on Send of a tip already sent: the receipts a crash kept from the resident are shown
+    now (the tip was stored; only its receipt had not arrived). False if there were none."""
+    unshown = await submission.unshown_receipts(turn.runtime, turn.pseudonym)
+    if not unshown:
+        return False
+    await answer_callback(turn.update)
+    for sent in unshown:
+        await deliver_receipt(turn, receipt_text(turn.t, sent), receipt_keyboard(turn.t))
+        await submission.receipt_shown(turn.runtime, turn.pseudonym, sent.code)
+    with contextlib.suppress(TelegramError):
+        await remove_buttons(turn.update)
+    return True
 
 
 async def deliver_receipt(turn: Turn, text: str, markup) -> None:

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
+from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import routing
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
+from bot.media import NAMED_KINDS, neutral_name, strip_audio_tags
 from bot.outbox_worker import Deliver, Undeliverable
 from bot.runtime import Runtime
 from handlers.common import MESSAGE_LIMIT
@@ -47,6 +49,8 @@ REPLY_PREFIX = "r"  # the tipster's "Reply" button: r:<tip code>
 class Notifier:
     def __init__(self, application: Application, runtime: Runtime) -> None:
         self.bot, self.runtime = application.bot, runtime
+        # (tipster's file id, number) -> the file id of its neutral upload, for the next chats
+        self._neutral: dict[tuple[str, int], str] = {}
 
     def deliverers(self) -> dict[str, Deliver]:
         return {
@@ -73,9 +77,24 @@ class Notifier:
             raise Undeliverable("the tip was deleted")
         return tip
 
+    async def staff_tip(self, item: OutboxItem) -> tips.Tip:
+        """The row's tip, if its chat is still read by someone entitled to it: checked at the
+        moment of sending, since an officer may have been revoked since the row was queued."""
+        tip = await self.load_tip(item)
+        if not await routing.is_staff_chat(self.runtime, item.chat_id):
+            raise Undeliverable("nobody entitled to the tip reads this chat any more")
+        return tip
+
     async def tip(self, item: OutboxItem) -> int:
         """The tip card with its buttons; then its media and location follow as replies."""
         tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        if not await routing.covers(self.runtime, item.chat_id, tip):
+            # Its destination went (revoked, unlinked) after routing: whoever covers the tip
+            # now gets it instead, the admins' queue if nobody else.
+            async with self.runtime.db.transaction():
+                await routing.route(self.runtime, tip)
+            self.runtime.wake_outbox()
+            raise Undeliverable("the chat no longer covers the tip")
         banner = item.payload.get("banner")
         text, rest = await tip_card_parts(self.runtime, tip, t, banner)
         message = await self.bot.send_message(
@@ -123,6 +142,7 @@ class Notifier:
         )
 
     async def tip_text(self, item: OutboxItem) -> int:
+        await self.staff_tip(item)
         message = await self.bot.send_message(
             item.chat_id,
             item.payload["text"],  # escaped when it was cut (chunks)
@@ -132,10 +152,15 @@ class Notifier:
         return message.message_id
 
     async def tip_media(self, item: OutboxItem) -> int:
+        tip = await self.staff_tip(item)
         payload = item.payload
-        return await self.send_file(
-            item.chat_id, payload["kind"], payload["file_id"], payload.get("reply_to")
+        number = 1 + next(
+            (n for n, a in enumerate(tip.attachments) if a.file_id == payload["file_id"]), 0
         )
+        return await self.send_file(
+            item.chat_id, payload["kind"], payload["file_id"], payload.get("reply_to"),
+            number=number,
+        )  # fmt: skip
 
     async def send_file(
         self,
@@ -145,20 +170,60 @@ class Notifier:
         reply_to: int | None,
         caption: str = "",
         markup: InlineKeyboardMarkup | None = None,
+        *,
+        number: int = 1,
     ) -> int:
+        """A copy of the tipster's file. One that carries a name (document, video, audio) is
+        uploaded again under a neutral name, an MP3 without its tags; the upload's file id is
+        then reused for the other chats."""
         send = getattr(self.bot, SENDERS.get(kind, "send_document"))
+        neutral = kind in NAMED_KINDS
+        media: str | InputFile | None = self._neutral.get((file_id, number)) if neutral else file_id
+        if media is None:
+            media = await self.neutral_upload(kind, file_id, number)
+        if media is None:
+            t = await self.staff_texts(chat_id)
+            note = t.gettext(
+                "📎 File {number} is larger than the 20 MB a bot may download, so it cannot be "
+                "passed on without the name the tipster's phone gave it. If you need it, ask "
+                "the tipster to send a smaller file."
+            ).format(number=number)
+            sent_note = await self.bot.send_message(
+                chat_id, note, protect_content=True, reply_parameters=_reply_to(reply_to)
+            )
+            return sent_note.message_id
         message = await send(
             chat_id,
-            file_id,
+            media,
             caption=caption or None,
             protect_content=True,
             reply_markup=markup,
             reply_parameters=_reply_to(reply_to),
         )
+        if neutral and isinstance(media, InputFile):
+            sent = getattr(message, kind, None)
+            if sent is not None:
+                if len(self._neutral) > 10_000:
+                    self._neutral.clear()  # a cache only: a miss means one more upload
+                self._neutral[(file_id, number)] = sent.file_id
         return message.message_id
 
+    async def neutral_upload(self, kind: str, file_id: str, number: int) -> InputFile | None:
+        """The file under its neutral name; None if it is too big for a bot to download (over
+        20 MB): it cannot be renamed then, so it is not passed on with the tipster's name."""
+        try:
+            file = await self.bot.get_file(file_id)
+        except BadRequest as error:
+            if "too big" in error.message.lower():
+                return None
+            raise
+        data = bytes(await file.download_as_bytearray())
+        if kind == "audio":
+            data = strip_audio_tags(data)
+        return InputFile(data, filename=neutral_name(kind, number, file.file_path))
+
     async def tip_location(self, item: OutboxItem) -> int:
-        tip = await self.load_tip(item)
+        tip = await self.staff_tip(item)
         if tip.location is None:
             raise Undeliverable("the tip has no location")
         latitude, longitude = tip.location
@@ -173,13 +238,12 @@ class Notifier:
 
     async def refresh(self, item: OutboxItem) -> int:
         """Shows the tip's current state on a message sent earlier (status, who acknowledged)."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
         message_id = item.payload["message_id"]
         # A chat that no longer covers the tip (it was transferred away) keeps the card, but
-        # without buttons: they would only be refused.
-        covers = self.runtime.is_admin(item.chat_id) or item.chat_id in await routing.recipients(
-            self.runtime, tip.commune_code
-        )
+        # without buttons: they would only be refused. A chat nobody entitled reads any more
+        # (a revoked officer's) is not edited at all.
+        covers = await routing.covers(self.runtime, item.chat_id, tip)
         await self.bot.edit_message_text(
             await tip_card(self.runtime, tip, t, item.payload.get("banner")),
             chat_id=item.chat_id,
@@ -191,7 +255,7 @@ class Notifier:
     async def staff_text(self, item: OutboxItem) -> int:
         """A short message about a tip to a staff chat: an answer, a question, a note… with the
         tip's summary and its buttons, so it is acted on from there, without scrolling."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
         text = await staff_message(self.runtime, tip, t, item.payload)
         template = item.payload.get("template")
         markup = None
@@ -208,13 +272,16 @@ class Notifier:
         return message.message_id
 
     async def staff_answer_media(self, item: OutboxItem) -> int:
-        """A photo, voice note… the tipster sent as an answer, as a copy by file id."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        """A photo, voice note, video, audio file or document the tipster sent as an answer."""
+        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
+        attachment = await tips.message_file(self.runtime.db, item.payload["message_id"])
+        if attachment is None:
+            raise Undeliverable("the answer's file was deleted")
         caption = t.gettext("💬 From the tipster of {code}").format(code=tip.code)
         return await self.send_file(
             item.chat_id,
-            item.payload["kind"],
-            item.payload["file_id"],
+            attachment.kind,
+            attachment.file_id,
             await self.card_in(item.chat_id, tip),
             caption + "\n" + tip_summary(self.runtime, tip, t),
             answer_keyboard(t, tip),

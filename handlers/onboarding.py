@@ -189,13 +189,15 @@ async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
     # Unreadable data still goes through the admin check, so a forgery is audited.
     officer_id = _number_after(update.callback_query.data, views.REVOKE_YES) or 0
     entry = await onboarding.officer_entry(runtime, officer_id)
-    result = await onboarding.revoke(runtime, update.effective_user.id, officer_id)
+    result, ended = await onboarding.revoke(runtime, update.effective_user.id, officer_id)
     if result is not Revoke.DONE:
         await _refuse_callback(update, _plain(views.revoke_result(t, result, entry)))
         return
     await answer_callback(update)
     await edit_callback_message(
-        update, views.revoke_result(t, result, entry), reply_markup=views.back_to_list(t)
+        update,
+        views.revoke_result(t, result, entry) + views.ended_links(t, runtime.communes, ended),
+        reply_markup=views.back_to_list(t),
     )
     await set_chat_commands(context.bot, runtime, officer_id)
     officer_texts = texts(await language_of(runtime, officer_id, None))
@@ -272,7 +274,7 @@ async def link_pick_callback(update: Update, context: TipbotContext) -> None:
 async def _link(update: Update, context: TipbotContext, code: int, t: Texts) -> tuple[bool, str]:
     """Links the group (the service checks the sender); the text for the group either way."""
     runtime, chat, user_id = context.runtime, update.effective_chat, update.effective_user.id
-    if await onboarding.link_group(runtime, user_id, chat.id, chat.title, code):
+    if await onboarding.link_group(runtime, user_id, chat.id, chat.title, code, chat.type):
         return True, views.linked(t, runtime.communes.name(code))
     staff = await authz.staff_member(runtime, user_id)
     return False, views.link_refused(t, runtime.communes, sorted(staff.communes) if staff else ())

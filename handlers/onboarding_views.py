@@ -13,6 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import Texts
+from bot.normalize import plain_name
 from bot.onboarding import OfficerEntry, Refusal, Revoke
 
 PICK_INVITE = "onb:inv:"  # + commune code: the admin picks the commune of a new invite
@@ -27,7 +28,9 @@ MAX_TEXT = 4000  # Telegram's limit is 4096
 
 
 def esc(text: str) -> str:
-    return escape(text, quote=False)
+    """Escaped for HTML, and without the bidirectional controls and invisible characters a
+    Telegram name or title may carry (they could reorder what an admin reads)."""
+    return escape(plain_name(text) or "", quote=False)
 
 
 def person(name: str | None, user_id: int) -> str:
@@ -245,6 +248,21 @@ def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
         Revoke.ALREADY: _("{person} was already revoked."),
         Revoke.DENIED: admins_only(t),
     }[result].format(person=who)
+
+
+def ended_links(t: Texts, communes: CommuneDirectory, links) -> str:
+    """The group links a revocation ended, for the admin's confirmation ("" if none)."""
+    if not links:
+        return ""
+    lines = [
+        "• " + esc(link.title or str(link.chat_id)) + " — " + esc(communes.name(link.commune_code))
+        for link in links
+    ]
+    heading = t.gettext(
+        "These groups no longer receive tips: no active officer of their commune linked them. "
+        "An officer of the commune can link a group again with /linkgroup."
+    )
+    return "\n\n" + heading + "\n" + "\n".join(lines)
 
 
 def back_to_list(t: Texts) -> InlineKeyboardMarkup:

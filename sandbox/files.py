@@ -66,6 +66,8 @@ class StoredFile:
     width: int = 0
     height: int = 0
     duration: int = 0
+    performer: str | None = None  # audio: as the sender's client read it from the file's tags
+    title: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The object a Message carries for this file (PhotoSize, Document, Voice, ...)."""
@@ -93,6 +95,10 @@ class StoredFile:
             described.update(width=self.width, height=self.height, duration=self.duration)
         elif self.kind in ("voice", "audio"):
             described["duration"] = self.duration
+        if self.kind == "audio":
+            described.update(
+                {k: v for k, v in (("performer", self.performer), ("title", self.title)) if v}
+            )
         return described
 
 

@@ -306,6 +306,18 @@ class Sandbox:
             self._user(user), data, filename, caption, self._maybe_chat(chat)
         )
 
+    async def send_audio(
+        self,
+        user: User | int,
+        data: bytes,
+        filename: str = "song.mp3",
+        chat: Chat | int | None = None,
+        **tags: str,
+    ) -> Message:
+        return self.people.send_audio(
+            self._user(user), data, filename, tags, self._maybe_chat(chat)
+        )
+
     async def send_voice(
         self, user: User | int, data: bytes | None = None, chat: Chat | int | None = None
     ) -> Message:

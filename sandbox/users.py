@@ -164,6 +164,14 @@ class UserActions:
         content = {"document": stored.to_dict(), **self._caption(caption)}
         return self._say(user, target, content)
 
+    def send_audio(
+        self, user: User, data: bytes, filename: str, tags: dict[str, str], chat: Chat | None
+    ) -> Message:
+        """A music file; `tags` (performer, title) as a client reads them from the file."""
+        target = self._chat(user, chat)
+        stored = self.files.add("audio", data, file_name=filename, duration=3, **tags)
+        return self._say(user, target, {"audio": stored.to_dict()})
+
     def send_voice(self, user: User, data: bytes | None, chat: Chat | None) -> Message:
         target = self._chat(user, chat)
         data = data or b"OggS" + secrets.token_bytes(4000)

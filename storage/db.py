@@ -9,6 +9,8 @@ with it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import re
 import sqlite3
 import time
@@ -25,6 +27,22 @@ BUSY_TIMEOUT = "PRAGMA busy_timeout = 5000"  # ms a writer waits for another
 _MIGRATION_FILE = re.compile(r"^(\d{4})_(\w+)\.sql$")
 
 Params = Sequence[Any] | dict[str, Any]
+
+
+def private_dir(path: Path) -> None:
+    """A directory only the bot's user can enter (0700), created if missing, tightened if an
+    older version or a loose umask left it open."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.chmod(path, 0o700)
+
+
+def _private_files(path: Path) -> None:
+    """The database, its WAL and shared memory: 0600 whatever the umask. SQLite gives the WAL and
+    shm the database file's mode, so creating that one 0600 first is what counts."""
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", 0o600)
 
 
 def now_or(now: int | None) -> int:
@@ -109,6 +127,8 @@ class Database:
     ) -> Database:
         """Connect, set the pragmas and migrate to ``to_version`` (None: the latest)."""
         migrations = load_migrations(migrations_dir)
+        if str(path) != ":memory:":
+            _private_files(Path(path))
         # isolation_level=None: the sqlite3 module must not open transactions behind our back.
         conn = await aiosqlite.connect(path, isolation_level=None)
         try:

@@ -155,7 +155,8 @@ async def link_group(
         await db.execute(
             """INSERT INTO commune_groups (chat_id, commune_code, title, linked_by, linked_at)
                VALUES (?, ?, ?, ?, ?)
-               ON CONFLICT (chat_id, commune_code) DO UPDATE SET title = excluded.title""",
+               ON CONFLICT (chat_id, commune_code) DO UPDATE SET title = excluded.title,
+                   linked_by = excluded.linked_by, linked_at = excluded.linked_at""",
             (chat_id, commune_code, title, linked_by, now_or(now)),
         )
 
@@ -170,12 +171,48 @@ async def unlink_group(db: Database, chat_id: int, commune_code: int | None = No
     return cursor.rowcount
 
 
+# A link counts only while someone vouches for it: the officer who made it (or last renewed it
+# with /linkgroup) is still active and still serves that commune, or is an admin. Otherwise the
+# group may hold nobody entitled to the commune's tips any more.
+_VOUCHED = """
+    EXISTS (SELECT 1 FROM officers AS o WHERE o.user_id = g.linked_by AND o.active = 1
+            AND (o.role = 'admin' OR EXISTS (SELECT 1 FROM officer_communes AS oc
+                 WHERE oc.officer_id = o.user_id AND oc.commune_code = g.commune_code)))"""
+
+
 async def groups_of(db: Database, commune_code: int) -> list[int]:
+    """The commune's linked groups that an active officer of it (or an admin) vouches for."""
     rows = await db.fetch_all(
-        "SELECT chat_id FROM commune_groups WHERE commune_code = ? ORDER BY chat_id",
+        f"""SELECT chat_id FROM commune_groups AS g
+            WHERE commune_code = ? AND {_VOUCHED} ORDER BY chat_id""",  # noqa: S608
         (commune_code,),
     )
     return [row[0] for row in rows]
+
+
+@dataclass(frozen=True)
+class GroupLink:
+    chat_id: int
+    commune_code: int
+    title: str | None
+
+
+async def unvouched_links(db: Database) -> list[GroupLink]:
+    """Links nobody vouches for any more (their officer was revoked or moved)."""
+    rows = await db.fetch_all(
+        f"""SELECT chat_id, commune_code, title FROM commune_groups AS g
+            WHERE NOT {_VOUCHED} ORDER BY commune_code, chat_id"""  # noqa: S608
+    )
+    return [GroupLink(row[0], row[1], row[2]) for row in rows]
+
+
+async def has_vouched_link(db: Database, chat_id: int) -> bool:
+    """The group still serves some commune for someone entitled to its tips."""
+    row = await db.fetch_one(
+        f"SELECT 1 FROM commune_groups AS g WHERE chat_id = ? AND {_VOUCHED}",  # noqa: S608
+        (chat_id,),
+    )
+    return row is not None
 
 
 async def communes_of_group(db: Database, chat_id: int) -> list[int]:
@@ -238,10 +275,11 @@ async def get_invite(db: Database, token_hash: str) -> Invite | None:
 
 
 async def group_links(db: Database, commune_code: int) -> list[tuple[int, str | None]]:
-    """The commune's groups as (chat id, title when linked), for the officers' own lists."""
+    """The commune's groups that receive its tips (vouched for, see groups_of) as (chat id,
+    title when linked), for the officers' own lists."""
     rows = await db.fetch_all(
-        """SELECT chat_id, title FROM commune_groups WHERE commune_code = ?
-           ORDER BY title, chat_id""",
+        f"""SELECT chat_id, title FROM commune_groups AS g WHERE commune_code = ? AND {_VOUCHED}
+            ORDER BY title, chat_id""",  # noqa: S608
         (commune_code,),
     )
     return [(row[0], row[1]) for row in rows]

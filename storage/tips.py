@@ -327,16 +327,33 @@ async def add_message(
     body: str,
     *,
     officer_id: int | None = None,
+    attachment: Attachment | None = None,
     now: int | None = None,
 ) -> int:
-    """Add to the tip's thread; ``officer_id`` for every kind except the tipster's 'answer'."""
+    """Add to the tip's thread; ``officer_id`` for every kind except the tipster's 'answer',
+    which may carry a file."""
     async with db.transaction():
         cursor = await db.execute(
             """INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)
                VALUES (?, ?, ?, ?, ?)""",
             (tip_id, kind, body, officer_id, now_or(now)),
         )
+        if attachment is not None:
+            await db.execute(
+                """INSERT INTO tip_message_files (message_id, kind, file_id, file_unique_id)
+                   VALUES (?, ?, ?, ?)""",
+                (cursor.lastrowid, attachment.kind, attachment.file_id, attachment.file_unique_id),
+            )
     return cursor.lastrowid
+
+
+async def message_file(db: Database, message_id: int) -> Attachment | None:
+    """The file that came with a message of the thread, if any."""
+    row = await db.fetch_one(
+        "SELECT kind, file_id, file_unique_id FROM tip_message_files WHERE message_id = ?",
+        (message_id,),
+    )
+    return None if row is None else Attachment(**row)
 
 
 async def list_messages(

@@ -202,12 +202,12 @@ async def test_an_invite_for_an_unknown_commune_is_not_created(runtime):
 async def test_only_an_admin_revokes_and_only_officers(runtime):
     await make_officer(runtime, OFFICER, XUAN_HUONG)
     await make_officer(runtime, OTHER, XUAN_HUONG)
-    assert await onboarding.revoke(runtime, OTHER, OFFICER) is Revoke.DENIED
+    assert (await onboarding.revoke(runtime, OTHER, OFFICER))[0] is Revoke.DENIED
     assert (await officers.get(runtime.db, OFFICER)).active
-    assert await onboarding.revoke(runtime, ADMIN, ADMIN) is Revoke.ADMIN
-    assert await onboarding.revoke(runtime, ADMIN, 4242) is Revoke.UNKNOWN
-    assert await onboarding.revoke(runtime, ADMIN, OFFICER) is Revoke.DONE
-    assert await onboarding.revoke(runtime, ADMIN, OFFICER) is Revoke.ALREADY
+    assert (await onboarding.revoke(runtime, ADMIN, ADMIN))[0] is Revoke.ADMIN
+    assert (await onboarding.revoke(runtime, ADMIN, 4242))[0] is Revoke.UNKNOWN
+    assert (await onboarding.revoke(runtime, ADMIN, OFFICER))[0] is Revoke.DONE
+    assert (await onboarding.revoke(runtime, ADMIN, OFFICER))[0] is Revoke.ALREADY
     assert not (await officers.get(runtime.db, OFFICER)).active
     actions = [(action, actor) for action, actor, _ in await audit_rows(runtime)]
     assert ("denied.officer.revoke", OTHER) in actions
@@ -238,10 +238,10 @@ async def test_only_the_communes_officers_or_an_admin_link_a_group(runtime):
     group = -100123
     await make_officer(runtime, OFFICER, XUAN_HUONG)
     await make_officer(runtime, OTHER, BAO_LOC_2)
-    assert not await onboarding.link_group(runtime, OTHER, group, "CA", XUAN_HUONG)
-    assert not await onboarding.link_group(runtime, 555, group, "CA", XUAN_HUONG)
-    assert await onboarding.link_group(runtime, OFFICER, group, "CA", XUAN_HUONG)
-    assert await onboarding.link_group(runtime, ADMIN, group, "CA", BAO_LOC_2)
+    assert not await onboarding.link_group(runtime, OTHER, group, "CA", XUAN_HUONG, "supergroup")
+    assert not await onboarding.link_group(runtime, 555, group, "CA", XUAN_HUONG, "supergroup")
+    assert await onboarding.link_group(runtime, OFFICER, group, "CA", XUAN_HUONG, "supergroup")
+    assert await onboarding.link_group(runtime, ADMIN, group, "CA", BAO_LOC_2, "supergroup")
     assert await onboarding.groups_of_communes(runtime, [XUAN_HUONG]) == {
         XUAN_HUONG: [(group, "CA")]
     }
@@ -249,7 +249,7 @@ async def test_only_the_communes_officers_or_an_admin_link_a_group(runtime):
     assert result == onboarding.Unlinked(done=(BAO_LOC_2,), kept=(XUAN_HUONG,))
     assert await onboarding.communes_of_group(runtime, group) == [XUAN_HUONG]
     await onboarding.revoke(runtime, ADMIN, OFFICER)
-    assert not await onboarding.link_group(runtime, OFFICER, group, "CA", XUAN_HUONG)
+    assert not await onboarding.link_group(runtime, OFFICER, group, "CA", XUAN_HUONG, "supergroup")
     actions = [(a, actor) for a, actor, _ in await audit_rows(runtime) if "group" in a]
     assert actions == [
         ("denied.group.link", OTHER),
@@ -258,6 +258,7 @@ async def test_only_the_communes_officers_or_an_admin_link_a_group(runtime):
         ("group.link", ADMIN),
         ("denied.group.unlink", OTHER),
         ("group.unlink", OTHER),
+        ("group.unlink", ADMIN),  # nobody vouches for the revoked officer's link any more
         ("denied.group.link", OFFICER),
     ]
 
@@ -315,3 +316,49 @@ def test_long_lists_fit_in_one_message(province, directory):
     mine = views.my_communes(texts("en"), directory, groups, is_admin=True)
     assert len(mine) <= 4096 and mine.endswith("…")
     assert "&lt;b&gt;" in mine
+
+
+async def test_only_groups_can_be_linked(runtime):
+    """A crafted `onb:link:<code>` pressed in a private chat (or a channel) links nothing."""
+    await make_officer(runtime, OFFICER, XUAN_HUONG)
+    for chat_id, chat_type in ((OFFICER, "private"), (-100777, "channel")):
+        assert not await onboarding.link_group(
+            runtime, OFFICER, chat_id, None, XUAN_HUONG, chat_type
+        )
+    assert await onboarding.communes_of_group(runtime, OFFICER) == []
+    denied = [d for a, _actor, d in await audit_rows(runtime) if a == "denied.group.link"]
+    assert [d["chat_type"] for d in denied] == ["private", "channel"]
+    assert await onboarding.link_group(runtime, OFFICER, -100778, "CA", XUAN_HUONG, "group")
+
+
+async def test_revoking_ends_the_links_nobody_vouches_for(runtime):
+    kept, ended = -100001, -100002
+    await make_officer(runtime, OFFICER, XUAN_HUONG)
+    await make_officer(runtime, OTHER, XUAN_HUONG)
+    await onboarding.link_group(runtime, OFFICER, ended, "CA riêng", XUAN_HUONG, "supergroup")
+    await onboarding.link_group(runtime, OFFICER, kept, "CA chung", XUAN_HUONG, "supergroup")
+    # Another active officer of the commune renews this link: he vouches for it now.
+    await onboarding.link_group(runtime, OTHER, kept, "CA chung", XUAN_HUONG, "supergroup")
+    result, links = await onboarding.revoke(runtime, ADMIN, OFFICER)
+    assert result is Revoke.DONE
+    assert [(link.chat_id, link.commune_code, link.title) for link in links] == [
+        (ended, XUAN_HUONG, "CA riêng")
+    ]
+    assert await officers.groups_of(runtime.db, XUAN_HUONG) == [kept]
+    unlinks = [(actor, d) for a, actor, d in await audit_rows(runtime) if a == "group.unlink"]
+    assert unlinks == [
+        (ADMIN, {"commune": XUAN_HUONG, "chat": ended, "why": "revoked", "officer": OFFICER})
+    ]
+
+
+async def test_a_link_whose_officer_left_the_commune_stops_receiving(runtime):
+    """Routing reads only vouched links, whatever happened to the officer behind them."""
+    group = -100003
+    await make_officer(runtime, OFFICER, XUAN_HUONG)
+    await onboarding.link_group(runtime, OFFICER, group, "CA", XUAN_HUONG, "group")
+    assert await officers.groups_of(runtime.db, XUAN_HUONG) == [group]
+    await officers.remove_commune(runtime.db, OFFICER, XUAN_HUONG)
+    assert await officers.groups_of(runtime.db, XUAN_HUONG) == []
+    # ... nor is it listed as receiving them; it can still be unlinked from the group.
+    assert await onboarding.groups_of_communes(runtime, [XUAN_HUONG]) == {XUAN_HUONG: []}
+    assert await onboarding.communes_of_group(runtime, group) == [XUAN_HUONG]

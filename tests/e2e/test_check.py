@@ -56,11 +56,20 @@ async def test_confirm_then_check_in_other_spellings(sandbox, bot, admin_user):
 
     hung = Person(sandbox, sandbox.add_user("Hùng"), timeout=15)
     await hung.send("/start", expect="ẩn danh")
-    for spelling in ("0912 345 678", "+84912345678", "84-912-345-678"):
+    # Invisible and full-width characters pasted into a number do not hide it.
+    spellings = (
+        "0912 345 678",
+        "+84912345678",
+        "84-912-345-678",
+        "0912\ufe0f345678",
+        "０９１２．３４５．６７８",
+    )
+    for spelling in spellings:
         reply = await hung.send(f"/check {spelling}", expect="Cảnh báo")
         assert "0912 345 678" in text_of(reply) and "Giả danh công an" in text_of(reply)
         assert code not in text_of(reply)  # nothing about the tips beyond count, date, kind
-    for spelling in ("https://www.example-scam.vn/login", "example-scam.vn"):
+    links = ("https://www.example-scam.vn/login", "example-scam.vn", "exam\u200bple-scam\u00ad.vn")
+    for spelling in links:
         assert "Cảnh báo" in text_of(await hung.send(f"/check {spelling}", expect="113"))
     unconfirmed = await hung.send("/check 0987654321", expect="113")
     assert "chưa xác nhận" in text_of(unconfirmed) and "Cảnh báo" not in text_of(unconfirmed)

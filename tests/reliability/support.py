@@ -221,6 +221,7 @@ class Outcome:
     code: str | None = None
     receipt: str | None = None
     receipt_lost: bool = False  # the tip went in, but the receipt message never came
+    receipt_recovered: bool = False  # it came only when the resident tapped Send again
     vanished: bool = False  # the draft went, and no tip came of it: a lost tip
     actions: int = 0
 
@@ -348,16 +349,29 @@ class Resident:
             shown = text_of(message)
             return code in shown and any(first in shown for first in RECEIPT_SHOWN)
 
-        try:
-            message = await self.sandbox.wait_for_message(
-                self.user.id, timeout=self.receipt_timeout, predicate=is_receipt, since=since
-            )
-        except TimeoutError:
-            outcome.receipt_lost = True
-            return
+        # No receipt: the resident taps Send again, as a person would (the bot shows the receipt
+        # a crash or a fault kept from them).
+        for again in range(RECEIPT_RETAPS + 1):
+            try:
+                message = await self.sandbox.wait_for_message(
+                    self.user.id, timeout=self.receipt_timeout, predicate=is_receipt, since=since
+                )
+                break
+            except TimeoutError:
+                if again == RECEIPT_RETAPS:
+                    outcome.receipt_lost = True
+                    return
+            outcome.receipt_recovered = True
+            try:
+                await tap_data(self.sandbox, self.user, "t:review:send")
+            except LookupError:  # the review's buttons went with a receipt shown: none to tap
+                outcome.receipt_lost = True
+                return
         outcome.code = code
         outcome.receipt = RECEIPT.search(text_of(message))[1]
 
+
+RECEIPT_RETAPS = 6  # taps on Send again, at most, while a receipt does not come
 
 STEP_ORDER = [
     "category", "kind", "when", "channels", "phones", "accounts", "links", "loss", "commune",

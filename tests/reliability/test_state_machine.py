@@ -338,8 +338,10 @@ PLANS = [
     TipPlan("forest", "logging", None, LANG_BIANG, "lang biang", "Cưa gỗ thông", urgent=True),
 ]
 ANONYMOUS = (
-    "🔒 <b>Your tip is anonymous.</b> Officers see only what you write, never who you are. "
-    "Don't write your name or phone number unless you want to be contacted."
+    "🔒 <b>Your tip is anonymous.</b> Officers see what you write and send, never who you are. "
+    "Don't write your name or phone number unless you want to be contacted. Photos and "
+    "files can reveal you (a face, a place; a photo sent as a file keeps where and when it "
+    "was taken): send pictures as photos, and only what you are comfortable sharing."
 )
 RESUME = "You have a tip you haven't sent yet. Here is where you stopped:"
 SENT = "✅ <b>Your tip has been sent.</b> Its code is <code>{code}</code>."

@@ -66,6 +66,19 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         """SELECT count(*) = 1 FROM confirmed_indicators WHERE tip_code = 'K7Q2M'
            AND (SELECT language IS NULL FROM tips WHERE code = 'K7Q2M')""",
     ),
+    # 0007 drops links of private chats: only groups can be commune groups.
+    6: (
+        [
+            "INSERT INTO commune_groups (chat_id, commune_code, title, linked_by, linked_at)"
+            " VALUES (7, 24781, 'private', 7, 1),"
+            " (-100, 24781, 'gr' || char(0x202E) || 'oup', 7, 1)",
+            "UPDATE officers SET name = 'Minh' || char(0x202E) || 'gnp' WHERE user_id = 7",
+        ],
+        # ... and bidirectional controls leave names and titles.
+        """SELECT count(*) = 1 AND min(chat_id) = -100 AND min(title) = 'group'
+                  AND (SELECT name FROM officers WHERE user_id = 7) = 'Minhgnp'
+           FROM commune_groups""",
+    ),
 }
 
 
