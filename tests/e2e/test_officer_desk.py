@@ -82,11 +82,6 @@ async def test_language_on_card_and_prompt_and_ask_again_under_each_answer(sandb
     assert not sandbox.errors
 
 
-@pytest.mark.xfail(
-    reason="a file answer fails in casework.relay_answer (to_tip_chats gets `kind` twice) "
-    "until issue 12 (branch sec) is merged",
-    strict=False,
-)
 async def test_a_file_answer_carries_ask_again_too(sandbox, bot):
     tom_user = sandbox.add_user("Tom", language_code="en")
     tom = Person(sandbox, tom_user, timeout=15)
