@@ -36,8 +36,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
@@ -339,7 +340,7 @@ class Broadcaster:
         self.counters.rate_limited += 1
         log.warning("event=broadcast_rate_limited retry_after=%s", seconds)
 
-    async def _launch(self, work: Awaitable[None]) -> None:
+    async def _launch(self, work: Coroutine[Any, Any, None]) -> None:
         await self._slots.acquire()
         task = asyncio.create_task(work)
         self._tasks.add(task)
@@ -508,13 +509,14 @@ class Broadcaster:
             )  # fmt: skip
         self.runtime.wake_outbox()
         done = await broadcasts.get(db, broadcast.id)
-        log.info(
-            "event=broadcast_done broadcast=%d sent=%s blocked=%s failed=%s",
-            broadcast.id,
-            done.sent_count,
-            done.blocked_count,
-            done.failed_count,
-        )
+        if done is not None:  # (None: deleted meanwhile, nothing to count)
+            log.info(
+                "event=broadcast_done broadcast=%d sent=%s blocked=%s failed=%s",
+                broadcast.id,
+                done.sent_count,
+                done.blocked_count,
+                done.failed_count,
+            )
 
     async def _give_up(self, broadcast: Broadcast) -> None:
         """Telegram refuses the bulletin itself (its HTML, its length): stop before every

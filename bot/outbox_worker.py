@@ -15,6 +15,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import cast
 
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 
@@ -36,6 +37,13 @@ STOP_GRACE = 5.0  # seconds a message under way gets to finish when the bot stop
 
 class Undeliverable(Exception):
     """The message can never be sent (e.g. the tipster's way back was deleted by retention)."""
+
+
+def addressed_chat(item: OutboxItem) -> int:
+    """The chat of a row addressed to a chat (every kind but those for a tipster)."""
+    if item.chat_id is None:
+        raise Undeliverable(f"a {item.kind} row without a chat")
+    return item.chat_id
 
 
 def chat_key(item: OutboxItem) -> str:
@@ -131,7 +139,7 @@ class OutboxWorker:
                 if self._stopping:
                     queue.put_nowait(item)  # released with the rest below
                     break
-                consumer = asyncio.current_task()
+                consumer = cast(asyncio.Task, asyncio.current_task())  # this consumer's task
                 self._sending.add(consumer)
                 try:
                     await self.deliver(item)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from telegram import Update
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
+from telegram.ext import Application, Updater
 
 from bot.app import build_application, open_runtime, start_application, stop_outbox
 from bot.backup import DataDirLock
@@ -49,12 +50,13 @@ async def _serve(config, keys, stop, on_started, webhook: WebhookSettings | None
     application = build_application(config, runtime.send_budget)
     try:
         await start_application(application, runtime)
+        updater = cast(Updater, application.updater)  # ApplicationBuilder always makes one
         if webhook is None:
-            await application.updater.start_polling(
+            await updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=log_polling_error
             )
         else:
-            await application.updater.start_webhook(
+            await updater.start_webhook(
                 listen=webhook.listen,
                 port=webhook.port,
                 url_path=webhook.url_path,

@@ -97,7 +97,11 @@ async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -
 
     receipt = new_receipt()
     receipt_hash = await slow_hash(receipt, runtime)
-    location = (draft.latitude, draft.longitude) if draft.latitude is not None else None
+    location = (
+        (draft.latitude, draft.longitude)
+        if draft.latitude is not None and draft.longitude is not None
+        else None
+    )
     contact = None
     if draft.contact_sealed:
         contact = open_for(
@@ -114,7 +118,7 @@ async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -
             urgent=bool(draft.urgent),
             description=draft.description,
             answers=answers_of(draft),
-            location=location,  # type: ignore[arg-type]
+            location=location,
             indicators=fraud_indicators(draft),
             attachments=tuple(
                 tips.Attachment(a.kind, a.file_id, a.file_unique_id) for a in draft.attachments

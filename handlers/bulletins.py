@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
@@ -26,11 +26,21 @@ from bot.context import TipbotContext
 from bot.cron import CronError, cron_rule, parse_cron
 from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
-from bot.outbox_worker import Deliver, Undeliverable
+from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
 from handlers import bulletins_views as views
-from handlers.common import answer_callback, edit_callback_message, user_texts
+from handlers.common import (
+    answer_callback,
+    callback_data,
+    chat_of,
+    edit_callback_message,
+    message_of,
+    query_of,
+    tapped_message,
+    user_of,
+    user_texts,
+)
 from handlers.menu import MENU_BULLETINS
 from storage import broadcasts, pending, subscribers
 from storage import bulletins as store
@@ -60,7 +70,7 @@ def when(runtime: Runtime, t: Texts, moment: int) -> str:
 
 async def topic_screen(update: Update, context: TipbotContext, t: Texts):
     runtime = context.runtime
-    current = await services.active_subscription(runtime, update.effective_chat.id)
+    current = await services.active_subscription(runtime, chat_of(update).id)
     if current is not None:
         mask, language = views.mask_of(current.topics), current.language
     else:
@@ -75,7 +85,7 @@ async def subscribe_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
     text, markup = await topic_screen(update, context, t)
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await context.bot.send_message(chat_of(update).id, text, reply_markup=markup)
 
 
 async def edit_screen_callback(update: Update, context: TipbotContext) -> None:
@@ -87,7 +97,7 @@ async def edit_screen_callback(update: Update, context: TipbotContext) -> None:
 
 
 async def toggle_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(update.callback_query.data, views.TOGGLE)
+    state = views.parse_state(callback_data(update), views.TOGGLE)
     index = int(state[2]) if state and state[2].isdigit() else -1
     if state is None or not 0 <= index < len(TOPICS):
         await dead_button(update, context)
@@ -96,7 +106,7 @@ async def toggle_callback(update: Update, context: TipbotContext) -> None:
 
 
 async def language_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(update.callback_query.data, views.LANGUAGE)
+    state = views.parse_state(callback_data(update), views.LANGUAGE)
     if state is None:
         await dead_button(update, context)
         return
@@ -106,7 +116,7 @@ async def language_callback(update: Update, context: TipbotContext) -> None:
 async def redraw(update: Update, context: TipbotContext, mask: int, language: str) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
-    current = await services.active_subscription(context.runtime, update.effective_chat.id)
+    current = await services.active_subscription(context.runtime, chat_of(update).id)
     text, markup = views.topics_screen(
         t,
         mask,
@@ -118,16 +128,14 @@ async def redraw(update: Update, context: TipbotContext, mask: int, language: st
 
 
 async def save_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(update.callback_query.data, views.SAVE)
+    state = views.parse_state(callback_data(update), views.SAVE)
     if state is None:
         await dead_button(update, context)
         return
     mask, language, _rest = state
     t = await user_texts(update, context)
     topics = views.topics_of(mask)
-    saved = await services.save_subscription(
-        context.runtime, update.effective_chat.id, language, topics
-    )
+    saved = await services.save_subscription(context.runtime, chat_of(update).id, language, topics)
     await answer_callback(update, t.gettext("Saved."))
     if saved is None:
         await edit_callback_message(
@@ -141,24 +149,24 @@ async def save_callback(update: Update, context: TipbotContext) -> None:
 
 async def unsubscribe_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    stopped = await subscribers.unsubscribe(context.runtime.db, update.effective_chat.id)
+    stopped = await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
     text = views.unsubscribed_text(t) if stopped else views.not_subscribed_text(t)
-    await update.effective_message.reply_text(text, reply_markup=views.subscribe_button(t))
+    await message_of(update).reply_text(text, reply_markup=views.subscribe_button(t))
 
 
 async def stop_callback(update: Update, context: TipbotContext) -> None:
     """The Stop button, under a bulletin or on the topic screen: unsubscribed in one tap."""
     t = await user_texts(update, context)
-    await subscribers.unsubscribe(context.runtime.db, update.effective_chat.id)
+    await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
     await answer_callback(update, t.gettext("Unsubscribed."))
     text, markup = views.unsubscribed_text(t), views.subscribe_button(t)
-    if _is_topic_screen(update.callback_query.message):
+    if _is_topic_screen(query_of(update).message):
         await edit_callback_message(update, text, reply_markup=markup)
     else:  # a bulletin: it stays as it was
-        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+        await context.bot.send_message(chat_of(update).id, text, reply_markup=markup)
 
 
-def _is_topic_screen(message: Message | None) -> bool:
+def _is_topic_screen(message: MaybeInaccessibleMessage | None) -> bool:
     markup = getattr(message, "reply_markup", None)
     return markup is not None and any(
         (button.callback_data or "").startswith(views.SAVE)
@@ -178,12 +186,12 @@ async def dead_button(update: Update, context: TipbotContext) -> None:
 async def admin_or_refuse(
     update: Update, context: TipbotContext, t: Texts, action: str
 ) -> authz.Staff | None:
-    staff = await authz.admin(context.runtime, update.effective_user.id, action)
+    staff = await authz.admin(context.runtime, user_of(update).id, action)
     if staff is None:
         if update.callback_query is not None:
-            await update.callback_query.answer(views.admins_only(t), show_alert=True)
+            await query_of(update).answer(views.admins_only(t), show_alert=True)
         else:
-            await update.effective_message.reply_text(views.admins_only(t))
+            await message_of(update).reply_text(views.admins_only(t))
     return staff
 
 
@@ -192,7 +200,7 @@ async def bulletins_cmd(update: Update, context: TipbotContext) -> None:
     if await admin_or_refuse(update, context, t, "bulletin.list") is None:
         return
     entries = await store.catalogue(runtime.db)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         views.catalogue_text(t, entries, lambda moment: when(runtime, t, moment))
     )
 
@@ -206,11 +214,11 @@ async def newbulletin_cmd(update: Update, context: TipbotContext) -> None:
     staff = await admin_or_refuse(update, context, t, "bulletin.create")
     if staff is None:
         return
-    message = update.effective_message
+    message = message_of(update)
     formatted = any(e.type not in PLAIN_ENTITIES for e in message.entities)
     try:
         composed = services.compose(
-            services.message_html(message.text, message.text_html, formatted)
+            services.message_html(message.text or "", message.text_html, formatted)
         )
     except ComposeError as error:
         await message.reply_text(
@@ -244,7 +252,7 @@ async def newbulletin_cmd(update: Update, context: TipbotContext) -> None:
 
 
 async def draft_callback(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
+    runtime, query = context.runtime, query_of(update)
     waiting = await pending.get(runtime.db, draft_key(staff.user_id))
     if waiting is None or waiting.kind != "bulletin_draft":
         await query.answer(t.gettext("This draft is gone. Send /newbulletin again."))
@@ -272,7 +280,7 @@ async def draft_callback(update: Update, context: TipbotContext, t: Texts, staff
 
 
 async def save_draft(update: Update, context: TipbotContext, t: Texts, staff, draft) -> None:
-    runtime, query = context.runtime, update.callback_query
+    runtime, query = context.runtime, query_of(update)
     composed = Composed(draft["slug"], draft["title"], draft["body"], draft["language"])
     try:
         saved = await services.save_bulletin(
@@ -297,7 +305,7 @@ async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
     t, runtime = await user_texts(update, context), context.runtime
     if await admin_or_refuse(update, context, t, "broadcast.start") is None:
         return
-    reply = update.effective_message.reply_text
+    reply = message_of(update).reply_text
     argument = " ".join(context.args or []).strip()
     if not argument:
         await reply(views.sendnow_usage(t))
@@ -326,7 +334,7 @@ def quiet_note(runtime: Runtime, t: Texts) -> str | None:
 
 
 async def confirm_now(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
+    runtime, query = context.runtime, query_of(update)
     target = await services.resolve_target(runtime, args[1]) if len(args) > 1 else None
     slug = await services.slug_for(runtime, target) if target else None
     if target is None or slug is None:
@@ -334,7 +342,7 @@ async def confirm_now(update: Update, context: TipbotContext, t: Texts, staff, a
         await edit_callback_message(update, views.nothing_to_send(t))
         return
     # The confirmation message names the broadcast: a second tap does not send twice.
-    run_key = f"now:{query.message.chat.id}:{query.message.message_id}"
+    run_key = f"now:{tapped_message(update).chat.id}:{tapped_message(update).message_id}"
     broadcast_id = await services.start_broadcast(
         runtime, slug, target.topic, actor_id=staff.user_id, created_by=staff.user_id,
         run_key=run_key, why="now",
@@ -345,7 +353,7 @@ async def confirm_now(update: Update, context: TipbotContext, t: Texts, staff, a
     bulletin_jobs.wake(context.application)
     started = await broadcasts.get(runtime.db, broadcast_id)
     note = quiet_note(runtime, t)
-    text = views.started_text(t, broadcast_id, started.recipients or 0)
+    text = views.started_text(t, broadcast_id, (started.recipients or 0) if started else 0)
     await edit_callback_message(update, f"{text}\n{note}" if note else text)
 
 
@@ -353,7 +361,7 @@ async def sendat_cmd(update: Update, context: TipbotContext) -> None:
     t, runtime = await user_texts(update, context), context.runtime
     if await admin_or_refuse(update, context, t, "broadcast.plan") is None:
         return
-    reply, tz = update.effective_message.reply_text, runtime.config.timezone
+    reply, tz = message_of(update).reply_text, runtime.config.timezone
     words = list(context.args or [])
     if not words:
         await reply(views.sendat_usage(t, tz.key))
@@ -383,7 +391,7 @@ async def sendat_cmd(update: Update, context: TipbotContext) -> None:
 
 
 async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
+    runtime, query = context.runtime, query_of(update)
     send_at = int(args[1]) if len(args) > 2 and args[1].isdigit() else 0
     target = await services.resolve_target(runtime, args[2]) if send_at else None
     if target is None or send_at <= runtime.now():
@@ -394,7 +402,7 @@ async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, ar
         return
     planned_id = await services.plan_send(
         runtime, staff.user_id, target, send_at,
-        request_key=f"{query.message.chat.id}:{query.message.message_id}",
+        request_key=f"{tapped_message(update).chat.id}:{tapped_message(update).message_id}",
     )  # fmt: skip
     await query.answer()
     if planned_id is not None:
@@ -411,7 +419,7 @@ async def schedule_cmd(update: Update, context: TipbotContext) -> None:
     staff = await admin_or_refuse(update, context, t, "schedule.create")
     if staff is None:
         return
-    reply, tz, now = update.effective_message.reply_text, runtime.config.timezone, runtime.now()
+    reply, tz, now = message_of(update).reply_text, runtime.config.timezone, runtime.now()
     words = list(context.args or [])
     if len(words) != 6:
         await reply(views.schedule_usage(t, tz.key))
@@ -477,17 +485,17 @@ async def schedules_cmd(update: Update, context: TipbotContext) -> None:
     if await admin_or_refuse(update, context, t, "schedule.list") is None:
         return
     text, markup = await schedules_view(context.runtime, t)
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
 
 
 async def schedule_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query, application = context.runtime, update.callback_query, context.application
+    runtime, query, application = context.runtime, query_of(update), context.application
     action = args[0]
     item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
     if action == "sd":
         await query.answer()
-        text, markup = views.delete_schedule_question(t, item)
-        await edit_callback_message(update, text, reply_markup=markup)
+        question, buttons = views.delete_schedule_question(t, item)
+        await edit_callback_message(update, question, reply_markup=buttons)
         return
     if action == "sp":
         done, what = await services.pause_schedule(runtime, staff.user_id, item, True), "pause"
@@ -535,11 +543,11 @@ async def broadcasts_cmd(update: Update, context: TipbotContext) -> None:
     if await admin_or_refuse(update, context, t, "broadcast.list") is None:
         return
     text, markup = await broadcasts_view(context.runtime, t)
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
 
 
 async def broadcast_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
+    runtime, query = context.runtime, query_of(update)
     item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
     if args[0] == "bx":
         await query.answer()
@@ -578,7 +586,7 @@ ADMIN_ACTIONS = {
 
 async def admin_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    args = update.callback_query.data.removeprefix(views.ADMIN).split(":")
+    args = callback_data(update).removeprefix(views.ADMIN).split(":")
     if args[0] == "no":
         await answer_callback(update)
         await edit_callback_message(update, views.cancelled_text(t))
@@ -606,7 +614,7 @@ class Notices:
 
     async def notice(self, item: OutboxItem) -> int:
         runtime, payload = self.runtime, item.payload
-        t = texts(await language_of(runtime, item.chat_id, None))
+        t = texts(await language_of(runtime, addressed_chat(item), None))
         template = payload.get("template")
         if template == "summary" or template == "refused":
             broadcast = await broadcasts.get(runtime.db, payload["broadcast_id"])

@@ -360,7 +360,7 @@ def compose_error(t: Texts, error: ComposeError) -> str:
 
 def draft_text(t: Texts, draft: dict) -> str:
     _ = t.gettext
-    language = LANGUAGE_NAMES.get(draft.get("language"), "—")
+    language = LANGUAGE_NAMES.get(draft.get("language") or "", "—")
     if draft.get("slug"):
         head = _("📝 <b>Another language of</b> <code>{slug}</code>").format(slug=draft["slug"])
         lines = [head, _("Language: {language}").format(language=language)]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from html import escape
+from typing import cast
 
 from telegram import (
     InlineKeyboardMarkup,
@@ -42,7 +43,18 @@ from bot.intake import (
 )
 from bot.send_budget import retry_after_seconds
 from handlers.bulletins_views import receipt_keyboard
-from handlers.common import answer_callback, edit_callback_message, remove_buttons, user_texts
+from handlers.common import (
+    answer_callback,
+    callback_data,
+    chat_of,
+    edit_callback_message,
+    message_of,
+    query_of,
+    remove_buttons,
+    tapped_message,
+    user_of,
+    user_texts,
+)
 from handlers.intake_views import (
     PREFIX,
     anonymity_note,
@@ -76,14 +88,21 @@ class Turn:
     ) -> None:
         self.update, self.context, self.t, self.draft = update, context, t, draft
         self.runtime = context.runtime
-        self.pseudonym = self.runtime.pseudonym_of(update.effective_user.id)
-        self.chat_id = update.effective_chat.id
+        self.pseudonym = self.runtime.pseudonym_of(user_of(update).id)
+        self.chat_id = chat_of(update).id
+
+    @property
+    def started(self) -> Draft:
+        """The draft, in the steps that run only once the resident has one (their caller checked
+        `draft is None` first)."""
+        assert self.draft is not None
+        return self.draft
 
     async def save(self) -> None:
-        assert self.draft is not None
-        self.draft.last_update = max(self.draft.last_update, self.update.update_id)
+        draft = self.started
+        draft.last_update = max(draft.last_update, self.update.update_id)
         await drafts.save(
-            self.runtime.db, self.pseudonym, self.draft.step, self.draft.to_json(), ttl=DRAFT_TTL
+            self.runtime.db, self.pseudonym, draft.step, draft.to_json(), ttl=DRAFT_TTL
         )
 
     def already_applied(self) -> bool:
@@ -103,8 +122,7 @@ class Turn:
         keeps the chat short on a small screen and costs fewer calls. `replace_keyboard` takes
         away a reply keyboard (location, contact) with the same message.
         """
-        assert self.draft is not None
-        text, markup = prompt(self.draft.step, self.draft, self.t, self.runtime.communes)
+        text, markup = prompt(self.started.step, self.started, self.t, self.runtime.communes)
         if note:
             text = f"{note}\n\n{text}"
         query = self.update.callback_query
@@ -113,22 +131,23 @@ class Turn:
                 await edit_callback_message(self.update, text, reply_markup=markup)
                 return
             # The next question needs its own message: the tapped one keeps only the answer.
-            await edit_callback_message(self.update, note or query.message.text_html)
+            await edit_callback_message(self.update, note or tapped_message(self.update).text_html)
             text = text.removeprefix(f"{note}\n\n") if note else text
         if markup is None and replace_keyboard:
-            markup = ReplyKeyboardRemove()
+            await self.say(text, ReplyKeyboardRemove())
+            return
         await self.say(text, markup)
 
     async def move_on(self, note: str | None = None, *, replace_keyboard: bool = False) -> None:
         """Saves the answer, then asks the next question (in place after a tap)."""
-        self.draft.advance()
+        self.started.advance()
         await self.save()
         await self.ask(note, edit=True, replace_keyboard=replace_keyboard)
 
 
 async def load_turn(update: Update, context: TipbotContext) -> Turn:
     t = await user_texts(update, context)
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     stored = await drafts.get(context.runtime.db, pseudonym)
     return Turn(update, context, t, Draft.from_json(stored.data) if stored else None)
 
@@ -138,7 +157,7 @@ async def load_turn(update: Update, context: TipbotContext) -> Turn:
 
 async def report_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         refusal = await submission.refusal_before_start(turn.runtime, turn.pseudonym)
@@ -182,13 +201,13 @@ async def ask_discard(turn: Turn) -> None:
 
 async def cancel_callback(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         await remove_buttons(update)
         if turn.draft is None:
             await turn.say(turn.t.gettext("There is no unsent tip any more."), main_menu(turn.t))
-        elif update.callback_query.data.endswith(":yes"):
+        elif callback_data(update).endswith(":yes"):
             await drafts.delete(turn.runtime.db, turn.pseudonym)
             await turn.say(
                 turn.t.gettext("Your unsent tip was deleted."),
@@ -203,9 +222,9 @@ async def cancel_callback(update: Update, context: TipbotContext) -> None:
 
 
 async def step_callback(update: Update, context: TipbotContext) -> None:
-    query = update.callback_query
-    _prefix, step_name, value = [*query.data.split(":", 2), "", ""][:3]
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    query = query_of(update)
+    _prefix, step_name, value = [*callback_data(update).split(":", 2), "", ""][:3]
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         _ = turn.t.gettext
@@ -213,7 +232,7 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
             await answer_callback(update, _("This tip was already sent or cancelled."))
             await remove_buttons(turn.update)
             return
-        draft = turn.draft
+        draft = turn.started
         if turn.already_applied():
             with contextlib.suppress(TelegramError):  # likely too old to answer by now
                 await query.answer()
@@ -236,7 +255,7 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
 
 async def settle_overflow(turn: Turn, *, keep: bool) -> None:
     """The resident decided about text that did not fit: keep the start of it, or drop it."""
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     await remove_buttons(turn.update)
     if not keep:
         draft.drop_overflow()
@@ -254,14 +273,14 @@ async def settle_overflow(turn: Turn, *, keep: bool) -> None:
 
 
 async def apply_choice(turn: Turn, step: Step, value: str) -> None:
-    draft, query, _ = turn.draft, turn.update.callback_query, turn.t.gettext
+    draft, query, _ = turn.started, query_of(turn.update), turn.t.gettext
     note = None
     if step is Step.CATEGORY and value in CATEGORIES:
         draft.choose_category(value)
         note = answered(_(CATEGORIES[value]))
-    elif step is Step.KIND and value in KINDS.get(draft.category or "", {}):
+    elif step is Step.KIND and value in (kinds := KINDS.get(draft.category or "", {})):
         draft.kind = value
-        note = answered(_(KINDS[draft.category][value]))
+        note = answered(_(kinds[value]))
     elif step is Step.WHEN and value in WHEN:
         draft.when = value
         note = answered(_(WHEN[value]))
@@ -269,7 +288,7 @@ async def apply_choice(turn: Turn, step: Step, value: str) -> None:
         draft.toggle_channel(value)
         await turn.save()
         _text, markup = prompt(step, draft, turn.t, turn.runtime.communes)
-        await query.edit_message_reply_markup(markup)
+        await query.edit_message_reply_markup(cast(InlineKeyboardMarkup, markup))  # inline
         return
     elif step is Step.CHANNELS and value == "next":
         chosen = ", ".join(_(CHANNELS[c]) for c in draft.channels) or "—"
@@ -309,7 +328,7 @@ def answered(answer: str) -> str:
 
 
 async def review_choice(turn: Turn, value: str) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     if value.startswith("edit:"):
         try:
             draft.start_edit(value.removeprefix("edit:"))
@@ -334,7 +353,7 @@ async def review_choice(turn: Turn, value: str) -> None:
 
 async def send_tip(turn: Turn) -> None:
     _ = turn.t.gettext
-    draft = turn.draft
+    draft = turn.started
     if draft.overflow is not None:
         await ask_about_overflow(turn)  # long text still waiting for the resident's decision
         return
@@ -410,7 +429,7 @@ def banned_text(t: Texts) -> str:
 
 async def intake_message(update: Update, context: TipbotContext) -> None:
     """Any message in a private chat while the resident has a draft."""
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         if turn.draft is None:
@@ -418,14 +437,14 @@ async def intake_message(update: Update, context: TipbotContext) -> None:
             return
         if turn.already_applied():
             return
-        await handle_message(turn, update.effective_message)
+        await handle_message(turn, message_of(update))
 
 
 async def edited_message(update: Update, context: TipbotContext) -> None:
     """A resident edited a message already sent. The tip keeps what first came (answering every
     edit would echo typo fixes), but during a tip a correction that silently did not count could
     mislead the officers, so the resident hears how to change it. When idle: silence."""
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         if turn.draft is None:
@@ -440,7 +459,7 @@ async def edited_message(update: Update, context: TipbotContext) -> None:
 
 
 async def handle_message(turn: Turn, message: Message) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     step = draft.step
     attachment = attachment_of(message)
 
@@ -477,9 +496,9 @@ async def handle_message(turn: Turn, message: Message) -> None:
 
 async def take_contact(turn: Turn, message: Message) -> None:
     """Only the resident's own contact counts: a forwarded card would expose someone else."""
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     contact = message.contact
-    if contact is not None and contact.user_id == turn.update.effective_user.id:
+    if contact is not None and contact.user_id == user_of(turn.update).id:
         draft.contact_sealed = seal_for(
             turn.runtime.keys.way_back,
             contact.phone_number,
@@ -514,7 +533,7 @@ def attachment_of(message: Message) -> Attachment | None:
 
 async def ask_about_overflow(turn: Turn) -> None:
     """Text that would pass the limit is kept aside; the resident decides what happens to it."""
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     await turn.say(
         _(
             "That would make your description {count} characters long; the limit is "
@@ -534,7 +553,7 @@ async def ask_about_overflow(turn: Turn) -> None:
 
 
 async def take_attachment(turn: Turn, attachment: Attachment, caption: str | None) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     if not draft.add_attachment(attachment):
         await turn.say(
             _("You have already added {limit} files, the most a tip can hold.").format(
@@ -579,15 +598,15 @@ async def take_answer(turn: Turn, step: Step, text: str) -> None:
         )
         return
     if means_dont_know(text):  # typed instead of tapping Skip
-        setattr(turn.draft, TEXT_ANSWERS[step], None)
+        setattr(turn.started, TEXT_ANSWERS[step], None)
         await turn.move_on(_("Skipped."))
         return
-    setattr(turn.draft, TEXT_ANSWERS[step], text)
+    setattr(turn.started, TEXT_ANSWERS[step], text)
     await turn.move_on(_("Noted: {answer}").format(answer=escape(text)))
 
 
 async def take_description(turn: Turn, text: str) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     if not is_meaningful_text(text):
         await turn.say(_("Please describe what happened in words."))
         return
@@ -606,7 +625,7 @@ async def take_description(turn: Turn, text: str) -> None:
 
 
 async def search_commune(turn: Turn, text: str) -> None:
-    turn.draft.commune_query = text[:100]
+    turn.started.commune_query = text[:100]
     await turn.save()
     matches = turn.runtime.communes.search(text) if is_meaningful_text(text) else []
     reply, markup = commune_results(matches, text[:100], turn.t)
@@ -616,7 +635,7 @@ async def search_commune(turn: Turn, text: str) -> None:
 async def explain_expected(turn: Turn, message: Message) -> None:
     """A message of the wrong kind for this step: say what is expected, then ask again."""
     _ = turn.t.gettext
-    step = turn.draft.step
+    step = turn.started.step
     if step in BUTTON_STEPS:
         hint = _("Please tap one of the buttons below.")
     elif step is Step.LOCATION:

@@ -8,7 +8,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import TipbotContext
 from bot.i18n import LANGUAGES, texts
 from bot.language import choose_language
-from handlers.common import answer_callback, edit_callback_message, user_texts
+from handlers.common import (
+    answer_callback,
+    callback_data,
+    edit_callback_message,
+    message_of,
+    user_of,
+    user_texts,
+)
 from handlers.menu import MENU_LANGUAGE, main_menu
 
 LANGUAGE_PREFIX = "lang:"
@@ -27,7 +34,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
 
 async def language_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         t.gettext("Choose your language:"), reply_markup=language_keyboard()
     )
 
@@ -38,11 +45,11 @@ async def language_menu_callback(update: Update, context: TipbotContext) -> None
 
 
 async def language_chosen_callback(update: Update, context: TipbotContext) -> None:
-    language = update.callback_query.data.removeprefix(LANGUAGE_PREFIX)
+    language = callback_data(update).removeprefix(LANGUAGE_PREFIX)
     if language not in LANGUAGES:  # forged or stale data: nothing to change
         await answer_callback(update)
         return
-    await choose_language(context.runtime, update.effective_user.id, language)
+    await choose_language(context.runtime, user_of(update).id, language)
     t = texts(language)
     await answer_callback(update, t.gettext("Language saved."))
     await edit_callback_message(

@@ -7,7 +7,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import TipbotContext
 from bot.i18n import Texts
-from handlers.common import answer_callback, user_texts
+from handlers.common import answer_callback, chat_of, message_of, user_texts
 
 MENU_REPORT = "menu:report"
 MENU_STATUS = "menu:status"
@@ -73,7 +73,7 @@ def help_text(t: Texts) -> str:
 
 async def start_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         welcome_text(t, context.runtime.province_name), reply_markup=main_menu(t)
     )
 
@@ -81,15 +81,13 @@ async def start_cmd(update: Update, context: TipbotContext) -> None:
 async def help_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
-    await context.bot.send_message(
-        update.effective_chat.id, help_text(t), reply_markup=main_menu(t)
-    )
+    await context.bot.send_message(chat_of(update).id, help_text(t), reply_markup=main_menu(t))
 
 
 async def not_understood(update: Update, context: TipbotContext) -> None:
     """A message outside any flow that the bot has no use for."""
     t = await user_texts(update, context)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         t.gettext("I didn't understand that. Please tap a button below or send /help."),
         reply_markup=main_menu(t),
     )

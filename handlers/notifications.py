@@ -17,7 +17,7 @@ from bot import routing
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
-from bot.outbox_worker import Deliver, Undeliverable
+from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.runtime import Runtime
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
@@ -72,15 +72,16 @@ class Notifier:
 
     async def tip(self, item: OutboxItem) -> int:
         """The tip card with its buttons; then its media and location follow as replies."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        chat_id = addressed_chat(item)
+        tip, t = await self.load_tip(item), await self.staff_texts(chat_id)
         banner = item.payload.get("banner")
         text, rest = await tip_card_parts(self.runtime, tip, t, banner)
         message = await self.bot.send_message(
-            item.chat_id, text, reply_markup=card_keyboard(t, tip), protect_content=True
+            chat_id, text, reply_markup=card_keyboard(t, tip), protect_content=True
         )
-        await tips.add_notification(self.runtime.db, tip.id, item.chat_id, message.message_id)
+        await tips.add_notification(self.runtime.db, tip.id, chat_id, message.message_id)
         if banner != "reminder":  # a reminder goes to chats that already have the files
-            await self.queue_extras(tip, item.chat_id, message.message_id, rest)
+            await self.queue_extras(tip, chat_id, message.message_id, rest)
         return message.message_id
 
     async def queue_extras(self, tip: tips.Tip, chat_id: int, reply_to: int, rest: str) -> None:
@@ -115,8 +116,9 @@ class Notifier:
         self.runtime.wake_outbox()
 
     async def tip_text(self, item: OutboxItem) -> int:
+        chat_id = addressed_chat(item)
         message = await self.bot.send_message(
-            item.chat_id,
+            chat_id,
             item.payload["text"],  # escaped when it was cut (chunks)
             protect_content=True,
             reply_parameters=_reply_to(item.payload.get("reply_to")),
@@ -124,9 +126,10 @@ class Notifier:
         return message.message_id
 
     async def tip_media(self, item: OutboxItem) -> int:
+        chat_id = addressed_chat(item)
         payload = item.payload
         return await self.send_file(
-            item.chat_id, payload["kind"], payload["file_id"], payload.get("reply_to")
+            chat_id, payload["kind"], payload["file_id"], payload.get("reply_to")
         )
 
     async def send_file(
@@ -143,12 +146,13 @@ class Notifier:
         return message.message_id
 
     async def tip_location(self, item: OutboxItem) -> int:
+        chat_id = addressed_chat(item)
         tip = await self.load_tip(item)
         if tip.location is None:
             raise Undeliverable("the tip has no location")
         latitude, longitude = tip.location
         message = await self.bot.send_location(
-            item.chat_id,
+            chat_id,
             latitude=latitude,
             longitude=longitude,
             protect_content=True,
@@ -158,16 +162,17 @@ class Notifier:
 
     async def refresh(self, item: OutboxItem) -> int:
         """Shows the tip's current state on a message sent earlier (status, who acknowledged)."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        chat_id = addressed_chat(item)
+        tip, t = await self.load_tip(item), await self.staff_texts(chat_id)
         message_id = item.payload["message_id"]
         # A chat that no longer covers the tip (it was transferred away) keeps the card, but
         # without buttons: they would only be refused.
-        covers = self.runtime.is_admin(item.chat_id) or item.chat_id in await routing.recipients(
+        covers = self.runtime.is_admin(chat_id) or chat_id in await routing.recipients(
             self.runtime, tip.commune_code
         )
         await self.bot.edit_message_text(
             await tip_card(self.runtime, tip, t, item.payload.get("banner")),
-            chat_id=item.chat_id,
+            chat_id=chat_id,
             message_id=message_id,
             reply_markup=card_keyboard(t, tip) if covers else None,
         )
@@ -175,25 +180,27 @@ class Notifier:
 
     async def staff_text(self, item: OutboxItem) -> int:
         """A short message about a tip to a staff chat: an answer, a question, a note…"""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        chat_id = addressed_chat(item)
+        tip, t = await self.load_tip(item), await self.staff_texts(chat_id)
         text = await staff_message(self.runtime, tip, t, item.payload)
         message = await self.bot.send_message(
-            item.chat_id,
+            chat_id,
             text,
             protect_content=True,
-            reply_parameters=_reply_to(await self.card_in(item.chat_id, tip)),
+            reply_parameters=_reply_to(await self.card_in(chat_id, tip)),
         )
         return message.message_id
 
     async def staff_answer_media(self, item: OutboxItem) -> int:
         """A photo, voice note… the tipster sent as an answer, as a copy by file id."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
+        chat_id = addressed_chat(item)
+        tip, t = await self.load_tip(item), await self.staff_texts(chat_id)
         caption = t.gettext("💬 From the tipster of {code}").format(code=tip.code)
         return await self.send_file(
-            item.chat_id,
+            chat_id,
             item.payload["kind"],
             item.payload["file_id"],
-            await self.card_in(item.chat_id, tip),
+            await self.card_in(chat_id, tip),
             caption,
         )
 

@@ -17,7 +17,17 @@ from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
-from handlers.common import answer_callback, edit_buttons, remove_buttons, user_texts
+from handlers.common import (
+    answer_callback,
+    callback_data,
+    chat_of,
+    edit_buttons,
+    query_of,
+    remove_buttons,
+    tapped_message,
+    user_of,
+    user_texts,
+)
 from handlers.locks import message_lock
 from handlers.officer_views import (
     PREFIX,
@@ -52,8 +62,7 @@ ACTIONS = {
 
 
 async def officer_callback(update: Update, context: TipbotContext) -> None:
-    query = update.callback_query
-    parts = query.data.split(":")
+    parts = callback_data(update).split(":")
     t = await user_texts(update, context)
     _ = t.gettext
     action = parts[1] if len(parts) > 1 else ""
@@ -64,7 +73,7 @@ async def officer_callback(update: Update, context: TipbotContext) -> None:
         await answer_callback(update, _("This tip no longer exists."), show_alert=True)
         return
     runtime = context.runtime
-    staff = await staff_for_tip(runtime, update.effective_user.id, tip, ACTIONS[action])
+    staff = await staff_for_tip(runtime, user_of(update).id, tip, ACTIONS[action])
     if staff is None:
         await answer_callback(
             update,
@@ -88,10 +97,10 @@ async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
     )
 
 
-async def acknowledger_name(context: TipbotContext, tip: tips.Tip) -> str:
+async def acknowledger_name(context: TipbotContext, tip: tips.Tip | None) -> str:
     from storage import officers
 
-    if tip.acknowledged_by is None:
+    if tip is None or tip.acknowledged_by is None:
         return "—"
     officer = await officers.get(context.runtime.db, tip.acknowledged_by)
     return (officer.name if officer else None) or str(tip.acknowledged_by)
@@ -101,11 +110,11 @@ async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -
     """The officer's next message will be this text (question, note, reply or commune): the
     prompt's message id is kept, so a reply to an older prompt can't land on the wrong tip.
     Stored before the prompt is sent too: a quick typist must not beat it."""
-    key = pending.officer_key(update.effective_user.id)
+    key = pending.officer_key(user_of(update).id)
     await pending.put(context.runtime.db, key, kind, {"tip_id": tip.id}, ttl=PENDING_TTL)
     await answer_callback(update)
     message = await context.bot.send_message(
-        update.effective_chat.id,
+        chat_of(update).id,
         prompt + "\n" + t.gettext("Send /cancel to stop."),
         reply_markup=ForceReply(selective=True),
     )
@@ -160,9 +169,9 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
         return
     await answer_callback(update, _("Status changed. The tipster has been told."))
     if status == "resolved" and tip.category == "fraud":
-        await offer_confirmations(context, update.effective_chat.id, t, tip)
+        await offer_confirmations(context, chat_of(update).id, t, tip)
     await context.bot.send_message(
-        update.effective_chat.id,
+        chat_of(update).id,
         _(
             "{code} is now: {status}. Add a reply for the tipster? They will see it, and so will "
             "/status."
@@ -172,7 +181,7 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
 
 
 async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
-    if is_reply_offer(update.callback_query.message):
+    if is_reply_offer(query_of(update).message):
         await remove_buttons(update)  # it has served; a card keeps its buttons
     await ask_for_text(
         update, context, t, tip, "reply",
@@ -204,7 +213,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
         await answer_callback(update)
         return
     commune = int(value)
-    await pending.clear(runtime.db, pending.officer_key(update.effective_user.id))
+    await pending.clear(runtime.db, pending.officer_key(user_of(update).id))
     if not await casework.transfer(runtime, staff, tip, commune):
         await answer_callback(
             update,
@@ -213,7 +222,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
         )
         return
     await answer_callback(update)
-    await update.callback_query.edit_message_text(
+    await query_of(update).edit_message_text(
         _("🔁 {code} was transferred to {commune}.").format(
             code=tip.code, commune=escape(runtime.communes.name(commune))
         )
@@ -233,7 +242,7 @@ async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Ti
 
 async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
     await answer_callback(update)
-    await show_card(context, update.effective_chat.id, t, tip)
+    await show_card(context, chat_of(update).id, t, tip)
 
 
 async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, tip) -> None:
@@ -281,7 +290,7 @@ async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
             show_alert=True,
         )
         return
-    message = update.callback_query.message
+    message = tapped_message(update)
     async with message_lock(message.chat.id, message.message_id):
         now_confirmed = await casework.toggle_confirmation(context.runtime, staff, tip, chosen)
         await answer_callback(
@@ -294,7 +303,7 @@ async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
 async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None:
     count = len(await fraud.confirmed_for_tip(context.runtime.db, tip.code))
     await answer_callback(update)
-    await update.callback_query.edit_message_text(
+    await query_of(update).edit_message_text(
         t.gettext("{count} confirmed for {code}. Thank you.").format(count=count, code=tip.code)
     )
 

@@ -226,7 +226,7 @@ async def earlier_reports(runtime: Runtime, tip: tips.Tip, indicator, t: Texts) 
             when=t.date_from_timestamp(max(c.confirmed_at for c in confirmed), tz),
         )
     earlier = await fraud.mentions(runtime.db, indicator.kind, indicator.value, before_tip=tip.id)
-    if earlier.tips:
+    if earlier.tips and earlier.last_at is not None:
         return " " + _("(named in {count} earlier tips, last {when})").format(
             count=earlier.tips, when=t.date_from_timestamp(earlier.last_at, tz)
         )

@@ -11,8 +11,15 @@ from __future__ import annotations
 import logging
 import re
 from html import unescape
+from typing import cast
 
-from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeChat, Update
+from telegram import (
+    Bot,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    ChatMemberUpdated,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
@@ -29,7 +36,16 @@ from bot.language import language_of
 from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
 from bot.runtime import Runtime
 from handlers import onboarding_views as views
-from handlers.common import answer_callback, edit_callback_message, user_texts
+from handlers.common import (
+    answer_callback,
+    callback_data,
+    chat_of,
+    edit_callback_message,
+    message_of,
+    query_of,
+    user_of,
+    user_texts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,15 +66,15 @@ def _number_after(data: str, prefix: str) -> int | None:
 
 
 async def _refuse_callback(update: Update, text: str) -> None:
-    await update.callback_query.answer(text, show_alert=True)
+    await query_of(update).answer(text, show_alert=True)
 
 
 # /invite ---------------------------------------------------------------------------------------
 
 
 async def invite_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
-    reply = update.effective_message.reply_text
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
+    reply = message_of(update).reply_text
     staff = await authz.admin(runtime, user.id, "officer.invite")
     if staff is None:
         await reply(views.admins_only(t))
@@ -82,17 +98,15 @@ async def invite_cmd(update: Update, context: TipbotContext) -> None:
 
 async def invite_pick_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    code = _number_after(update.callback_query.data, views.PICK_INVITE)
-    if await authz.admin(runtime, update.effective_user.id, "officer.invite") is None:
+    code = _number_after(callback_data(update), views.PICK_INVITE)
+    if await authz.admin(runtime, user_of(update).id, "officer.invite") is None:
         await _refuse_callback(update, views.admins_only(t))
         return
     if code is None or runtime.communes.get(code) is None:
         await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
         return
     await answer_callback(update)
-    await edit_callback_message(
-        update, await _new_invite(context, update.effective_user.id, code, t)
-    )
+    await edit_callback_message(update, await _new_invite(context, user_of(update).id, code, t))
 
 
 async def _new_invite(context: TipbotContext, admin_id: int, code: int, t: Texts) -> str:
@@ -109,15 +123,15 @@ async def _new_invite(context: TipbotContext, admin_id: int, code: int, t: Texts
 
 
 async def join_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     result = await onboarding.redeem(runtime, _argument(context), user.id, user.full_name)
     if isinstance(result, Refusal):
-        await update.effective_message.reply_text(views.join_refused(t, result))
+        await message_of(update).reply_text(views.join_refused(t, result))
         return
     commune = runtime.communes.name(result.commune_code)
     await onboarding.remember_language(runtime, user.id, user.language_code)
     await set_chat_commands(context.bot, runtime, user.id)  # the menu is ready with the welcome
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         views.welcome_officer(t, user.full_name, commune, runtime.is_admin(user.id))
     )
     inviter = texts(await language_of(runtime, result.invited_by, None))
@@ -140,24 +154,24 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
 
 
 async def officers_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     staff = await authz.admin(runtime, user.id, "officer.list")
     if staff is None:
-        await update.effective_message.reply_text(views.admins_only(t))
+        await message_of(update).reply_text(views.admins_only(t))
         return
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     entries = await onboarding.officer_entries(runtime)
     text, markup = views.officers_page(t, runtime.communes, entries, 0)
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
 
 
 async def officers_page_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    if await authz.admin(runtime, update.effective_user.id, "officer.list") is None:
+    if await authz.admin(runtime, user_of(update).id, "officer.list") is None:
         await _refuse_callback(update, views.admins_only(t))
         return
     await answer_callback(update)
-    page = _number_after(update.callback_query.data, views.OFFICERS_PAGE) or 0
+    page = _number_after(callback_data(update), views.OFFICERS_PAGE) or 0
     entries = await onboarding.officer_entries(runtime)
     text, markup = views.officers_page(t, runtime.communes, entries, page)
     await edit_callback_message(update, text, reply_markup=markup)
@@ -165,10 +179,10 @@ async def officers_page_callback(update: Update, context: TipbotContext) -> None
 
 async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    if await authz.admin(runtime, update.effective_user.id, "officer.revoke") is None:
+    if await authz.admin(runtime, user_of(update).id, "officer.revoke") is None:
         await _refuse_callback(update, views.admins_only(t))
         return
-    officer_id = _number_after(update.callback_query.data, views.REVOKE_ASK)
+    officer_id = _number_after(callback_data(update), views.REVOKE_ASK)
     entry = await onboarding.officer_entry(runtime, officer_id) if officer_id else None
     if entry is None or not entry.revocable:
         if entry is None:
@@ -187,9 +201,9 @@ async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
 async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
     # Unreadable data still goes through the admin check, so a forgery is audited.
-    officer_id = _number_after(update.callback_query.data, views.REVOKE_YES) or 0
+    officer_id = _number_after(callback_data(update), views.REVOKE_YES) or 0
     entry = await onboarding.officer_entry(runtime, officer_id)
-    result = await onboarding.revoke(runtime, update.effective_user.id, officer_id)
+    result = await onboarding.revoke(runtime, user_of(update).id, officer_id)
     if result is not Revoke.DONE:
         await _refuse_callback(update, _plain(views.revoke_result(t, result, entry)))
         return
@@ -211,15 +225,15 @@ def _plain(html: str) -> str:
 
 
 async def mycommunes_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     staff = await authz.staff_member(runtime, user.id)
     if staff is None:
         await authz.record(runtime, "denied.officer.mycommunes", user.id)
-        await update.effective_message.reply_text(views.officers_only(t))
+        await message_of(update).reply_text(views.officers_only(t))
         return
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     groups = await onboarding.groups_of_communes(runtime, sorted(staff.communes))
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         views.my_communes(t, runtime.communes, groups, staff.is_admin)
     )
 
@@ -228,10 +242,10 @@ async def mycommunes_cmd(update: Update, context: TipbotContext) -> None:
 
 
 async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     user_id = user.id
-    reply = update.effective_message.reply_text
-    chat_id = update.effective_chat.id
+    reply = message_of(update).reply_text
+    chat_id = chat_of(update).id
     staff = await authz.staff_member(runtime, user_id)
     if staff is None:
         await authz.record(runtime, "denied.group.link", user_id, chat=chat_id)
@@ -257,7 +271,7 @@ async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
 
 async def link_pick_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    code = _number_after(update.callback_query.data, views.PICK_LINK)
+    code = _number_after(callback_data(update), views.PICK_LINK)
     if code is None or context.runtime.communes.get(code) is None:
         await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
         return
@@ -271,7 +285,7 @@ async def link_pick_callback(update: Update, context: TipbotContext) -> None:
 
 async def _link(update: Update, context: TipbotContext, code: int, t: Texts) -> tuple[bool, str]:
     """Links the group (the service checks the sender); the text for the group either way."""
-    runtime, chat, user_id = context.runtime, update.effective_chat, update.effective_user.id
+    runtime, chat, user_id = context.runtime, chat_of(update), user_of(update).id
     if await onboarding.link_group(runtime, user_id, chat.id, chat.title, code):
         return True, views.linked(t, runtime.communes.name(code))
     staff = await authz.staff_member(runtime, user_id)
@@ -279,10 +293,10 @@ async def _link(update: Update, context: TipbotContext, code: int, t: Texts) -> 
 
 
 async def unlinkgroup_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     user_id = user.id
-    reply = update.effective_message.reply_text
-    chat_id = update.effective_chat.id
+    reply = message_of(update).reply_text
+    chat_id = chat_of(update).id
     linked = await onboarding.communes_of_group(runtime, chat_id)
     staff = await authz.staff_member(runtime, user_id)
     if staff is None:
@@ -306,10 +320,8 @@ async def unlinkgroup_cmd(update: Update, context: TipbotContext) -> None:
 
 async def wrong_chat_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    private = update.effective_chat.type == "private"
-    await update.effective_message.reply_text(
-        views.group_only(t) if private else views.private_only(t)
-    )
+    private = chat_of(update).type == "private"
+    await message_of(update).reply_text(views.group_only(t) if private else views.private_only(t))
 
 
 # Command menus ---------------------------------------------------------------------------------
@@ -369,7 +381,7 @@ async def membership_changed(update: Update, context: TipbotContext) -> None:
     """The bot's own membership in a chat changed. In a group, removed or kicked means unlinked.
     In a private chat, "kicked" means the person blocked the bot: their bulletins stop now
     rather than at the next broadcast's refusal (unblocking does not subscribe them again)."""
-    change = update.my_chat_member
+    change = cast(ChatMemberUpdated, update.my_chat_member)  # what MY_CHAT_MEMBER handles
     status = change.new_chat_member.status
     if change.chat.type == "private":
         if status == "kicked":

@@ -10,7 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from handlers.common import answer_callback, fit_lines, user_texts
+from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_texts
 from handlers.locks import resident_lock
 from handlers.menu import MENU_STATUS, main_menu
 
@@ -26,13 +26,13 @@ STATUS_NAMES = {
 async def status_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     receipt_text = " ".join(context.args or []) if update.message else ""
     if not receipt_text.strip():
         await context.bot.send_message(chat_id, ask_receipt_text(t))
         return
     runtime = context.runtime
-    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = runtime.pseudonym_of(user_of(update).id)
     # One guess at a time per resident: concurrent guesses must not slip past the limit.
     async with resident_lock(f"status:{pseudonym}"):
         result = await submission.status_for_receipt(runtime, pseudonym, receipt_text)

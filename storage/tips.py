@@ -107,7 +107,7 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
     now = now_or(now)
     latitude, longitude = tip.location or (None, None)
     async with db.transaction():
-        cursor = await db.execute(
+        tip_id = await db.insert(
             """INSERT INTO tips (code, receipt_hash, category, kind, commune_code, urgent,
                    description, answers, latitude, longitude, created_at, updated_at, routed_at)
                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
@@ -127,7 +127,6 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
                 now,
             ),
         )
-        tip_id = cursor.lastrowid
         await db.executemany(
             "INSERT INTO tip_indicators (tip_id, kind, value, raw, bank) VALUES (?, ?, ?, ?, ?)",
             [(tip_id, i.kind, i.value, i.raw, i.bank) for i in tip.indicators],
@@ -223,7 +222,7 @@ async def set_status(
         )
         if cursor.rowcount == 0:
             return False
-        if closing:
+        if closing and keep_way_back_for is not None:  # (checked above: set when closing)
             await db.execute(
                 "UPDATE tip_way_back SET delete_after = ? WHERE tip_id = ?",
                 (now + keep_way_back_for, tip_id),
@@ -327,12 +326,11 @@ async def add_message(
 ) -> int:
     """Add to the tip's thread; ``officer_id`` for every kind except the tipster's 'answer'."""
     async with db.transaction():
-        cursor = await db.execute(
+        return await db.insert(
             """INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)
                VALUES (?, ?, ?, ?, ?)""",
             (tip_id, kind, body, officer_id, now_or(now)),
         )
-    return cursor.lastrowid
 
 
 async def list_messages(
