@@ -22,9 +22,9 @@ from bot.context import TipbotContext
 from bot.export import export_file
 from bot.i18n import Texts
 from handlers import admin_views as views
+from handlers.callbacks import ExportPeriod, StatsPeriod, Unban, pattern, received
 from handlers.common import (
     answer_callback,
-    callback_data,
     chat_of,
     edit_callback_message,
     message_of,
@@ -52,9 +52,8 @@ async def _admin(update: Update, context: TipbotContext, action: str) -> authz.S
     return staff
 
 
-def _period_from_data(data: str, prefix: str, today) -> stats.Period | None:
+def _period_from_data(value: str, today) -> stats.Period | None:
     """A period from callback data: a preset name or `first:last` (data can be forged)."""
-    value = data.removeprefix(prefix)
     try:
         if value in stats.PRESETS:
             return stats.preset(value, today)
@@ -89,7 +88,7 @@ async def stats_callback(update: Update, context: TipbotContext) -> None:
     if await _admin(update, context, "stats.view") is None:
         return
     t = await user_texts(update, context)
-    period = _period_from_data(callback_data(update), views.STATS, _today(context))
+    period = _period_from_data(received(update, StatsPeriod).period, _today(context))
     if period is None:
         await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
         return
@@ -144,7 +143,7 @@ async def export_callback(update: Update, context: TipbotContext) -> None:
     if await _admin(update, context, "tips.export") is None:
         return
     t = await user_texts(update, context)
-    period = _period_from_data(callback_data(update), views.EXPORT, _today(context))
+    period = _period_from_data(received(update, ExportPeriod).period, _today(context))
     if period is None:
         await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
         return
@@ -214,11 +213,8 @@ async def unban_callback(update: Update, context: TipbotContext) -> None:
     if staff is None:
         return
     t = await user_texts(update, context)
-    match = re.fullmatch(rf"{views.UNBAN}(\d{{1,18}}):(\d{{1,12}})", callback_data(update))
-    if match is None:
-        await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
-        return
-    done = await bans.unban_listed(context.runtime, staff, int(match[1]), int(match[2]))
+    listed = received(update, Unban)
+    done = await bans.unban_listed(context.runtime, staff, listed.ban_id, listed.created_at)
     await answer_callback(update, views.unbanned_from_list(t, done))
     text, keyboard = await _bans_list(context, t)
     await edit_callback_message(update, text, reply_markup=keyboard)
@@ -239,7 +235,7 @@ HANDLERS = [
     CommandHandler("export", export_cmd, filters=PRIVATE),
     CommandHandler("ban", ban_cmd, filters=PRIVATE),
     CommandHandler("unban", unban_cmd, filters=PRIVATE),
-    CallbackQueryHandler(stats_callback, pattern=f"^{views.STATS}"),
-    CallbackQueryHandler(export_callback, pattern=f"^{views.EXPORT}"),
-    CallbackQueryHandler(unban_callback, pattern=f"^{views.UNBAN}"),
+    CallbackQueryHandler(stats_callback, pattern=pattern(StatsPeriod)),
+    CallbackQueryHandler(export_callback, pattern=pattern(ExportPeriod)),
+    CallbackQueryHandler(unban_callback, pattern=pattern(Unban)),
 ]

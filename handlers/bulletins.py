@@ -13,6 +13,7 @@ audited (bot/bulletins.py).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
 from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageEntity, Update
 from telegram.error import BadRequest
@@ -30,9 +31,39 @@ from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
 from handlers import bulletins_views as views
+from handlers.callbacks import (
+    AskDeleteSchedule,
+    AskStopBroadcast,
+    Callback,
+    CancelPlannedSend,
+    CancelSend,
+    DeleteSchedule,
+    DiscardDraftBulletin,
+    DraftLanguage,
+    DraftTopic,
+    EditTopics,
+    ListBroadcasts,
+    ListSchedules,
+    Menu,
+    MenuEntry,
+    OpenTopics,
+    PauseSchedule,
+    ResumeSchedule,
+    SaveDraft,
+    SaveTopics,
+    SendAt,
+    SendNow,
+    StopBroadcast,
+    StopBulletins,
+    ToggleTopic,
+    TopicsLanguage,
+    decode,
+    encode,
+    pattern,
+    received,
+)
 from handlers.common import (
     answer_callback,
-    callback_data,
     chat_of,
     edit_callback_message,
     message_of,
@@ -41,7 +72,6 @@ from handlers.common import (
     user_of,
     user_texts,
 )
-from handlers.menu import MENU_BULLETINS
 from storage import broadcasts, pending, subscribers
 from storage import bulletins as store
 from storage.outbox import OutboxItem
@@ -97,20 +127,13 @@ async def edit_screen_callback(update: Update, context: TipbotContext) -> None:
 
 
 async def toggle_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(callback_data(update), views.TOGGLE)
-    index = int(state[2]) if state and state[2].isdigit() else -1
-    if state is None or not 0 <= index < len(TOPICS):
-        await dead_button(update, context)
-        return
-    await redraw(update, context, state[0] ^ (1 << index), state[1])
+    tapped = received(update, ToggleTopic)
+    await redraw(update, context, tapped.mask ^ (1 << tapped.topic), tapped.language)
 
 
 async def language_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(callback_data(update), views.LANGUAGE)
-    if state is None:
-        await dead_button(update, context)
-        return
-    await redraw(update, context, state[0], state[1])
+    tapped = received(update, TopicsLanguage)
+    await redraw(update, context, tapped.mask, tapped.language)
 
 
 async def redraw(update: Update, context: TipbotContext, mask: int, language: str) -> None:
@@ -128,11 +151,8 @@ async def redraw(update: Update, context: TipbotContext, mask: int, language: st
 
 
 async def save_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(callback_data(update), views.SAVE)
-    if state is None:
-        await dead_button(update, context)
-        return
-    mask, language, _rest = state
+    tapped = received(update, SaveTopics)
+    mask, language = tapped.mask, tapped.language
     t = await user_texts(update, context)
     topics = views.topics_of(mask)
     saved = await services.save_subscription(context.runtime, chat_of(update).id, language, topics)
@@ -169,15 +189,10 @@ async def stop_callback(update: Update, context: TipbotContext) -> None:
 def _is_topic_screen(message: MaybeInaccessibleMessage | None) -> bool:
     markup = getattr(message, "reply_markup", None)
     return markup is not None and any(
-        (button.callback_data or "").startswith(views.SAVE)
+        isinstance(decode(button.callback_data), SaveTopics)
         for row in markup.inline_keyboard
         for button in row
     )
-
-
-async def dead_button(update: Update, context: TipbotContext) -> None:
-    t = await user_texts(update, context)
-    await answer_callback(update, t.gettext("This button no longer works. Send /start."))
 
 
 # Admins: the library and new bulletins ---------------------------------------------------------
@@ -251,27 +266,28 @@ async def newbulletin_cmd(update: Update, context: TipbotContext) -> None:
     )
 
 
-async def draft_callback(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+async def draft_callback(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
+) -> None:
     runtime, query = context.runtime, query_of(update)
     waiting = await pending.get(runtime.db, draft_key(staff.user_id))
     if waiting is None or waiting.kind != "bulletin_draft":
         await query.answer(t.gettext("This draft is gone. Send /newbulletin again."))
         await edit_callback_message(update, views.compose_usage(t))
         return
-    draft, action = waiting.data, args[0]
-    if action == "nx":
+    draft = waiting.data
+    if isinstance(tapped, DiscardDraftBulletin):
         await pending.clear(runtime.db, draft_key(staff.user_id))
         await query.answer()
         await edit_callback_message(update, t.gettext("Draft discarded."))
         return
-    if action == "ns":
+    if isinstance(tapped, SaveDraft):
         await save_draft(update, context, t, staff, draft)
         return
-    value = args[1] if len(args) > 1 else ""
-    if action == "nl" and value in LANGUAGES:
-        draft["language"] = value
-    elif action == "nt" and value.isdigit() and int(value) < len(TOPICS) and not draft["slug"]:
-        draft["topic"] = TOPICS[int(value)]
+    if isinstance(tapped, DraftLanguage):
+        draft["language"] = tapped.language
+    elif isinstance(tapped, DraftTopic) and not draft["slug"]:
+        draft["topic"] = TOPICS[tapped.topic]
     await pending.put(runtime.db, draft_key(staff.user_id), waiting.kind, draft, ttl=DRAFT_TTL)
     await query.answer()
     await edit_callback_message(
@@ -322,7 +338,7 @@ async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
     count = await subscribers.count_active(runtime.db, target.topic)
     await reply(
         views.confirm_now_text(t, views.what(t, target, title), count, quiet_note(runtime, t)),
-        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}now:{target.key()}"),
+        reply_markup=views.confirm_keyboard(t, encode(SendNow(target.key()))),
     )
 
 
@@ -333,9 +349,11 @@ def quiet_note(runtime: Runtime, t: Texts) -> str | None:
     return views.quiet_note(t, quiet, when(runtime, t, quiet.ends_at(now)))
 
 
-async def confirm_now(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+async def confirm_now(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: SendNow
+) -> None:
     runtime, query = context.runtime, query_of(update)
-    target = await services.resolve_target(runtime, args[1]) if len(args) > 1 else None
+    target = await services.resolve_target(runtime, tapped.target)
     slug = await services.slug_for(runtime, target) if target else None
     if target is None or slug is None:
         await query.answer()
@@ -386,14 +404,16 @@ async def sendat_cmd(update: Update, context: TipbotContext) -> None:
     count = await subscribers.count_active(runtime.db, target.topic)
     await reply(
         views.confirm_at_text(t, views.what(t, target, title), when(runtime, t, send_at), count),
-        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}at:{send_at}:{target.key()}"),
+        reply_markup=views.confirm_keyboard(t, encode(SendAt(send_at, target.key()))),
     )
 
 
-async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+async def confirm_at(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: SendAt
+) -> None:
     runtime, query = context.runtime, query_of(update)
-    send_at = int(args[1]) if len(args) > 2 and args[1].isdigit() else 0
-    target = await services.resolve_target(runtime, args[2]) if send_at else None
+    send_at = tapped.send_at
+    target = await services.resolve_target(runtime, tapped.target) if send_at else None
     if target is None or send_at <= runtime.now():
         await query.answer()
         await edit_callback_message(
@@ -488,29 +508,30 @@ async def schedules_cmd(update: Update, context: TipbotContext) -> None:
     await message_of(update).reply_text(text, reply_markup=markup)
 
 
-async def schedule_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+async def schedule_action(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
+) -> None:
     runtime, query, application = context.runtime, query_of(update), context.application
-    action = args[0]
-    item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
-    if action == "sd":
-        await query.answer()
-        question, buttons = views.delete_schedule_question(t, item)
-        await edit_callback_message(update, question, reply_markup=buttons)
-        return
-    if action == "sp":
-        done, what = await services.pause_schedule(runtime, staff.user_id, item, True), "pause"
-        bulletin_jobs.unregister(application, item)
-    elif action == "sr":
-        done, what = await services.pause_schedule(runtime, staff.user_id, item, False), "resume"
-        if done:
-            bulletin_jobs.register(application, await store.get_schedule(runtime.db, item))
-    elif action == "sdy":
-        done, what = await services.delete_schedule(runtime, staff.user_id, item), "delete"
-        bulletin_jobs.unregister(application, item)
-    elif action == "pc":
-        done, what = await services.cancel_planned(runtime, staff.user_id, item), "unplan"
-    else:  # "sl": back to the list
-        done, what = True, ""
+    done, what, item = True, "", 0  # ListSchedules: back to the list
+    match tapped:
+        case AskDeleteSchedule(schedule_id=item):
+            await query.answer()
+            question, buttons = views.delete_schedule_question(t, item)
+            await edit_callback_message(update, question, reply_markup=buttons)
+            return
+        case PauseSchedule(schedule_id=item):
+            done, what = await services.pause_schedule(runtime, staff.user_id, item, True), "pause"
+            bulletin_jobs.unregister(application, item)
+        case ResumeSchedule(schedule_id=item):
+            done = await services.pause_schedule(runtime, staff.user_id, item, False)
+            what = "resume"
+            if done:
+                bulletin_jobs.register(application, await store.get_schedule(runtime.db, item))
+        case DeleteSchedule(schedule_id=item):
+            done, what = await services.delete_schedule(runtime, staff.user_id, item), "delete"
+            bulletin_jobs.unregister(application, item)
+        case CancelPlannedSend(planned_id=item):
+            done, what = await services.cancel_planned(runtime, staff.user_id, item), "unplan"
     await query.answer(views.schedule_done(t, what if done else "gone", item) if what else None)
     text, markup = await schedules_view(runtime, t)
     await edit_callback_message(update, text, reply_markup=markup)
@@ -546,15 +567,17 @@ async def broadcasts_cmd(update: Update, context: TipbotContext) -> None:
     await message_of(update).reply_text(text, reply_markup=markup)
 
 
-async def broadcast_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+async def broadcast_action(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
+) -> None:
     runtime, query = context.runtime, query_of(update)
-    item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
-    if args[0] == "bx":
+    item = tapped.broadcast_id if isinstance(tapped, AskStopBroadcast | StopBroadcast) else 0
+    if isinstance(tapped, AskStopBroadcast):
         await query.answer()
         text, markup = views.stop_broadcast_question(t, item)
         await edit_callback_message(update, text, reply_markup=markup)
         return
-    if args[0] == "bxy":
+    if isinstance(tapped, StopBroadcast):
         stopped = await services.cancel_broadcast(runtime, staff.user_id, item)
         await query.answer(views.broadcast_stopped(t, item, stopped))
     else:
@@ -565,39 +588,39 @@ async def broadcast_action(update: Update, context: TipbotContext, t: Texts, sta
 
 # Admins: one callback for every button ---------------------------------------------------------
 
-ADMIN_ACTIONS = {
-    "nl": (draft_callback, "bulletin.create"),
-    "nt": (draft_callback, "bulletin.create"),
-    "ns": (draft_callback, "bulletin.create"),
-    "nx": (draft_callback, "bulletin.create"),
-    "now": (confirm_now, "broadcast.start"),
-    "at": (confirm_at, "broadcast.plan"),
-    "sp": (schedule_action, "schedule.pause"),
-    "sr": (schedule_action, "schedule.resume"),
-    "sd": (schedule_action, "schedule.delete"),
-    "sdy": (schedule_action, "schedule.delete"),
-    "sl": (schedule_action, "schedule.list"),
-    "pc": (schedule_action, "broadcast.unplan"),
-    "br": (broadcast_action, "broadcast.list"),
-    "bx": (broadcast_action, "broadcast.cancel"),
-    "bxy": (broadcast_action, "broadcast.cancel"),
+# Each button, its handler, and its action in the audit log (a refusal is "denied.<action>").
+ADMIN_ACTIONS: dict[type[Callback], tuple[Callable[..., Awaitable[None]], str]] = {
+    DraftLanguage: (draft_callback, "bulletin.create"),
+    DraftTopic: (draft_callback, "bulletin.create"),
+    SaveDraft: (draft_callback, "bulletin.create"),
+    DiscardDraftBulletin: (draft_callback, "bulletin.create"),
+    SendNow: (confirm_now, "broadcast.start"),
+    SendAt: (confirm_at, "broadcast.plan"),
+    PauseSchedule: (schedule_action, "schedule.pause"),
+    ResumeSchedule: (schedule_action, "schedule.resume"),
+    AskDeleteSchedule: (schedule_action, "schedule.delete"),
+    DeleteSchedule: (schedule_action, "schedule.delete"),
+    ListSchedules: (schedule_action, "schedule.list"),
+    CancelPlannedSend: (schedule_action, "broadcast.unplan"),
+    ListBroadcasts: (broadcast_action, "broadcast.list"),
+    AskStopBroadcast: (broadcast_action, "broadcast.cancel"),
+    StopBroadcast: (broadcast_action, "broadcast.cancel"),
 }
+
+
+async def cancel_send_callback(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    await answer_callback(update)
+    await edit_callback_message(update, views.cancelled_text(t))
 
 
 async def admin_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    args = callback_data(update).removeprefix(views.ADMIN).split(":")
-    if args[0] == "no":
-        await answer_callback(update)
-        await edit_callback_message(update, views.cancelled_text(t))
-        return
-    if args[0] not in ADMIN_ACTIONS:
-        await dead_button(update, context)
-        return
-    handler, action = ADMIN_ACTIONS[args[0]]
+    tapped = received(update, Callback)
+    handler, action = ADMIN_ACTIONS[type(tapped)]
     staff = await admin_or_refuse(update, context, t, action)
     if staff is not None:
-        await handler(update, context, t, staff, args)
+        await handler(update, context, t, staff, tapped)
 
 
 # Notices to admins, through the outbox ---------------------------------------------------------
@@ -658,12 +681,13 @@ HANDLERS = [
     CommandHandler("start", subscribe_cmd, filters=PRIVATE & BULLETINS_PAYLOAD),
     CommandHandler("subscribe", subscribe_cmd, filters=PRIVATE),
     CommandHandler("unsubscribe", unsubscribe_cmd, filters=PRIVATE),
-    CallbackQueryHandler(subscribe_cmd, pattern=f"^(?:{views.OPEN}|{MENU_BULLETINS})$"),
-    CallbackQueryHandler(edit_screen_callback, pattern=f"^{views.EDIT}$"),
-    CallbackQueryHandler(toggle_callback, pattern=f"^{views.TOGGLE}"),
-    CallbackQueryHandler(language_callback, pattern=f"^{views.LANGUAGE}"),
-    CallbackQueryHandler(save_callback, pattern=f"^{views.SAVE}"),
-    CallbackQueryHandler(stop_callback, pattern=f"^{views.STOP}$"),
+    CallbackQueryHandler(subscribe_cmd, pattern=pattern(OpenTopics)),
+    CallbackQueryHandler(subscribe_cmd, pattern=pattern(Menu, entry=MenuEntry.BULLETINS)),
+    CallbackQueryHandler(edit_screen_callback, pattern=pattern(EditTopics)),
+    CallbackQueryHandler(toggle_callback, pattern=pattern(ToggleTopic)),
+    CallbackQueryHandler(language_callback, pattern=pattern(TopicsLanguage)),
+    CallbackQueryHandler(save_callback, pattern=pattern(SaveTopics)),
+    CallbackQueryHandler(stop_callback, pattern=pattern(StopBulletins)),
     CommandHandler("bulletins", bulletins_cmd, filters=PRIVATE),
     CommandHandler("newbulletin", newbulletin_cmd, filters=PRIVATE),
     CommandHandler("sendnow", sendnow_cmd, filters=PRIVATE),
@@ -671,5 +695,6 @@ HANDLERS = [
     CommandHandler("schedule", schedule_cmd, filters=PRIVATE),
     CommandHandler("schedules", schedules_cmd, filters=PRIVATE),
     CommandHandler("broadcasts", broadcasts_cmd, filters=PRIVATE),
-    CallbackQueryHandler(admin_callback, pattern=f"^{views.ADMIN}"),
+    CallbackQueryHandler(cancel_send_callback, pattern=pattern(CancelSend)),
+    CallbackQueryHandler(admin_callback, pattern=pattern(*ADMIN_ACTIONS)),
 ]

@@ -17,20 +17,38 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.bulletin_library import TOPICS
 from bot.bulletins import MAX_TEXT, MAX_TITLE, ComposeError, Target
 from bot.cron import CronError
-from bot.i18n import LANGUAGES, N_, Texts
+from bot.i18n import N_, Texts
 from bot.quiet_hours import QuietHours
+from handlers.callbacks import (
+    AskDeleteSchedule,
+    AskStopBroadcast,
+    CancelPlannedSend,
+    CancelSend,
+    DeleteSchedule,
+    DiscardDraftBulletin,
+    DraftLanguage,
+    DraftTopic,
+    EditTopics,
+    ListBroadcasts,
+    ListSchedules,
+    OpenTopics,
+    PauseSchedule,
+    ResumeSchedule,
+    SaveDraft,
+    SaveTopics,
+    StopBroadcast,
+    StopBulletins,
+    ToggleTopic,
+    TopicsLanguage,
+    encode,
+)
 from handlers.menu import MENU_BULLETINS, main_menu
 from storage.broadcasts import Broadcast, Progress
 from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
 
-SUB = "bs:"
-OPEN = "bs:open"  # the topic screen as a new message (from a bulletin, the menu, a receipt)
-EDIT = "bs:edit"  # the topic screen in place of the message tapped
-STOP = "bs:stop"  # unsubscribe, one tap
-TOGGLE = "bs:t:"  # + mask:language:topic index
-LANGUAGE = "bs:l:"  # + mask:language
-SAVE = "bs:save:"  # + mask:language
-ADMIN = "bb:"
+OPEN = encode(OpenTopics())  # the topic screen as a new message (a bulletin, the menu, a receipt)
+EDIT = encode(EditTopics())  # the topic screen in place of the message tapped
+STOP = encode(StopBulletins())  # unsubscribe, one tap
 MAX_MESSAGE = 4000  # Telegram's limit is 4096
 
 TOPIC_NAMES = {
@@ -110,17 +128,6 @@ def topics_of(mask: int) -> list[str]:
     return [topic for i, topic in enumerate(TOPICS) if mask >> i & 1]
 
 
-def parse_state(data: str, prefix: str) -> tuple[int, str, str] | None:
-    """(mask, language, rest) from ``<prefix><mask>:<language>[:rest]``; None if forged."""
-    parts = data.removeprefix(prefix).split(":")
-    if len(parts) < 2 or not parts[0].isdigit() or parts[1] not in LANGUAGES:
-        return None
-    mask = int(parts[0])
-    if mask >= 1 << len(TOPICS):
-        return None
-    return mask, parts[1], ":".join(parts[2:])
-
-
 def topics_screen(
     t: Texts, mask: int, language: str, *, subscribed: bool, quiet: QuietHours | None
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -139,14 +146,14 @@ def topics_screen(
         _("Tap the topics you want (✓), then <b>Save</b>."),
         _("Your subscription is not linked to any tip you sent."),
     ]
-    state = f"{mask}:{language}"
     rows = []
     for i, topic in enumerate(TOPICS):
         mark = "✓ " if mask >> i & 1 else ""
         rows.append(
             [
                 InlineKeyboardButton(
-                    mark + topic_name(t, topic), callback_data=f"{TOGGLE}{state}:{i}"
+                    mark + topic_name(t, topic),
+                    callback_data=encode(ToggleTopic(mask, language, i)),
                 )
             ]
         )
@@ -154,12 +161,14 @@ def topics_screen(
         [
             InlineKeyboardButton(
                 ("✓ " if code == language else "") + name,
-                callback_data=f"{LANGUAGE}{mask}:{code}",
+                callback_data=encode(TopicsLanguage(mask, code)),
             )
             for code, name in LANGUAGE_NAMES.items()
         ]
     )
-    rows.append([InlineKeyboardButton(_("💾 Save"), callback_data=f"{SAVE}{state}")])
+    rows.append(
+        [InlineKeyboardButton(_("💾 Save"), callback_data=encode(SaveTopics(mask, language)))]
+    )
     if subscribed:
         rows.append([InlineKeyboardButton(_("🔕 Unsubscribe"), callback_data=STOP)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
@@ -381,7 +390,7 @@ def draft_keyboard(t: Texts, draft: dict) -> InlineKeyboardMarkup:
         [
             InlineKeyboardButton(
                 ("✓ " if draft.get("language") == code else "") + name,
-                callback_data=f"{ADMIN}nl:{code}",
+                callback_data=encode(DraftLanguage(code)),
             )
             for code, name in LANGUAGE_NAMES.items()
         ]
@@ -392,15 +401,15 @@ def draft_keyboard(t: Texts, draft: dict) -> InlineKeyboardMarkup:
                 [
                     InlineKeyboardButton(
                         ("✓ " if draft.get("topic") == topic else "") + topic_name(t, topic),
-                        callback_data=f"{ADMIN}nt:{TOPICS.index(topic)}",
+                        callback_data=encode(DraftTopic(TOPICS.index(topic))),
                     )
                     for topic in TOPICS[i : i + 2]
                 ]
             )
     rows.append(
         [
-            InlineKeyboardButton(_("💾 Save"), callback_data=f"{ADMIN}ns"),
-            InlineKeyboardButton(_("✖ Discard"), callback_data=f"{ADMIN}nx"),
+            InlineKeyboardButton(_("💾 Save"), callback_data=encode(SaveDraft())),
+            InlineKeyboardButton(_("✖ Discard"), callback_data=encode(DiscardDraftBulletin())),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -500,7 +509,7 @@ def confirm_keyboard(t: Texts, data: str) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(_("📤 Send"), callback_data=data),
-                InlineKeyboardButton(_("✖ Cancel"), callback_data=f"{ADMIN}no"),
+                InlineKeyboardButton(_("✖ Cancel"), callback_data=encode(CancelSend())),
             ]
         ]
     )
@@ -551,15 +560,17 @@ def schedule_created_text(
 
 def schedule_buttons(t: Texts, schedule_id: int, paused: bool) -> list[InlineKeyboardButton]:
     _ = t.gettext
+    flip: type[PauseSchedule | ResumeSchedule]
     if paused:
-        label, action = _("▶️ Resume #{id}"), "sr"
+        label, flip = _("▶️ Resume #{id}"), ResumeSchedule
     else:
-        label, action = _("⏸ Pause #{id}"), "sp"
+        label, flip = _("⏸ Pause #{id}"), PauseSchedule
     toggle = InlineKeyboardButton(
-        label.format(id=schedule_id), callback_data=f"{ADMIN}{action}:{schedule_id}"
+        label.format(id=schedule_id), callback_data=encode(flip(schedule_id))
     )
     delete = InlineKeyboardButton(
-        _("🗑 Delete #{id}").format(id=schedule_id), callback_data=f"{ADMIN}sd:{schedule_id}"
+        _("🗑 Delete #{id}").format(id=schedule_id),
+        callback_data=encode(AskDeleteSchedule(schedule_id)),
     )
     return [toggle, delete]
 
@@ -597,7 +608,8 @@ def schedules_keyboard(
     rows += [
         [
             InlineKeyboardButton(
-                _("✖ Cancel send #{id}").format(id=p.id), callback_data=f"{ADMIN}pc:{p.id}"
+                _("✖ Cancel send #{id}").format(id=p.id),
+                callback_data=encode(CancelPlannedSend(p.id)),
             )
         ]
         for p in planned[:20]
@@ -613,9 +625,9 @@ def delete_schedule_question(t: Texts, schedule_id: int) -> tuple[str, InlineKey
             [
                 [
                     InlineKeyboardButton(
-                        _("🗑 Yes, delete"), callback_data=f"{ADMIN}sdy:{schedule_id}"
+                        _("🗑 Yes, delete"), callback_data=encode(DeleteSchedule(schedule_id))
                     ),
-                    InlineKeyboardButton(_("↩️ No"), callback_data=f"{ADMIN}sl"),
+                    InlineKeyboardButton(_("↩️ No"), callback_data=encode(ListSchedules())),
                 ]
             ]
         ),
@@ -693,9 +705,13 @@ def broadcasts_text(t: Texts, lines: Sequence[str]) -> str:
 
 def broadcasts_keyboard(t: Texts, under_way: Sequence[int]) -> InlineKeyboardMarkup:
     _ = t.gettext
-    rows = [[InlineKeyboardButton(_("🔄 Refresh"), callback_data=f"{ADMIN}br")]]
+    rows = [[InlineKeyboardButton(_("🔄 Refresh"), callback_data=encode(ListBroadcasts()))]]
     rows += [
-        [InlineKeyboardButton(_("✖ Stop #{id}").format(id=b), callback_data=f"{ADMIN}bx:{b}")]
+        [
+            InlineKeyboardButton(
+                _("✖ Stop #{id}").format(id=b), callback_data=encode(AskStopBroadcast(b))
+            )
+        ]
         for b in under_way[:20]
     ]
     return InlineKeyboardMarkup(rows)
@@ -711,9 +727,9 @@ def stop_broadcast_question(t: Texts, broadcast_id: int) -> tuple[str, InlineKey
             [
                 [
                     InlineKeyboardButton(
-                        _("✖ Yes, stop it"), callback_data=f"{ADMIN}bxy:{broadcast_id}"
+                        _("✖ Yes, stop it"), callback_data=encode(StopBroadcast(broadcast_id))
                     ),
-                    InlineKeyboardButton(_("↩️ No"), callback_data=f"{ADMIN}br"),
+                    InlineKeyboardButton(_("↩️ No"), callback_data=encode(ListBroadcasts())),
                 ]
             ]
         ),

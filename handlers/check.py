@@ -14,9 +14,9 @@ from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.indicators import normalize_query
 from bot.intake import KINDS
+from handlers.callbacks import Menu, MenuEntry, WithdrawConfirmation, encode, pattern, received
 from handlers.common import (
     answer_callback,
-    callback_data,
     chat_of,
     message_of,
     query_of,
@@ -27,7 +27,6 @@ from handlers.menu import MENU_CHECK, MENU_REPORT
 from storage import fraud, pending
 
 PENDING_TTL = 3600
-WITHDRAW_PREFIX = "ck:wd:"
 
 ADVICE = N_(
     "Never transfer money, share an OTP or install an app because of a call or message, however "
@@ -136,7 +135,7 @@ async def confirmed_cmd(update: Update, context: TipbotContext) -> None:
         [
             InlineKeyboardButton(
                 _("Withdraw {code}: {value}").format(code=c.tip_code, value=c.display[:30]),
-                callback_data=f"{WITHDRAW_PREFIX}{c.id}",
+                callback_data=encode(WithdrawConfirmation(c.id)),
             )
         ]
         for c in found
@@ -154,13 +153,13 @@ async def withdraw_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     query = query_of(update)
     staff = await admin(runtime, user_of(update).id, "indicator.withdraw")
-    value = callback_data(update).removeprefix(WITHDRAW_PREFIX)
-    if staff is None or not value.isdigit():
+    confirmation_id = received(update, WithdrawConfirmation).confirmation_id
+    if staff is None:
         await answer_callback(
             update, t.gettext("This command is for the province admins."), show_alert=True
         )
         return
-    if not await fraud_check.withdraw(runtime, staff, int(value)):
+    if not await fraud_check.withdraw(runtime, staff, confirmation_id):
         await answer_callback(update, t.gettext("Already withdrawn."))
         return
     await answer_callback(update, t.gettext("Withdrawn. /check no longer warns about it."))
@@ -169,7 +168,7 @@ async def withdraw_callback(update: Update, context: TipbotContext) -> None:
 
 HANDLERS = [
     CommandHandler("check", check_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(check_cmd, pattern=f"^{MENU_CHECK}$"),
+    CallbackQueryHandler(check_cmd, pattern=pattern(Menu, entry=MenuEntry.CHECK)),
     CommandHandler("confirmed", confirmed_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(withdraw_callback, pattern=f"^{WITHDRAW_PREFIX}"),
+    CallbackQueryHandler(withdraw_callback, pattern=pattern(WithdrawConfirmation)),
 ]

@@ -33,11 +33,6 @@ def query_of(update: Update) -> CallbackQuery:
     return cast(CallbackQuery, update.callback_query)
 
 
-def callback_data(update: Update) -> str:
-    """A CallbackQueryHandler's pattern has matched the data, so there is data."""
-    return query_of(update).data or ""
-
-
 def tapped_message(update: Update) -> Message:
     """The message whose button was tapped: the bot's own, in a chat with the bot."""
     return cast(Message, query_of(update).message)

@@ -12,6 +12,7 @@ from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.intake import CATEGORIES
 from bot.receipts import normalize_tip_code
+from handlers.callbacks import TipAction
 from handlers.common import chat_of, fit_lines, message_of, user_of, user_texts
 from handlers.officer import show_card
 from handlers.officer_views import data
@@ -57,7 +58,7 @@ async def queue_cmd(update: Update, context: TipbotContext) -> None:
     rows = []
     for tip in open_tips:
         lines.append(queue_line(runtime, t, tip))
-        rows.append([InlineKeyboardButton(tip.code, callback_data=data("show", tip.id))])
+        rows.append([InlineKeyboardButton(tip.code, callback_data=data(TipAction.SHOW, tip.id))])
     if total > len(open_tips):
         lines.append(_("…and {count} more.").format(count=t.number(total - len(open_tips))))
     await message_of(update).reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))

@@ -16,17 +16,16 @@ from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
+from handlers.callbacks import TipAction, TipsterReply, pattern, received
 from handlers.check import answer_check
 from handlers.common import (
     answer_callback,
-    callback_data,
     chat_of,
     message_of,
     user_of,
     user_texts,
 )
 from handlers.intake import attachment_of
-from handlers.notifications import REPLY_PREFIX
 from handlers.officer import ACTIONS
 from handlers.officer_views import data
 from storage import drafts, pending, tips
@@ -132,7 +131,12 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
             _("Please keep it to {limit} characters at most.").format(limit=t.number(MAX_TEXT))
         )
         return
-    action = {"question": "ask", "note": "note", "reply": "reply", "transfer": "transfer"}[kind]
+    action = {
+        "question": TipAction.ASK_TIPSTER,
+        "note": TipAction.ADD_NOTE,
+        "reply": TipAction.WRITE_REPLY,
+        "transfer": TipAction.TRANSFER_MENU,
+    }[kind]
     staff = await staff_for_tip(runtime, user_of(update).id, tip, ACTIONS[action])
     if staff is None:
         await pending.clear(runtime.db, key)
@@ -167,7 +171,11 @@ async def offer_communes(update, context, tip, text: str) -> None:
         )
         return
     rows = [
-        [InlineKeyboardButton(m.name, callback_data=data("to", tip.id, str(m.code)))]
+        [
+            InlineKeyboardButton(
+                m.name, callback_data=data(TipAction.TRANSFER_TO, tip.id, str(m.code))
+            )
+        ]
         for m in matches
     ]
     await message_of(update).reply_text(
@@ -208,7 +216,7 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    code = normalize_tip_code(callback_data(update).removeprefix(f"{REPLY_PREFIX}:"))
+    code = normalize_tip_code(received(update, TipsterReply).tip_code)
     tip = await tips.get_by_code(runtime.db, code) if code else None
     sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
     pseudonym = runtime.pseudonym_of(user_of(update).id)
@@ -244,4 +252,4 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
 HANDLERS = [
     MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, pending_message),
 ]
-REPLY_HANDLERS = [CallbackQueryHandler(reply_button, pattern=f"^{REPLY_PREFIX}:")]
+REPLY_HANDLERS = [CallbackQueryHandler(reply_button, pattern=pattern(TipsterReply))]

@@ -13,6 +13,7 @@ from html import escape
 from typing import cast
 
 from telegram import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
@@ -43,9 +44,18 @@ from bot.intake import (
 )
 from bot.send_budget import retry_after_seconds
 from handlers.bulletins_views import receipt_keyboard
+from handlers.callbacks import (
+    Discard,
+    DiscardDraft,
+    IntakeAnswer,
+    Menu,
+    MenuEntry,
+    encode,
+    pattern,
+    received,
+)
 from handlers.common import (
     answer_callback,
-    callback_data,
     chat_of,
     edit_callback_message,
     message_of,
@@ -56,7 +66,6 @@ from handlers.common import (
     user_texts,
 )
 from handlers.intake_views import (
-    PREFIX,
     anonymity_note,
     button,
     commune_results,
@@ -65,7 +74,7 @@ from handlers.intake_views import (
     stay_anonymous_label,
 )
 from handlers.locks import resident_lock
-from handlers.menu import MENU_REPORT, main_menu, not_understood
+from handlers.menu import main_menu, not_understood
 from storage import drafts
 
 DRAFT_TTL = 24 * 3600
@@ -192,8 +201,16 @@ async def ask_discard(turn: Turn) -> None:
         _("Do you want to discard the tip you started? Everything you entered will be deleted."),
         InlineKeyboardMarkup(
             [
-                [button(_("🗑 Yes, discard it"), "cancel", "yes")],
-                [button(_("↩️ No, continue"), "cancel", "no")],
+                [
+                    InlineKeyboardButton(
+                        _("🗑 Yes, discard it"), callback_data=encode(DiscardDraft(Discard.YES))
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        _("↩️ No, continue"), callback_data=encode(DiscardDraft(Discard.NO))
+                    )
+                ],
             ]
         ),
     )
@@ -207,7 +224,7 @@ async def cancel_callback(update: Update, context: TipbotContext) -> None:
         await remove_buttons(update)
         if turn.draft is None:
             await turn.say(turn.t.gettext("There is no unsent tip any more."), main_menu(turn.t))
-        elif callback_data(update).endswith(":yes"):
+        elif received(update, DiscardDraft).answer is Discard.YES:
             await drafts.delete(turn.runtime.db, turn.pseudonym)
             await turn.say(
                 turn.t.gettext("Your unsent tip was deleted."),
@@ -223,7 +240,8 @@ async def cancel_callback(update: Update, context: TipbotContext) -> None:
 
 async def step_callback(update: Update, context: TipbotContext) -> None:
     query = query_of(update)
-    _prefix, step_name, value = [*callback_data(update).split(":", 2), "", ""][:3]
+    answer = received(update, IntakeAnswer)
+    step_name, value = answer.step, answer.value
     pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
@@ -653,10 +671,10 @@ async def explain_expected(turn: Turn, message: Message) -> None:
 PRIVATE = filters.ChatType.PRIVATE
 HANDLERS = [
     CommandHandler("report", report_cmd, filters=PRIVATE),
-    CallbackQueryHandler(report_cmd, pattern=f"^{MENU_REPORT}$"),
+    CallbackQueryHandler(report_cmd, pattern=pattern(Menu, entry=MenuEntry.REPORT)),
     CommandHandler("cancel", cancel_cmd, filters=PRIVATE),
-    CallbackQueryHandler(cancel_callback, pattern=f"^{PREFIX}:cancel:"),
-    CallbackQueryHandler(step_callback, pattern=f"^{PREFIX}:"),
+    CallbackQueryHandler(cancel_callback, pattern=pattern(DiscardDraft)),
+    CallbackQueryHandler(step_callback, pattern=pattern(IntakeAnswer)),
     MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, intake_message),
     # A live location's updates arrive as edits too: those need no answer.
     MessageHandler(

@@ -7,14 +7,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.context import TipbotContext
 from bot.i18n import Texts
+from handlers.callbacks import Menu, MenuEntry, encode, pattern
 from handlers.common import answer_callback, chat_of, message_of, user_texts
 
-MENU_REPORT = "menu:report"
-MENU_STATUS = "menu:status"
-MENU_HELP = "menu:help"
-MENU_LANGUAGE = "menu:language"
-MENU_CHECK = "menu:check"
-MENU_BULLETINS = "menu:bulletins"
+MENU_REPORT = encode(Menu(MenuEntry.REPORT))
+MENU_STATUS = encode(Menu(MenuEntry.STATUS))
+MENU_HELP = encode(Menu(MenuEntry.HELP))
+MENU_LANGUAGE = encode(Menu(MenuEntry.LANGUAGE))
+MENU_CHECK = encode(Menu(MenuEntry.CHECK))
+MENU_BULLETINS = encode(Menu(MenuEntry.BULLETINS))
 
 
 def main_menu(t: Texts) -> InlineKeyboardMarkup:
@@ -96,5 +97,5 @@ async def not_understood(update: Update, context: TipbotContext) -> None:
 HANDLERS = [
     CommandHandler("start", start_cmd, filters=filters.ChatType.PRIVATE),
     CommandHandler("help", help_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(help_cmd, pattern=f"^{MENU_HELP}$"),
+    CallbackQueryHandler(help_cmd, pattern=pattern(Menu, entry=MenuEntry.HELP)),
 ]

@@ -19,6 +19,7 @@ from bot.i18n import N_, Texts, texts
 from bot.language import language_of
 from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.runtime import Runtime
+from handlers.callbacks import TipsterReply, encode
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
     STATUS_LABELS,
@@ -38,7 +39,6 @@ SENDERS = {
     "audio": "send_audio",
     "document": "send_document",
 }
-REPLY_PREFIX = "r"  # the tipster's "Reply" button: r:<tip code>
 
 
 class Notifier:
@@ -302,6 +302,6 @@ async def tipster_message(
     markup = None
     if template == "question":
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("↩️ Reply"), callback_data=f"{REPLY_PREFIX}:{tip.code}")]]
+            [[InlineKeyboardButton(_("↩️ Reply"), callback_data=encode(TipsterReply(tip.code)))]]
         )
     return text, markup

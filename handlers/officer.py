@@ -17,9 +17,9 @@ from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
+from handlers.callbacks import OnTip, TipAction, pattern, received
 from handlers.common import (
     answer_callback,
-    callback_data,
     chat_of,
     edit_buttons,
     query_of,
@@ -30,7 +30,6 @@ from handlers.common import (
 )
 from handlers.locks import message_lock
 from handlers.officer_views import (
-    PREFIX,
     STATUS_LABELS,
     card_keyboard,
     data,
@@ -45,30 +44,28 @@ PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the questi
 
 # What each action is called in the audit log when it is refused.
 ACTIONS = {
-    "ack": "tip.acknowledge",
-    "ask": "tip.question",
-    "note": "tip.note",
-    "status": "tip.status",
-    "back": "tip.status",
-    "set": "tip.status",
-    "reply": "tip.reply",
-    "noreply": "tip.reply",
-    "transfer": "tip.transfer",
-    "to": "tip.transfer",
-    "show": "tip.show",
-    "cf": "indicator.confirm",
-    "cfdone": "indicator.confirm",
+    TipAction.ACKNOWLEDGE: "tip.acknowledge",
+    TipAction.ASK_TIPSTER: "tip.question",
+    TipAction.ADD_NOTE: "tip.note",
+    TipAction.STATUS_MENU: "tip.status",
+    TipAction.BACK_TO_CARD: "tip.status",
+    TipAction.SET_STATUS: "tip.status",
+    TipAction.WRITE_REPLY: "tip.reply",
+    TipAction.NO_REPLY: "tip.reply",
+    TipAction.TRANSFER_MENU: "tip.transfer",
+    TipAction.TRANSFER_TO: "tip.transfer",
+    TipAction.SHOW: "tip.show",
+    TipAction.CONFIRM_INDICATOR: "indicator.confirm",
+    TipAction.CONFIRMATIONS_DONE: "indicator.confirm",
 }
 
 
 async def officer_callback(update: Update, context: TipbotContext) -> None:
-    parts = callback_data(update).split(":")
+    tapped = received(update, OnTip)
     t = await user_texts(update, context)
     _ = t.gettext
-    action = parts[1] if len(parts) > 1 else ""
-    tip = None
-    if action in ACTIONS and len(parts) > 2 and parts[2].isdigit():
-        tip = await tips.get(context.runtime.db, int(parts[2]))
+    action = tapped.action
+    tip = await tips.get(context.runtime.db, tapped.tip_id)
     if tip is None:
         await answer_callback(update, _("This tip no longer exists."), show_alert=True)
         return
@@ -81,8 +78,7 @@ async def officer_callback(update: Update, context: TipbotContext) -> None:
             show_alert=True,
         )
         return
-    value = parts[3] if len(parts) > 3 else ""
-    await HANDLERS_BY_ACTION[action](update, context, t, staff, tip, value)
+    await HANDLERS_BY_ACTION[action](update, context, t, staff, tip, tapped.value)
 
 
 async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
@@ -271,12 +267,18 @@ async def confirmations_keyboard(context, t: Texts, tip, indicators) -> InlineKe
             InlineKeyboardButton(
                 ("✅ " if (i.kind, i.value) in confirmed else "☐ ")
                 + shown(i.kind, i.value, i.bank),
-                callback_data=data("cf", tip.id, str(i.id)),
+                callback_data=data(TipAction.CONFIRM_INDICATOR, tip.id, str(i.id)),
             )
         ]
         for i in indicators
     ]
-    rows.append([InlineKeyboardButton(t.gettext("Done"), callback_data=data("cfdone", tip.id))])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t.gettext("Done"), callback_data=data(TipAction.CONFIRMATIONS_DONE, tip.id)
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -309,19 +311,19 @@ async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None
 
 
 HANDLERS_BY_ACTION = {
-    "ack": on_acknowledge,
-    "ask": on_ask,
-    "note": on_note,
-    "status": on_status,
-    "back": on_back,
-    "set": on_set_status,
-    "reply": on_reply,
-    "noreply": on_no_reply,
-    "transfer": on_transfer,
-    "to": on_transfer_to,
-    "show": on_show,
-    "cf": on_confirm,
-    "cfdone": on_confirm_done,
+    TipAction.ACKNOWLEDGE: on_acknowledge,
+    TipAction.ASK_TIPSTER: on_ask,
+    TipAction.ADD_NOTE: on_note,
+    TipAction.STATUS_MENU: on_status,
+    TipAction.BACK_TO_CARD: on_back,
+    TipAction.SET_STATUS: on_set_status,
+    TipAction.WRITE_REPLY: on_reply,
+    TipAction.NO_REPLY: on_no_reply,
+    TipAction.TRANSFER_MENU: on_transfer,
+    TipAction.TRANSFER_TO: on_transfer_to,
+    TipAction.SHOW: on_show,
+    TipAction.CONFIRM_INDICATOR: on_confirm,
+    TipAction.CONFIRMATIONS_DONE: on_confirm_done,
 }
 
-HANDLERS = [CallbackQueryHandler(officer_callback, pattern=f"^{PREFIX}:")]
+HANDLERS = [CallbackQueryHandler(officer_callback, pattern=pattern(OnTip))]

@@ -36,9 +36,17 @@ from bot.language import language_of
 from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
 from bot.runtime import Runtime
 from handlers import onboarding_views as views
+from handlers.callbacks import (
+    AskRevokeOfficer,
+    InviteCommune,
+    LinkCommune,
+    OfficersPage,
+    RevokeOfficer,
+    pattern,
+    received,
+)
 from handlers.common import (
     answer_callback,
-    callback_data,
     chat_of,
     edit_callback_message,
     message_of,
@@ -57,12 +65,6 @@ _TAG = re.compile(r"</?[a-z]+>")
 
 def _argument(context: TipbotContext) -> str:
     return " ".join(context.args or []).strip()
-
-
-def _number_after(data: str, prefix: str) -> int | None:
-    """The number a callback's data ends with; None for anything else (data can be forged)."""
-    tail = data.removeprefix(prefix)
-    return int(tail) if re.fullmatch(r"-?[0-9]{1,15}", tail) else None
 
 
 async def _refuse_callback(update: Update, text: str) -> None:
@@ -90,7 +92,7 @@ async def invite_cmd(update: Update, context: TipbotContext) -> None:
         case Ambiguous(matches):
             await reply(
                 views.pick_commune(t),
-                reply_markup=views.commune_buttons(matches, views.PICK_INVITE),
+                reply_markup=views.commune_buttons(matches, InviteCommune),
             )
         case _:
             await reply(views.commune_not_found(t, query))
@@ -98,11 +100,11 @@ async def invite_cmd(update: Update, context: TipbotContext) -> None:
 
 async def invite_pick_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    code = _number_after(callback_data(update), views.PICK_INVITE)
+    code = received(update, InviteCommune).commune_code
     if await authz.admin(runtime, user_of(update).id, "officer.invite") is None:
         await _refuse_callback(update, views.admins_only(t))
         return
-    if code is None or runtime.communes.get(code) is None:
+    if runtime.communes.get(code) is None:
         await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
         return
     await answer_callback(update)
@@ -171,7 +173,7 @@ async def officers_page_callback(update: Update, context: TipbotContext) -> None
         await _refuse_callback(update, views.admins_only(t))
         return
     await answer_callback(update)
-    page = _number_after(callback_data(update), views.OFFICERS_PAGE) or 0
+    page = received(update, OfficersPage).page
     entries = await onboarding.officer_entries(runtime)
     text, markup = views.officers_page(t, runtime.communes, entries, page)
     await edit_callback_message(update, text, reply_markup=markup)
@@ -182,8 +184,8 @@ async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
     if await authz.admin(runtime, user_of(update).id, "officer.revoke") is None:
         await _refuse_callback(update, views.admins_only(t))
         return
-    officer_id = _number_after(callback_data(update), views.REVOKE_ASK)
-    entry = await onboarding.officer_entry(runtime, officer_id) if officer_id else None
+    officer_id = received(update, AskRevokeOfficer).officer_id
+    entry = await onboarding.officer_entry(runtime, officer_id)
     if entry is None or not entry.revocable:
         if entry is None:
             reason = Revoke.UNKNOWN
@@ -200,8 +202,7 @@ async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
 
 async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    # Unreadable data still goes through the admin check, so a forgery is audited.
-    officer_id = _number_after(callback_data(update), views.REVOKE_YES) or 0
+    officer_id = received(update, RevokeOfficer).officer_id
     entry = await onboarding.officer_entry(runtime, officer_id)
     result = await onboarding.revoke(runtime, user_of(update).id, officer_id)
     if result is not Revoke.DONE:
@@ -258,7 +259,7 @@ async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
             await reply((await _link(update, context, code, t))[1])
         case Ambiguous(matches):
             await reply(
-                views.pick_commune(t), reply_markup=views.commune_buttons(matches, views.PICK_LINK)
+                views.pick_commune(t), reply_markup=views.commune_buttons(matches, LinkCommune)
             )
         case NotAllowed(codes):
             await authz.record(
@@ -271,8 +272,8 @@ async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
 
 async def link_pick_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    code = _number_after(callback_data(update), views.PICK_LINK)
-    if code is None or context.runtime.communes.get(code) is None:
+    code = received(update, LinkCommune).commune_code
+    if context.runtime.communes.get(code) is None:
         await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
         return
     done, text = await _link(update, context, code, t)
@@ -400,9 +401,9 @@ HANDLERS = [
     CommandHandler("unlinkgroup", unlinkgroup_cmd, filters=GROUPS),
     CommandHandler(["invite", "officers", "mycommunes"], wrong_chat_cmd, filters=GROUPS),
     CommandHandler(["linkgroup", "unlinkgroup"], wrong_chat_cmd, filters=PRIVATE),
-    CallbackQueryHandler(invite_pick_callback, pattern=f"^{views.PICK_INVITE}"),
-    CallbackQueryHandler(link_pick_callback, pattern=f"^{views.PICK_LINK}"),
-    CallbackQueryHandler(officers_page_callback, pattern=f"^{views.OFFICERS_PAGE}"),
-    CallbackQueryHandler(revoke_yes_callback, pattern=f"^{views.REVOKE_YES}"),
-    CallbackQueryHandler(revoke_ask_callback, pattern=f"^{views.REVOKE_ASK}"),
+    CallbackQueryHandler(invite_pick_callback, pattern=pattern(InviteCommune)),
+    CallbackQueryHandler(link_pick_callback, pattern=pattern(LinkCommune)),
+    CallbackQueryHandler(officers_page_callback, pattern=pattern(OfficersPage)),
+    CallbackQueryHandler(revoke_yes_callback, pattern=pattern(RevokeOfficer)),
+    CallbackQueryHandler(revoke_ask_callback, pattern=pattern(AskRevokeOfficer)),
 ]

@@ -14,12 +14,15 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import Texts
 from bot.onboarding import OfficerEntry, Refusal, Revoke
+from handlers.callbacks import (
+    AskRevokeOfficer,
+    InviteCommune,
+    LinkCommune,
+    OfficersPage,
+    RevokeOfficer,
+    encode,
+)
 
-PICK_INVITE = "onb:inv:"  # + commune code: the admin picks the commune of a new invite
-PICK_LINK = "onb:link:"  # + commune code: an officer picks the commune of a group
-OFFICERS_PAGE = "onb:of:"  # + page number
-REVOKE_ASK = "onb:rv:"  # + officer id
-REVOKE_YES = "onb:rvy:"  # + officer id
 PAGE_SIZE = 8
 EXAMPLE_COMMUNE = "Xuân Hương"
 COMMUNES_PER_OFFICER = 4  # in the officers list; the rest as "+N"
@@ -51,11 +54,14 @@ def fit(lines: Sequence[str]) -> str:
     return text.rstrip("\n")
 
 
-def commune_buttons(matches: Sequence[CommuneMatch], prefix: str) -> InlineKeyboardMarkup:
+def commune_buttons(
+    matches: Sequence[CommuneMatch], pick: type[InviteCommune | LinkCommune]
+) -> InlineKeyboardMarkup:
+    """The communes to choose from: for a new invite (admins) or a group's link (officers)."""
     rows = []
     for match in matches:
         label = match.name if match.via is None else f"{match.name} ← {match.via}"
-        rows.append([InlineKeyboardButton(label[:64], callback_data=f"{prefix}{match.code}")])
+        rows.append([InlineKeyboardButton(label[:64], callback_data=encode(pick(match.code)))])
     return InlineKeyboardMarkup(rows)
 
 
@@ -197,15 +203,15 @@ def officers_page(
             buttons.append(
                 [
                     InlineKeyboardButton(
-                        label[:64], callback_data=f"{REVOKE_ASK}{entry.officer.user_id}"
+                        label[:64], callback_data=encode(AskRevokeOfficer(entry.officer.user_id))
                     )
                 ]
             )
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀️", callback_data=f"{OFFICERS_PAGE}{page - 1}"))
+        nav.append(InlineKeyboardButton("◀️", callback_data=encode(OfficersPage(page - 1))))
     if page < pages(entries) - 1:
-        nav.append(InlineKeyboardButton("▶️", callback_data=f"{OFFICERS_PAGE}{page + 1}"))
+        nav.append(InlineKeyboardButton("▶️", callback_data=encode(OfficersPage(page + 1))))
     if nav:
         buttons.append(nav)
     return fit(lines), InlineKeyboardMarkup(buttons)
@@ -225,8 +231,12 @@ def confirm_revoke(
     )
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_("🚫 Yes, revoke"), callback_data=f"{REVOKE_YES}{user_id}")],
-            [InlineKeyboardButton(_("↩️ Back to the list"), callback_data=f"{OFFICERS_PAGE}0")],
+            [
+                InlineKeyboardButton(
+                    _("🚫 Yes, revoke"), callback_data=encode(RevokeOfficer(user_id))
+                )
+            ],
+            [InlineKeyboardButton(_("↩️ Back to the list"), callback_data=encode(OfficersPage(0)))],
         ]
     )
     return text, markup
@@ -249,7 +259,13 @@ def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
 
 def back_to_list(t: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext("↩️ Back to the list"), callback_data=f"{OFFICERS_PAGE}0")]]
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("↩️ Back to the list"), callback_data=encode(OfficersPage(0))
+                )
+            ]
+        ]
     )
 
 

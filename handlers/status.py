@@ -10,9 +10,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
+from handlers.callbacks import Menu, MenuEntry, pattern
 from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_texts
 from handlers.locks import resident_lock
-from handlers.menu import MENU_STATUS, main_menu
+from handlers.menu import main_menu
 
 STATUS_NAMES = {
     "new": N_("received, waiting for the officers"),
@@ -78,5 +79,5 @@ def status_text(t: Texts, view: submission.StatusView, tz) -> str:
 
 HANDLERS = [
     CommandHandler("status", status_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(status_cmd, pattern=f"^{MENU_STATUS}$"),
+    CallbackQueryHandler(status_cmd, pattern=pattern(Menu, entry=MenuEntry.STATUS)),
 ]
