@@ -18,10 +18,12 @@ from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import authz, bans, stats
+from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.export import export_file
 from bot.i18n import Texts
 from handlers import admin_views as views
+from handlers.access import staff_only
 from handlers.callbacks import ExportPeriod, StatsPeriod, Unban, pattern, received
 from handlers.common import (
     answer_callback,
@@ -32,24 +34,11 @@ from handlers.common import (
     user_of,
     user_texts,
 )
-from handlers.onboarding_views import admins_only
 from storage import bans as ban_store
 from storage import officers
 
 PRIVATE = filters.ChatType.PRIVATE
 TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
-
-
-async def _admin(update: Update, context: TipbotContext, action: str) -> authz.Staff | None:
-    """The admin behind this update, or None after telling them no (and auditing it)."""
-    staff = await authz.admin(context.runtime, user_of(update).id, action)
-    if staff is None:
-        t = await user_texts(update, context)
-        if update.callback_query is not None:
-            await query_of(update).answer(admins_only(t), show_alert=True)
-        else:
-            await message_of(update).reply_text(admins_only(t))
-    return staff
 
 
 def _period_from_data(value: str, today) -> stats.Period | None:
@@ -72,9 +61,8 @@ def _today(context: TipbotContext):
 # /stats ----------------------------------------------------------------------------------------
 
 
-async def stats_cmd(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "stats.view") is None:
-        return
+@staff_only(Role.ADMIN, "stats.view")
+async def stats_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     try:
         period = stats.parse_period(context.args or [], _today(context))
@@ -84,9 +72,8 @@ async def stats_cmd(update: Update, context: TipbotContext) -> None:
     await _send_stats(update, context, t, period, edit=False)
 
 
-async def stats_callback(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "stats.view") is None:
-        return
+@staff_only(Role.ADMIN, "stats.view")
+async def stats_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     period = _period_from_data(received(update, StatsPeriod).period, _today(context))
     if period is None:
@@ -127,9 +114,8 @@ async def _chart(report, t: Texts, runtime) -> bytes:
 # /export ---------------------------------------------------------------------------------------
 
 
-async def export_cmd(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "tips.export") is None:
-        return
+@staff_only(Role.ADMIN, "tips.export")
+async def export_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     try:
         period = stats.parse_period(context.args or [], _today(context))
@@ -139,9 +125,8 @@ async def export_cmd(update: Update, context: TipbotContext) -> None:
     await _send_export(update, context, t, period)
 
 
-async def export_callback(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "tips.export") is None:
-        return
+@staff_only(Role.ADMIN, "tips.export")
+async def export_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     period = _period_from_data(received(update, ExportPeriod).period, _today(context))
     if period is None:
@@ -182,10 +167,8 @@ async def _send_export(update, context: TipbotContext, t: Texts, period) -> None
 # /ban and /unban -------------------------------------------------------------------------------
 
 
-async def ban_cmd(update: Update, context: TipbotContext) -> None:
-    staff = await _admin(update, context, "resident.ban")
-    if staff is None:
-        return
+@staff_only(Role.ADMIN, "resident.ban")
+async def ban_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     words = context.args or []
     if len(words) < 2:
@@ -195,10 +178,8 @@ async def ban_cmd(update: Update, context: TipbotContext) -> None:
     await message_of(update).reply_text(views.ban_result(t, result))
 
 
-async def unban_cmd(update: Update, context: TipbotContext) -> None:
-    staff = await _admin(update, context, "resident.unban")
-    if staff is None:
-        return
+@staff_only(Role.ADMIN, "resident.unban")
+async def unban_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     if context.args:
         result = await bans.unban_sender(context.runtime, staff, " ".join(context.args))
@@ -208,10 +189,8 @@ async def unban_cmd(update: Update, context: TipbotContext) -> None:
     await message_of(update).reply_text(text, reply_markup=keyboard)
 
 
-async def unban_callback(update: Update, context: TipbotContext) -> None:
-    staff = await _admin(update, context, "resident.unban")
-    if staff is None:
-        return
+@staff_only(Role.ADMIN, "resident.unban")
+async def unban_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     listed = received(update, Unban)
     done = await bans.unban_listed(context.runtime, staff, listed.ban_id, listed.created_at)

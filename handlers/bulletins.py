@@ -19,8 +19,9 @@ from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageEnti
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import authz, bulletin_jobs
+from bot import bulletin_jobs
 from bot import bulletins as services
+from bot.authz import Role, Staff
 from bot.bulletin_library import TOPICS
 from bot.bulletins import Composed, ComposeError, Target
 from bot.context import TipbotContext
@@ -31,6 +32,7 @@ from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
 from handlers import bulletins_views as views
+from handlers.access import staff_only, staff_or_refuse
 from handlers.callbacks import (
     AskDeleteSchedule,
     AskStopBroadcast,
@@ -69,7 +71,6 @@ from handlers.common import (
     message_of,
     query_of,
     tapped_message,
-    user_of,
     user_texts,
 )
 from storage import broadcasts, pending, subscribers
@@ -198,22 +199,9 @@ def _is_topic_screen(message: MaybeInaccessibleMessage | None) -> bool:
 # Admins: the library and new bulletins ---------------------------------------------------------
 
 
-async def admin_or_refuse(
-    update: Update, context: TipbotContext, t: Texts, action: str
-) -> authz.Staff | None:
-    staff = await authz.admin(context.runtime, user_of(update).id, action)
-    if staff is None:
-        if update.callback_query is not None:
-            await query_of(update).answer(views.admins_only(t), show_alert=True)
-        else:
-            await message_of(update).reply_text(views.admins_only(t))
-    return staff
-
-
-async def bulletins_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "bulletin.list")
+async def bulletins_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    if await admin_or_refuse(update, context, t, "bulletin.list") is None:
-        return
     entries = await store.catalogue(runtime.db)
     await message_of(update).reply_text(
         views.catalogue_text(t, entries, lambda moment: when(runtime, t, moment))
@@ -224,11 +212,9 @@ def draft_key(user_id: int) -> str:
     return f"bulletin:{user_id}"
 
 
-async def newbulletin_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "bulletin.create")
+async def newbulletin_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    staff = await admin_or_refuse(update, context, t, "bulletin.create")
-    if staff is None:
-        return
     message = message_of(update)
     formatted = any(e.type not in PLAIN_ENTITIES for e in message.entities)
     try:
@@ -317,10 +303,9 @@ async def save_draft(update: Update, context: TipbotContext, t: Texts, staff, dr
 # Admins: sending now or at a time --------------------------------------------------------------
 
 
-async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "broadcast.start")
+async def sendnow_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    if await admin_or_refuse(update, context, t, "broadcast.start") is None:
-        return
     reply = message_of(update).reply_text
     argument = " ".join(context.args or []).strip()
     if not argument:
@@ -375,10 +360,9 @@ async def confirm_now(
     await edit_callback_message(update, f"{text}\n{note}" if note else text)
 
 
-async def sendat_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "broadcast.plan")
+async def sendat_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    if await admin_or_refuse(update, context, t, "broadcast.plan") is None:
-        return
     reply, tz = message_of(update).reply_text, runtime.config.timezone
     words = list(context.args or [])
     if not words:
@@ -434,11 +418,9 @@ async def confirm_at(
 # Admins: schedules -----------------------------------------------------------------------------
 
 
-async def schedule_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "schedule.create")
+async def schedule_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    staff = await admin_or_refuse(update, context, t, "schedule.create")
-    if staff is None:
-        return
     reply, tz, now = message_of(update).reply_text, runtime.config.timezone, runtime.now()
     words = list(context.args or [])
     if len(words) != 6:
@@ -500,10 +482,9 @@ async def schedules_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboar
     )
 
 
-async def schedules_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "schedule.list")
+async def schedules_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    if await admin_or_refuse(update, context, t, "schedule.list") is None:
-        return
     text, markup = await schedules_view(context.runtime, t)
     await message_of(update).reply_text(text, reply_markup=markup)
 
@@ -559,10 +540,9 @@ async def broadcasts_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboa
     return views.broadcasts_text(t, lines), views.broadcasts_keyboard(t, under_way)
 
 
-async def broadcasts_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "broadcast.list")
+async def broadcasts_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    if await admin_or_refuse(update, context, t, "broadcast.list") is None:
-        return
     text, markup = await broadcasts_view(context.runtime, t)
     await message_of(update).reply_text(text, reply_markup=markup)
 
@@ -618,7 +598,7 @@ async def admin_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     tapped = received(update, Callback)
     handler, action = ADMIN_ACTIONS[type(tapped)]
-    staff = await admin_or_refuse(update, context, t, action)
+    staff = await staff_or_refuse(update, context, Role.ADMIN, action)
     if staff is not None:
         await handler(update, context, t, staff, tapped)
 

@@ -225,10 +225,6 @@ def receipt_keyboard(t: Texts) -> InlineKeyboardMarkup:
 # Admins: refusals and usage --------------------------------------------------------------------
 
 
-def admins_only(t: Texts) -> str:
-    return t.gettext("Sorry, only the province admins can do this.")
-
-
 def topic_keys() -> str:
     return ", ".join(f"<code>{topic}</code>" for topic in TOPICS)
 

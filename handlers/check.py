@@ -9,11 +9,12 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import fraud_check
-from bot.authz import admin
+from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.indicators import normalize_query
 from bot.intake import KINDS
+from handlers.access import staff_only
 from handlers.callbacks import Menu, MenuEntry, WithdrawConfirmation, encode, pattern, received
 from handlers.common import (
     answer_callback,
@@ -115,14 +116,12 @@ def check_text(t: Texts, result: fraud_check.CheckResult, tz) -> str:
     return "\n".join([*lines, "", _(ADVICE)])
 
 
-async def confirmed_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "indicator.list")
+async def confirmed_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     """Admins see the confirmations of a number or link, each with a button to withdraw it."""
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    if await admin(runtime, user_of(update).id, "indicator.list") is None:
-        await message_of(update).reply_text(_("This command is for the province admins."))
-        return
     found = []
     for indicator in normalize_query(" ".join(context.args or [])):
         found += await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
@@ -148,17 +147,12 @@ async def confirmed_cmd(update: Update, context: TipbotContext) -> None:
     )
 
 
-async def withdraw_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "indicator.withdraw")
+async def withdraw_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     query = query_of(update)
-    staff = await admin(runtime, user_of(update).id, "indicator.withdraw")
     confirmation_id = received(update, WithdrawConfirmation).confirmation_id
-    if staff is None:
-        await answer_callback(
-            update, t.gettext("This command is for the province admins."), show_alert=True
-        )
-        return
     if not await fraud_check.withdraw(runtime, staff, confirmation_id):
         await answer_callback(update, t.gettext("Already withdrawn."))
         return

@@ -7,13 +7,14 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
-from bot.authz import admin, record, staff_for_tip, staff_member
+from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.intake import CATEGORIES
 from bot.receipts import normalize_tip_code
+from handlers.access import staff_only, tip_staff_or_refuse
 from handlers.callbacks import TipAction
-from handlers.common import chat_of, fit_lines, message_of, user_of, user_texts
+from handlers.common import chat_of, fit_lines, message_of, user_texts
 from handlers.officer import show_card
 from handlers.officer_views import data
 from storage import audit, officers, tips
@@ -40,15 +41,11 @@ def overdue(runtime, tip: tips.OpenTip) -> bool:
     return tip.status == "new" and runtime.now() - tip.routed_at > limit
 
 
-async def queue_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.OFFICER, "tip.queue")
+async def queue_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    staff = await staff_member(runtime, user_of(update).id)
-    if staff is None:
-        await record(runtime, "denied.tip.queue", user_of(update).id)
-        await message_of(update).reply_text(_("This command is for officers."))
-        return
     communes = None if staff.is_admin else staff.communes
     open_tips, total = await tips.open_tips(runtime.db, communes, limit=QUEUE_LIMIT)
     if not open_tips:
@@ -90,21 +87,16 @@ async def tip_cmd(update: Update, context: TipbotContext) -> None:
     tip = await tip_from_args(update, context, t)
     if tip is None:
         return
-    if await staff_for_tip(context.runtime, user_of(update).id, tip, "tip.show") is None:
-        await message_of(update).reply_text(
-            t.gettext("Only officers of this tip's commune, or the province admins, can do that.")
-        )
+    if await tip_staff_or_refuse(update, context, tip, "tip.show") is None:
         return
     await show_card(context, chat_of(update).id, t, tip)
 
 
-async def audit_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "tip.audit")
+async def audit_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    if await admin(runtime, user_of(update).id, "tip.audit") is None:
-        await message_of(update).reply_text(_("This command is for the province admins."))
-        return
     tip = await tip_from_args(update, context, t)
     if tip is None:
         return

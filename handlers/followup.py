@@ -12,10 +12,10 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHa
 
 from bot import casework
 from bot.anonymity import WayBackError, open_for, open_way_back, seal_for
-from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
+from handlers.access import tip_staff_or_refuse
 from handlers.callbacks import TipAction, TipsterReply, pattern, received
 from handlers.check import answer_check
 from handlers.common import (
@@ -137,12 +137,9 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
         "reply": TipAction.WRITE_REPLY,
         "transfer": TipAction.TRANSFER_MENU,
     }[kind]
-    staff = await staff_for_tip(runtime, user_of(update).id, tip, ACTIONS[action])
+    staff = await tip_staff_or_refuse(update, context, tip, ACTIONS[action])
     if staff is None:
         await pending.clear(runtime.db, key)
-        await message.reply_text(
-            _("Only officers of this tip's commune, or the province admins, can do that.")
-        )
         return
     chat_id = chat_of(update).id
     if kind == "transfer":

@@ -13,10 +13,10 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.ext import CallbackQueryHandler
 
 from bot import casework
-from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
+from handlers.access import tip_staff_or_refuse
 from handlers.callbacks import OnTip, TipAction, pattern, received
 from handlers.common import (
     answer_callback,
@@ -69,14 +69,8 @@ async def officer_callback(update: Update, context: TipbotContext) -> None:
     if tip is None:
         await answer_callback(update, _("This tip no longer exists."), show_alert=True)
         return
-    runtime = context.runtime
-    staff = await staff_for_tip(runtime, user_of(update).id, tip, ACTIONS[action])
+    staff = await tip_staff_or_refuse(update, context, tip, ACTIONS[action])
     if staff is None:
-        await answer_callback(
-            update,
-            _("Only officers of this tip's commune, or the province admins, can do that."),
-            show_alert=True,
-        )
         return
     await HANDLERS_BY_ACTION[action](update, context, t, staff, tip, tapped.value)
 

@@ -30,12 +30,14 @@ from telegram.ext import (
 )
 
 from bot import authz, bulletins, onboarding
+from bot.authz import Role, Staff
 from bot.context import RUNTIME_KEY, TipbotContext
 from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
 from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
 from bot.runtime import Runtime
 from handlers import onboarding_views as views
+from handlers.access import staff_only
 from handlers.callbacks import (
     AskRevokeOfficer,
     InviteCommune,
@@ -74,13 +76,10 @@ async def _refuse_callback(update: Update, text: str) -> None:
 # /invite ---------------------------------------------------------------------------------------
 
 
-async def invite_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.invite")
+async def invite_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     reply = message_of(update).reply_text
-    staff = await authz.admin(runtime, user.id, "officer.invite")
-    if staff is None:
-        await reply(views.admins_only(t))
-        return
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     query = _argument(context)
     if not query:
@@ -98,12 +97,10 @@ async def invite_cmd(update: Update, context: TipbotContext) -> None:
             await reply(views.commune_not_found(t, query))
 
 
-async def invite_pick_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.invite")
+async def invite_pick_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
     code = received(update, InviteCommune).commune_code
-    if await authz.admin(runtime, user_of(update).id, "officer.invite") is None:
-        await _refuse_callback(update, views.admins_only(t))
-        return
     if runtime.communes.get(code) is None:
         await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
         return
@@ -155,23 +152,18 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
 # /officers and revoking ------------------------------------------------------------------------
 
 
-async def officers_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.list")
+async def officers_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
-    staff = await authz.admin(runtime, user.id, "officer.list")
-    if staff is None:
-        await message_of(update).reply_text(views.admins_only(t))
-        return
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     entries = await onboarding.officer_entries(runtime)
     text, markup = views.officers_page(t, runtime.communes, entries, 0)
     await message_of(update).reply_text(text, reply_markup=markup)
 
 
-async def officers_page_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.list")
+async def officers_page_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    if await authz.admin(runtime, user_of(update).id, "officer.list") is None:
-        await _refuse_callback(update, views.admins_only(t))
-        return
     await answer_callback(update)
     page = received(update, OfficersPage).page
     entries = await onboarding.officer_entries(runtime)
@@ -179,11 +171,9 @@ async def officers_page_callback(update: Update, context: TipbotContext) -> None
     await edit_callback_message(update, text, reply_markup=markup)
 
 
-async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.revoke")
+async def revoke_ask_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    if await authz.admin(runtime, user_of(update).id, "officer.revoke") is None:
-        await _refuse_callback(update, views.admins_only(t))
-        return
     officer_id = received(update, AskRevokeOfficer).officer_id
     entry = await onboarding.officer_entry(runtime, officer_id)
     if entry is None or not entry.revocable:
@@ -225,13 +215,9 @@ def _plain(html: str) -> str:
 # /mycommunes -----------------------------------------------------------------------------------
 
 
-async def mycommunes_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.OFFICER, "officer.mycommunes")
+async def mycommunes_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
-    staff = await authz.staff_member(runtime, user.id)
-    if staff is None:
-        await authz.record(runtime, "denied.officer.mycommunes", user.id)
-        await message_of(update).reply_text(views.officers_only(t))
-        return
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     groups = await onboarding.groups_of_communes(runtime, sorted(staff.communes))
     await message_of(update).reply_text(
@@ -242,16 +228,12 @@ async def mycommunes_cmd(update: Update, context: TipbotContext) -> None:
 # /linkgroup and /unlinkgroup, in a group -------------------------------------------------------
 
 
-async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.OFFICER, "group.link")
+async def linkgroup_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     user_id = user.id
     reply = message_of(update).reply_text
     chat_id = chat_of(update).id
-    staff = await authz.staff_member(runtime, user_id)
-    if staff is None:
-        await authz.record(runtime, "denied.group.link", user_id, chat=chat_id)
-        await reply(views.link_refused(t, runtime.communes, ()))
-        return
     query = _argument(context)
     choice = onboarding.commune_for_staff(runtime.communes, staff, query)
     match choice:
@@ -293,17 +275,13 @@ async def _link(update: Update, context: TipbotContext, code: int, t: Texts) -> 
     return False, views.link_refused(t, runtime.communes, sorted(staff.communes) if staff else ())
 
 
-async def unlinkgroup_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.OFFICER, "group.unlink")
+async def unlinkgroup_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     user_id = user.id
     reply = message_of(update).reply_text
     chat_id = chat_of(update).id
     linked = await onboarding.communes_of_group(runtime, chat_id)
-    staff = await authz.staff_member(runtime, user_id)
-    if staff is None:
-        await authz.record(runtime, "denied.group.unlink", user_id, chat=chat_id)
-        await reply(views.officers_only(t))
-        return
     if not linked:
         await reply(views.not_linked(t))
         return

@@ -11,9 +11,11 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.authz import Role
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import Texts
 from bot.onboarding import OfficerEntry, Refusal, Revoke
+from handlers.access import REFUSALS
 from handlers.callbacks import (
     AskRevokeOfficer,
     InviteCommune,
@@ -66,14 +68,6 @@ def commune_buttons(
 
 
 # Refusals and hints -------------------------------------------------------------------------------
-
-
-def admins_only(t: Texts) -> str:
-    return t.gettext("Sorry, only the province admins can do this.")
-
-
-def officers_only(t: Texts) -> str:
-    return t.gettext("Sorry, this is only for police officers registered in this bot.")
 
 
 def private_only(t: Texts) -> str:
@@ -253,7 +247,7 @@ def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
             "there."
         ),
         Revoke.ALREADY: _("{person} was already revoked."),
-        Revoke.DENIED: admins_only(t),
+        Revoke.DENIED: t.gettext(REFUSALS[Role.ADMIN]),
     }[result].format(person=who)
 
 
