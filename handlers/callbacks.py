@@ -64,10 +64,8 @@ def _parser(hint: Any) -> Callable[[str], Any]:
         limit = constraint.limit if isinstance(constraint, Below) else None
 
         def read_int(text: str) -> int:
-            canonical = text == "0" or not text.startswith("0")
-            if not (1 <= len(text) <= INT_DIGITS and text.isascii() and text.isdigit()):
-                raise ValueError(text)
-            if not canonical:
+            canonical = text == "0" or not text.startswith("0")  # one spelling per number
+            if not (1 <= len(text) <= INT_DIGITS and text.isdigit() and canonical):
                 raise ValueError(text)
             value = int(text)
             if limit is not None and value >= limit:
@@ -162,6 +160,7 @@ def decode(data: object) -> Callback | None:
     if not kind._required <= len(parts) <= len(readers):
         return None
     try:
+        # Not strict: the trailing fields left out keep their defaults.
         return kind(**{name: read(part) for (name, read), part in zip(readers, parts)})  # noqa: B905
     except ValueError:
         return None

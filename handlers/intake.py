@@ -20,7 +20,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import submission
@@ -42,7 +42,9 @@ from bot.intake import (
     is_meaningful_text,
     means_dont_know,
 )
+from bot.refusals import Reason, Refused
 from bot.send_budget import retry_after_seconds
+from bot.telegram_errors import Verdict, classify
 from handlers.bulletins_views import receipt_keyboard
 from handlers.callbacks import (
     Discard,
@@ -170,7 +172,7 @@ async def report_cmd(update: Update, context: TipbotContext) -> None:
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         refusal = await submission.refusal_before_start(turn.runtime, turn.pseudonym)
-        if refusal == "banned":
+        if refusal is not None and refusal.reason is Reason.BANNED:
             await turn.say(banned_text(turn.t))
             return
         if turn.draft is not None:
@@ -381,12 +383,11 @@ async def send_tip(turn: Turn) -> None:
         await turn.say(_("One answer is still missing."))
         await turn.ask()
         return
-    try:
-        sent = await submission.submit(turn.runtime, turn.pseudonym, turn.chat_id, draft)
-    except submission.Refused as refusal:
+    sent = await submission.submit(turn.runtime, turn.pseudonym, turn.chat_id, draft)
+    if isinstance(sent, Refused):  # (incomplete was handled above)
         await turn.say(
             banned_text(turn.t)
-            if refusal.reason == "banned"
+            if sent.reason is Reason.BANNED
             else _(
                 "You have sent the most tips allowed for one day. Your tip is kept here: "
                 "please send it tomorrow. In an emergency, call 113."
@@ -408,14 +409,16 @@ async def deliver_receipt(turn: Turn, text: str, markup) -> None:
         try:
             await turn.say(text, markup)
             return
-        except RetryAfter as error:
-            await asyncio.sleep(min(retry_after_seconds(error), 30))
-        except BadRequest:
-            raise  # Telegram refused this message as it is: sending it again won't help
-        except NetworkError:  # timeouts and dropped connections
-            if attempt == RECEIPT_ATTEMPTS - 1:
+        except TelegramError as error:
+            verdict = classify(error)
+            if verdict is Verdict.WAIT:
+                await asyncio.sleep(min(retry_after_seconds(cast(RetryAfter, error)), 30))
+            elif verdict is Verdict.RETRY and isinstance(error, NetworkError):
+                if attempt == RECEIPT_ATTEMPTS - 1:  # timeouts and dropped connections
+                    raise
+                await asyncio.sleep(2**attempt)
+            else:  # refused as it is, or the chat is gone: sending it again won't help
                 raise
-            await asyncio.sleep(2**attempt)
 
 
 def receipt_text(t: Texts, sent: submission.Submitted) -> str:

@@ -10,6 +10,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
+from bot.refusals import Reason
 from handlers.callbacks import Menu, MenuEntry, pattern
 from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_texts
 from handlers.locks import resident_lock
@@ -42,16 +43,16 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
         return
     _ = t.gettext
     replies = {
-        "throttled": _(
+        Reason.THROTTLED: _(
             "Too many wrong receipts. For your safety, please wait an hour before trying again."
         ),
-        "malformed": _(
+        Reason.MALFORMED: _(
             "That doesn't look like a receipt. A receipt has 20 letters and digits in groups of "
             "four, like <code>/status 7K3Q-9XWD-…</code>."
         ),
-        "unknown": _("No tip has this receipt. Please check it and try again."),
+        Reason.UNKNOWN: _("No tip has this receipt. Please check it and try again."),
     }
-    await context.bot.send_message(chat_id, replies[result], reply_markup=main_menu(t))
+    await context.bot.send_message(chat_id, replies[result.reason], reply_markup=main_menu(t))
 
 
 def ask_receipt_text(t: Texts) -> str:

@@ -108,3 +108,23 @@ async def test_tip_buttons_are_refused_outside_the_officers_communes(sandbox, bo
     assert refusals == len(TipAction)
     assert tuple(changed) == ("new", XUAN_HUONG)
     assert not sandbox.errors
+
+
+async def test_groups_are_refused_the_same_way(sandbox, bot):
+    lan = sandbox.add_user("Lan", language_code="vi")
+    group = sandbox.add_group("CA Xuân Hương", members=[lan])
+    for command, action in (
+        ("/linkgroup xuan huong", "group.link"),
+        ("/unlinkgroup", "group.unlink"),
+    ):
+        since = sandbox.version
+        await sandbox.send_text(lan, command, chat=group)
+        reply = await sandbox.wait_for_message(group.id, since=since)
+        assert text_of(reply) == OFFICERS_ONLY, command
+        with bot.db() as conn:
+            rows = conn.execute(
+                "SELECT actor_id, detail FROM audit_log WHERE action = ?", (f"denied.{action}",)
+            ).fetchall()
+        assert [(row["actor_id"], json.loads(row["detail"])) for row in rows] == [
+            (None, {"chat": group.id, "actor": "outsider"})
+        ]
