@@ -10,6 +10,7 @@ from telegram.error import BadRequest
 from bot.context import TipbotContext
 from bot.i18n import Texts, texts
 from bot.language import language_of
+from bot.telegram_errors import Verdict, classify
 
 # PTB types every part of an Update as optional, because an Update carries one of many kinds of
 # event. A handler's filter already decides which kind it receives (a CommandHandler gets a message
@@ -85,7 +86,7 @@ async def edit_callback_message(update: Update, text: str, **kwargs) -> None:
     try:
         await query_of(update).edit_message_text(text, **kwargs)
     except BadRequest as error:
-        if "message is not modified" not in error.message.lower():
+        if classify(error) is not Verdict.UNCHANGED:
             raise
 
 
@@ -94,7 +95,7 @@ async def edit_buttons(update: Update, markup) -> None:
     try:
         await query_of(update).edit_message_reply_markup(markup)
     except BadRequest as error:
-        if "message is not modified" not in error.message.lower():
+        if classify(error) is not Verdict.UNCHANGED:
             raise
 
 
@@ -107,5 +108,5 @@ async def remove_buttons(update: Update) -> None:
         try:
             await query_of(update).edit_message_reply_markup(None)
         except BadRequest as error:
-            if "message is not modified" not in error.message.lower():
+            if classify(error) is not Verdict.UNCHANGED:
                 raise
