@@ -22,7 +22,7 @@ BASE_PYTHON ?= $(shell for p in $(PYTHON_CANDIDATES); do \
 
 help:
 	@echo "make demo      chat with the bot in your browser at http://127.0.0.1:8080"
-	@echo "make test      ruff and the whole test suite (browser test included)"
+	@echo "make test      ruff, mypy and the whole test suite (browser test included)"
 	@echo "make messages  extract, update and compile the gettext catalogs"
 	@echo "make bench     benchmarks, figures beside their baselines"
 
@@ -46,6 +46,7 @@ demo: compile-messages
 lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
 
 test: compile-messages lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -57,4 +58,4 @@ lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact versions for a fresh machine; regenerate with `make lock`.' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

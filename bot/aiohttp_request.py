@@ -46,12 +46,16 @@ class AiohttpRequest(BaseRequest):
         return self._read_timeout
 
     async def initialize(self) -> None:
+        self._opened()
+
+    def _opened(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=self.connections),
                 headers={"User-Agent": self.USER_AGENT},
             )
             self._proxies = {}
+        return self._session
 
     async def shutdown(self) -> None:
         if self._session is not None:
@@ -68,7 +72,7 @@ class AiohttpRequest(BaseRequest):
         connect_timeout=BaseRequest.DEFAULT_NONE,
         pool_timeout=BaseRequest.DEFAULT_NONE,
     ) -> tuple[int, bytes]:
-        await self.initialize()
+        session = self._opened()
         # aiohttp has no write timeout of its own: the connection's (pool wait and connect
         # together) and the read's bound the call; a write that stalls shows as a read timeout.
         pool = _given(pool_timeout, self._pool_timeout)
@@ -87,7 +91,7 @@ class AiohttpRequest(BaseRequest):
         try:
             # No redirects: Telegram never redirects, and following one would turn the POST into
             # a GET somewhere else, with the token in its address.
-            async with self._session.request(
+            async with session.request(
                 method,
                 url,
                 data=data,
@@ -117,7 +121,8 @@ class AiohttpRequest(BaseRequest):
 
 
 def _sum(*parts: float | None) -> float | None:
-    return None if any(part is None for part in parts) else sum(parts)
+    known = [part for part in parts if part is not None]
+    return sum(known) if len(known) == len(parts) else None
 
 
 def _given(value, default: float | None) -> float | None:

@@ -8,10 +8,16 @@ officer of that commune, or an admin. Every action and every refusal goes to the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from bot.runtime import Runtime
 from storage import audit, officers, tips
+
+
+class Role(StrEnum):
+    OFFICER = "officer"  # an active officer of any commune, or an admin
+    ADMIN = "admin"  # a province admin (TIPBOT_ADMIN_IDS)
 
 
 @dataclass(frozen=True)
@@ -47,12 +53,19 @@ async def staff_for_tip(runtime: Runtime, user_id: int, tip: tips.Tip, action: s
     return None
 
 
-async def admin(runtime: Runtime, user_id: int, action: str) -> Staff | None:
+async def require(
+    runtime: Runtime, user_id: int, role: Role, action: str, **detail: Any
+) -> Staff | None:
+    """The staff member if they have `role`; otherwise None, and the refusal audited."""
     staff = await staff_member(runtime, user_id)
-    if staff is not None and staff.is_admin:
+    if staff is not None and (role is Role.OFFICER or staff.is_admin):
         return staff
-    await record(runtime, f"denied.{action}", user_id)
+    await record(runtime, f"denied.{action}", user_id, **detail)
     return None
+
+
+async def admin(runtime: Runtime, user_id: int, action: str) -> Staff | None:
+    return await require(runtime, user_id, Role.ADMIN, action)
 
 
 async def record(

@@ -40,27 +40,28 @@ class Result:
     code: str | None = None  # the tip code, normalised
 
 
-async def _sender(runtime: Runtime, text: str) -> tuple[Result | None, tips.Tip | None, str]:
+async def _sender(runtime: Runtime, text: str) -> tuple[tips.Tip, str] | Result:
     """The tip and its sender's pseudonym, or the Result that says why not."""
     code = normalize_tip_code(text)
     tip = await tips.get_by_code(runtime.db, code) if code else None
     if tip is None:
-        return Result(Outcome.UNKNOWN_TIP, code), None, ""
+        return Result(Outcome.UNKNOWN_TIP, code)
     sealed = await tips.get_way_back(runtime.db, tip.id)
     if sealed is None:
-        return Result(Outcome.SENDER_GONE, tip.code), tip, ""
+        return Result(Outcome.SENDER_GONE, tip.code)
     try:
         pseudonym = open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code).pseudonym
     except WayBackError:
-        return Result(Outcome.SENDER_UNREADABLE, tip.code), tip, ""
-    return None, tip, pseudonym
+        return Result(Outcome.SENDER_UNREADABLE, tip.code)
+    return tip, pseudonym
 
 
 async def ban_sender(runtime: Runtime, admin: Staff, text: str, reason: str) -> Result:
     """Ban whoever sent the tip with this code (as typed). The caller checked `admin`."""
-    refusal, tip, pseudonym = await _sender(runtime, text)
-    if refusal is not None:
-        return refusal
+    found = await _sender(runtime, text)
+    if isinstance(found, Result):
+        return found
+    tip, pseudonym = found
     reason = (plain_name(reason) or "")[:MAX_REASON]  # shown to admins: no bidi overrides
     async with runtime.db.transaction():
         already = await bans.is_banned(runtime.db, pseudonym)
@@ -70,9 +71,10 @@ async def ban_sender(runtime: Runtime, admin: Staff, text: str, reason: str) -> 
 
 
 async def unban_sender(runtime: Runtime, admin: Staff, text: str) -> Result:
-    refusal, tip, pseudonym = await _sender(runtime, text)
-    if refusal is not None:
-        return refusal
+    found = await _sender(runtime, text)
+    if isinstance(found, Result):
+        return found
+    tip, pseudonym = found
     async with runtime.db.transaction():
         if not await bans.unban(runtime.db, pseudonym):
             return Result(Outcome.NOT_BANNED, tip.code)

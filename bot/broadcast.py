@@ -36,12 +36,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
+from typing import Any, cast
 
 from telegram import Bot, LinkPreviewOptions
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, RetryAfter
+from telegram.error import RetryAfter, TelegramError
 
 from bot import bulletins as services
 from bot.aiohttp_request import AiohttpRequest
@@ -50,6 +51,7 @@ from bot.i18n import LANGUAGES
 from bot.quiet_hours import QuietHours
 from bot.runtime import Runtime
 from bot.send_budget import FREE_RATE, SendBudget, retry_after_seconds
+from bot.telegram_errors import Verdict, classify
 from storage import broadcasts, subscribers
 from storage import bulletins as store
 from storage.broadcasts import Broadcast, Delivery
@@ -76,7 +78,6 @@ RETRY_CAP = 600
 CHAT_INTERVAL = 1.05  # seconds between two messages to one chat
 REFUSED_IN_A_ROW = 20  # Telegram refused the bulletin itself this often: stop the broadcast
 # What Telegram says about a chat the bot can no longer write to (beside 403 Forbidden).
-GONE = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
 
 
 class TelegramSender:
@@ -339,7 +340,7 @@ class Broadcaster:
         self.counters.rate_limited += 1
         log.warning("event=broadcast_rate_limited retry_after=%s", seconds)
 
-    async def _launch(self, work: Awaitable[None]) -> None:
+    async def _launch(self, work: Coroutine[Any, Any, None]) -> None:
         await self._slots.acquire()
         task = asyncio.create_task(work)
         self._tasks.add(task)
@@ -408,24 +409,27 @@ class Broadcaster:
         record = broadcasts.record
         try:
             message_id = await self.send(delivery.chat_id, text, markup)
-        except RetryAfter as error:
-            self._pause(error)
-            await self._flush()
-            await record(
-                db, broadcast.id, delivery.subscriber_id, "pending",
-                error="retry_after", retry_at=now, count_attempt=False,
-            )  # fmt: skip
-        except Forbidden as error:
-            await self._gone(broadcast, delivery, error.message)
-        except BadRequest as error:
-            if _is_gone(error.message):
+        except TelegramError as error:
+            verdict = classify(error)
+            if verdict is Verdict.WAIT:
+                self._pause(cast(RetryAfter, error))
+                await self._flush()
+                await record(
+                    db, broadcast.id, delivery.subscriber_id, "pending",
+                    error="retry_after", retry_at=now, count_attempt=False,
+                )  # fmt: skip
+            elif verdict is Verdict.GONE:
                 await self._gone(broadcast, delivery, error.message)
-                return
-            self._refused += 1
-            self.counters.failed += 1
-            await record(db, broadcast.id, delivery.subscriber_id, "failed", error=error.message)
-            log.warning("event=broadcast_refused broadcast=%d error=%s", broadcast.id, error)
-        except Exception as error:  # 5xx, network, timeouts: try again later
+            elif verdict in (Verdict.REFUSED, Verdict.UNCHANGED):
+                self._refused += 1
+                self.counters.failed += 1
+                await record(
+                    db, broadcast.id, delivery.subscriber_id, "failed", error=error.message
+                )
+                log.warning("event=broadcast_refused broadcast=%d error=%s", broadcast.id, error)
+            else:  # 5xx, network, timeouts: try again later
+                await self._retry(broadcast, delivery, error)
+        except Exception as error:  # not Telegram's: try again later
             await self._retry(broadcast, delivery, error)
         else:
             self._refused = 0
@@ -481,10 +485,11 @@ class Broadcaster:
             self._pause(error)
             await record(db, post.slug, post.channel, "pending", retry_at=self.runtime.now(),
                          count_attempt=False)  # fmt: skip
-        except (Forbidden, BadRequest) as error:
-            await record(db, post.slug, post.channel, "failed", error=error.message)
-            log.error("event=channel_post_refused error=%s", error.message)
         except Exception as error:
+            if isinstance(error, TelegramError) and classify(error) is not Verdict.RETRY:
+                await record(db, post.slug, post.channel, "failed", error=error.message)
+                log.error("event=channel_post_refused error=%s", error.message)
+                return
             attempts = post.attempts + 1
             give_up = attempts >= MAX_ATTEMPTS
             await record(
@@ -508,13 +513,14 @@ class Broadcaster:
             )  # fmt: skip
         self.runtime.wake_outbox()
         done = await broadcasts.get(db, broadcast.id)
-        log.info(
-            "event=broadcast_done broadcast=%d sent=%s blocked=%s failed=%s",
-            broadcast.id,
-            done.sent_count,
-            done.blocked_count,
-            done.failed_count,
-        )
+        if done is not None:  # (None: deleted meanwhile, nothing to count)
+            log.info(
+                "event=broadcast_done broadcast=%d sent=%s blocked=%s failed=%s",
+                broadcast.id,
+                done.sent_count,
+                done.blocked_count,
+                done.failed_count,
+            )
 
     async def _give_up(self, broadcast: Broadcast) -> None:
         """Telegram refuses the bulletin itself (its HTML, its length): stop before every
@@ -553,8 +559,3 @@ def engine_for(
 def in_flight_for(rate: float) -> int:
     """Requests in flight at once: enough to keep ``rate`` going over a slow connection."""
     return max(8, min(64, int(rate)))
-
-
-def _is_gone(message: str) -> bool:
-    text = message.lower()
-    return any(reason in text for reason in GONE)

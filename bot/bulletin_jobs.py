@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import cast
 
-from telegram.ext import Application
+from telegram.ext import Application, Job
 
 from bot import bulletins as services
 from bot.broadcast import Broadcaster, TelegramSender, engine_for
-from bot.context import TipbotContext
+from bot.context import TipbotContext, job_queue
 from bot.cron import CronError, cron_rule
 from bot.quiet_hours import quiet_hours_of
 from storage import bulletins as store
@@ -32,7 +33,7 @@ TICK = 30  # seconds between two looks at planned sends
 
 
 def schedule_bulletin_jobs(application: Application) -> None:
-    jobs = application.job_queue
+    jobs = job_queue(application)
     jobs.run_once(start, when=0, name=START_JOB)
     jobs.run_repeating(tick, interval=TICK, first=TICK, name=TICK_JOB)
 
@@ -91,15 +92,17 @@ def job_name(schedule_id: int) -> str:
     return f"schedule:{schedule_id}"
 
 
-def register(application: Application, schedule: Schedule) -> None:
-    """The schedule's cron job (replacing any it had)."""
+def register(application: Application, schedule: Schedule | None) -> None:
+    """The schedule's cron job (replacing any it had); None (deleted meanwhile) has none."""
+    if schedule is None:
+        return
     unregister(application, schedule.id)
     try:
         rule = cron_rule(schedule.cron, application.bot_data["runtime"].config.timezone)
     except CronError as error:
         log.error("event=schedule_invalid schedule=%d error=%s", schedule.id, error)
         return
-    application.job_queue.run_custom(
+    job_queue(application).run_custom(
         fire_job,
         job_kwargs={"trigger": rule.trigger, "misfire_grace_time": 3600, "coalesce": True},
         name=job_name(schedule.id),
@@ -108,12 +111,13 @@ def register(application: Application, schedule: Schedule) -> None:
 
 
 def unregister(application: Application, schedule_id: int) -> None:
-    for job in application.job_queue.get_jobs_by_name(job_name(schedule_id)):
+    for job in job_queue(application).get_jobs_by_name(job_name(schedule_id)):
         job.schedule_removal()
 
 
 async def fire_job(context: TipbotContext) -> None:
-    await fire(context.application, context.job.data)
+    job = cast(Job, context.job)  # a job's own callback always has its job
+    await fire(context.application, cast(int, job.data))  # the schedule id (`register`)
 
 
 async def fire(application: Application, schedule_id: int) -> int | None:

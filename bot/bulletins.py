@@ -181,7 +181,8 @@ async def start_broadcast(
     return broadcast_id
 
 
-async def cancel_broadcast(runtime: Runtime, admin_id: int, broadcast_id: int) -> bool:
+async def cancel_broadcast(runtime: Runtime, admin_id: int | None, broadcast_id: int) -> bool:
+    """Stops a broadcast; `admin_id` None when the engine stops it itself."""
     async with runtime.db.transaction():
         if not await broadcasts.cancel(runtime.db, broadcast_id, now=runtime.now()):
             return False
@@ -496,8 +497,7 @@ def parse_when(words: list[str], tz: ZoneInfo, now: int) -> tuple[int, list[str]
             send_at = at(tomorrow.year, tomorrow.month, tomorrow.day)
     elif iso := _ISO_DATE.match(words[0]):
         send_at = at(int(iso[1]), int(iso[2]), int(iso[3]))
-    else:
-        day_month = _DAY_MONTH.match(words[0])
+    elif day_month := _DAY_MONTH.match(words[0]):
         day, month = int(day_month[1]), int(day_month[2])
         send_at = at(int(day_month[3] or today.year), month, day)
         if day_month[3] is None and send_at <= now:

@@ -175,6 +175,7 @@ async def transfer(runtime: Runtime, staff: Staff, tip: tips.Tip, commune_code: 
         )  # fmt: skip
         await refresh_cards(runtime, tip)
         moved = await tips.get(runtime.db, tip.id)
+        assert moved is not None  # written just above, in this transaction
         await routing.route(runtime, moved, banner="transfer")
     runtime.wake_outbox()
     return True

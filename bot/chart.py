@@ -174,7 +174,7 @@ def _ack_panel(axes, report: Report, t: Texts) -> None:
                    pad=10)  # fmt: skip
     positions = list(range(len(report.weeks)))
     axes.set_yscale("log")
-    low, high = 60, 7 * 24 * 3600
+    low, high = 60.0, 7 * 24 * 3600.0
     median = [week.median_ack for week in report.weeks]
     p90 = [week.p90_ack for week in report.weeks]
     if any(value is not None for value in median):

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from telegram.ext import Application, CallbackContext, ExtBot
+from typing import cast
+
+from telegram.ext import Application, CallbackContext, ExtBot, JobQueue
 
 from bot.runtime import Runtime
 
@@ -13,6 +15,12 @@ class TipbotContext(CallbackContext[ExtBot, dict, dict, dict]):
     @property
     def runtime(self) -> Runtime:
         return self.application.bot_data[RUNTIME_KEY]
+
+
+def job_queue(application: Application) -> JobQueue:
+    """PTB's job queue is optional; tipbot installs PTB with its job-queue extra (pyproject.toml),
+    so the application always has one."""
+    return cast(JobQueue, application.job_queue)
 
 
 def attach_runtime(application: Application, runtime: Runtime) -> None:

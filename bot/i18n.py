@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import gettext
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -56,7 +56,7 @@ class Texts:
     def number(self, value: int | float) -> str:
         return format_decimal(value, locale=self.language)
 
-    def datetime(self, moment: datetime, tz: ZoneInfo) -> str:
+    def datetime(self, moment: datetime, tz: tzinfo | None) -> str:
         """A moment in the province's time zone: '14:05 27/11/2026' (vi), '27 Nov 2026, 14:05'."""
         pattern = DATETIME_PATTERNS.get(self.language, DATETIME_PATTERNS["en"])
         return babel_format_datetime(moment, format=pattern, tzinfo=tz, locale=self.language)

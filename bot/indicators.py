@@ -809,7 +809,7 @@ def _account_indicators(text: str) -> list[Indicator]:
 def _link_or_app_indicators(text: str) -> list[Indicator]:
     # One answer may list several: "abc.vn, Zalo ABC Invest; t.me/xyz". A part holding links
     # gives those links; a part holding none is an app or page name.
-    found = []
+    found: list[Indicator] = []
     for part in _SEGMENT_SEPARATORS.split(text):
         part = clean_text(part)
         if not part:

@@ -102,7 +102,7 @@ _SEQUENCES = {
 _COMMON = (Step.COMMUNE, Step.LOCATION, Step.DESCRIPTION, Step.ATTACHMENTS, Step.URGENT)
 
 # What "Edit" on the review re-asks: a part is a run of steps; after its last, back to review.
-EDIT_PARTS = {
+EDIT_PARTS: dict[str, tuple[Step, ...] | None] = {
     "category": None,  # the category's own steps: computed per draft
     "place": (Step.COMMUNE, Step.LOCATION),
     "description": (Step.DESCRIPTION,),
@@ -188,8 +188,8 @@ class Draft:
         if part == "category":
             own = _SEQUENCES.get(self.category or "", ())
             steps: tuple[Step, ...] = (Step.CATEGORY, *own)
-        elif part in EDIT_PARTS:
-            steps = EDIT_PARTS[part]  # type: ignore[assignment]
+        elif (parts := EDIT_PARTS.get(part)) is not None:
+            steps = parts
             if self.category == "fraud":
                 steps = tuple(s for s in steps if s is not Step.LOCATION)
         else:

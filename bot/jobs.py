@@ -13,7 +13,7 @@ from telegram.ext import Application
 
 from bot.backup import backup_job
 from bot.bulletin_jobs import schedule_bulletin_jobs
-from bot.context import TipbotContext
+from bot.context import TipbotContext, job_queue
 from bot.deadlines import check_deadlines
 from bot.retention import retention_job
 
@@ -30,7 +30,7 @@ async def deadlines(context: TipbotContext) -> None:
 
 
 def schedule_jobs(application: Application) -> None:
-    jobs = application.job_queue
+    jobs = job_queue(application)
     tz = application.bot_data["runtime"].config.timezone
     jobs.run_repeating(deadlines, interval=DEADLINES_INTERVAL, first=10, name="deadlines")
     # Retention (bot/retention.py) daily, and once soon after start: a bot restarted every day

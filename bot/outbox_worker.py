@@ -15,11 +15,13 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import cast
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.runtime import Runtime
 from bot.send_budget import retry_after_seconds
+from bot.telegram_errors import Verdict, classify, is_missing_chat
 from storage import outbox
 from storage.outbox import OutboxItem
 
@@ -36,6 +38,13 @@ STOP_GRACE = 5.0  # seconds a message under way gets to finish when the bot stop
 
 class Undeliverable(Exception):
     """The message can never be sent (e.g. the tipster's way back was deleted by retention)."""
+
+
+def addressed_chat(item: OutboxItem) -> int:
+    """The chat of a row addressed to a chat (every kind but those for a tipster)."""
+    if item.chat_id is None:
+        raise Undeliverable(f"a {item.kind} row without a chat")
+    return item.chat_id
 
 
 def chat_key(item: OutboxItem) -> str:
@@ -131,7 +140,7 @@ class OutboxWorker:
                 if self._stopping:
                     queue.put_nowait(item)  # released with the rest below
                     break
-                consumer = asyncio.current_task()
+                consumer = cast(asyncio.Task, asyncio.current_task())  # this consumer's task
                 self._sending.add(consumer)
                 try:
                     await self.deliver(item)
@@ -154,17 +163,8 @@ class OutboxWorker:
             if deliver is None:
                 raise Undeliverable(f"no deliverer for {item.kind!r}")
             message_id = await deliver(item)
-        except RetryAfter as error:
-            wait = int(retry_after_seconds(error))
-            await outbox.mark_failed(db, item.id, "retry_after", retry_after=wait)
-        except (TimedOut, NetworkError) as error:
-            if isinstance(error, BadRequest):
-                await self._bad_request(item, error)
-            else:
-                await outbox.mark_failed(db, item.id, type(error).__name__)
-        except Forbidden:
-            await outbox.mark_failed(db, item.id, "forbidden", permanent=True)
-            log.info("event=outbox_forbidden kind=%s", item.kind)
+        except TelegramError as error:
+            await self._telegram_error(item, error)
         except Undeliverable as error:
             await outbox.mark_failed(db, item.id, str(error), permanent=True)
             log.info("event=outbox_undeliverable kind=%s", item.kind)
@@ -174,11 +174,23 @@ class OutboxWorker:
         else:
             await outbox.mark_sent(db, item.id, message_id=message_id)
 
-    async def _bad_request(self, item: OutboxItem, error: BadRequest) -> None:
-        if "message is not modified" in error.message.lower():
-            await outbox.mark_sent(self.runtime.db, item.id, message_id=None)
+    async def _telegram_error(self, item: OutboxItem, error: TelegramError) -> None:
+        db, verdict = self.runtime.db, classify(error)
+        if verdict is Verdict.WAIT:
+            wait = int(retry_after_seconds(cast(RetryAfter, error)))
+            await outbox.mark_failed(db, item.id, "retry_after", retry_after=wait)
             return
-        if "chat not found" in error.message.lower() and item.chat_id is not None:
+        if verdict is Verdict.RETRY:
+            await outbox.mark_failed(db, item.id, type(error).__name__)
+            return
+        if verdict is Verdict.UNCHANGED:
+            await outbox.mark_sent(db, item.id, message_id=None)
+            return
+        if isinstance(error, Forbidden):
+            await outbox.mark_failed(db, item.id, "forbidden", permanent=True)
+            log.info("event=outbox_forbidden kind=%s", item.kind)
+            return
+        if is_missing_chat(error) and item.chat_id is not None:
             # A staff member (often an admin from TIPBOT_ADMIN_IDS) who has not opened the bot
             # yet: Telegram lets bots write only to people who did. Keep trying with backoff, so
             # the alert arrives once they do, and say so loudly.

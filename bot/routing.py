@@ -91,9 +91,16 @@ async def to_tipster(runtime: Runtime, tip: tips.Tip, kind: str, key: str, **pay
 
 
 async def to_tip_chats(
-    runtime: Runtime, tip: tips.Tip, kind: str, key: str, *, skip: int | None = None, **payload
+    runtime: Runtime,
+    tip: tips.Tip,
+    outbox_kind: str,
+    key: str,
+    *,
+    skip: int | None = None,
+    **payload,
 ) -> None:
-    """Queues a message for every staff chat that received this tip (except `skip`)."""
+    """Queues a message for every staff chat that received this tip (except `skip`). The payload
+    may carry its own "kind" (an answer's media kind), hence `outbox_kind`."""
     # Only chats that still cover the tip: after a transfer the old commune hears no more of it.
     covering = set(await recipients(runtime, tip.commune_code)) | set(await admin_chats(runtime))
     notified = {n.chat_id for n in await tips.list_notifications(runtime.db, tip.id)}
@@ -101,8 +108,8 @@ async def to_tip_chats(
     for chat_id in sorted(chats - {skip}):
         await outbox.enqueue(
             runtime.db,
-            kind,
+            outbox_kind,
             {"tip_id": tip.id, **payload},
             chat_id=chat_id,
-            dedupe_key=f"{kind}:{tip.id}:{key}:{chat_id}",
+            dedupe_key=f"{outbox_kind}:{tip.id}:{key}:{chat_id}",
         )

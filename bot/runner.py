@@ -13,14 +13,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
+from typing import cast
 
 from telegram import Update
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
-from telegram.ext import Application
+from telegram.error import TelegramError
+from telegram.ext import Application, Updater
 
 from bot.app import build_application, open_runtime, start_application, stop_outbox
 from bot.backup import DataDirLock
 from bot.config import Config, Keys
+from bot.telegram_errors import is_transient
 from bot.webhook import WebhookSettings
 
 log = logging.getLogger(__name__)
@@ -49,12 +51,13 @@ async def _serve(config, keys, stop, on_started, webhook: WebhookSettings | None
     application = build_application(config, runtime.send_budget)
     try:
         await start_application(application, runtime)
+        updater = cast(Updater, application.updater)  # ApplicationBuilder always makes one
         if webhook is None:
-            await application.updater.start_polling(
+            await updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=log_polling_error
             )
         else:
-            await application.updater.start_webhook(
+            await updater.start_webhook(
                 listen=webhook.listen,
                 port=webhook.port,
                 url_path=webhook.url_path,
@@ -77,8 +80,9 @@ async def _serve(config, keys, stop, on_started, webhook: WebhookSettings | None
 def log_polling_error(error: TelegramError) -> None:
     """A failed long poll: PTB retries by itself. A network blip or a busy Telegram (5xx, 429) is
     one warning line; PTB's default would log each one as an ERROR with a traceback."""
-    transient = isinstance(error, NetworkError | RetryAfter) and not isinstance(error, BadRequest)
-    (log.warning if transient else log.error)("event=polling_error error=%s", type(error).__name__)
+    (log.warning if is_transient(error) else log.error)(
+        "event=polling_error error=%s", type(error).__name__
+    )
 
 
 async def stop_application(application: Application) -> None:

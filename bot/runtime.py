@@ -32,11 +32,10 @@ class Runtime:
     # Set by the outbox worker: rows were written, deliver them now rather than at the next tick.
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     # Telegram's overall limit, shared by the application's messages and broadcasts.
-    send_budget: SendBudget | None = None
+    send_budget: SendBudget = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.send_budget is None:
-            self.send_budget = SendBudget(self.config.max_messages_per_second)
+        self.send_budget = SendBudget(self.config.max_messages_per_second)
 
     def pseudonym_of(self, user_id: int) -> str:
         """The only name under which the bot remembers a resident (HMAC of the user id)."""

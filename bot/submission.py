@@ -17,6 +17,7 @@ from bot import routing
 from bot.anonymity import WayBackError, open_for, seal_for, seal_way_back
 from bot.intake import Draft
 from bot.receipts import hash_receipt, new_receipt, new_tip_code, normalize_receipt
+from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import bans, drafts, pending, ratelimits, tips
 
@@ -29,14 +30,6 @@ RECEIPT_KEPT = 30 * DAY  # an unshown receipt waits this long for the resident t
 
 # Which questionnaire answer holds which indicator kind.
 _INDICATOR_ANSWERS = (("phones", "phone"), ("accounts", "account"), ("links", "link"))
-
-
-class Refused(Exception):
-    """The tip cannot be sent; `reason` is one of "banned", "daily_limit", "incomplete"."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -79,31 +72,35 @@ async def slow_hash(receipt: str, runtime: Runtime) -> str:
     return await asyncio.to_thread(hash_receipt, receipt, runtime.keys.receipt_salt)
 
 
-async def refusal_before_start(runtime: Runtime, pseudonym: str) -> str | None:
+async def refusal_before_start(runtime: Runtime, pseudonym: str) -> Refused | None:
     """Why this resident may not start a tip now, if they may not."""
     if await bans.is_banned(runtime.db, pseudonym):
-        return "banned"
+        return Refused(Reason.BANNED)
     return None
 
 
 async def submit(
     runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft, *, language: str | None = None
-) -> Submitted:
+) -> Submitted | Refused:
     """Stores the tip and routes it. ``language`` is the one the resident uses with the bot: kept
     with the tip so that officers ask in it (two languages: it identifies nobody)."""
     if draft.missing():
-        raise Refused("incomplete")
+        return Refused(Reason.INCOMPLETE)
     if await bans.is_banned(runtime.db, pseudonym):
-        raise Refused("banned")
+        return Refused(Reason.BANNED)
     allowed = await ratelimits.hit(
         runtime.db, pseudonym, TIPS_BUCKET, limit=runtime.config.max_tips_per_day, window=DAY
     )
     if not allowed:
-        raise Refused("daily_limit")
+        return Refused(Reason.DAILY_LIMIT)
 
     receipt = new_receipt()
     receipt_hash = await slow_hash(receipt, runtime)
-    location = (draft.latitude, draft.longitude) if draft.latitude is not None else None
+    location = (
+        (draft.latitude, draft.longitude)
+        if draft.latitude is not None and draft.longitude is not None
+        else None
+    )
     contact = None
     if draft.contact_sealed:
         contact = open_for(
@@ -120,7 +117,7 @@ async def submit(
             urgent=bool(draft.urgent),
             description=draft.description,
             answers=answers_of(draft),
-            location=location,  # type: ignore[arg-type]
+            location=location,
             indicators=fraud_indicators(draft),
             attachments=tuple(
                 tips.Attachment(a.kind, a.file_id, a.file_unique_id) for a in draft.attachments
@@ -194,15 +191,15 @@ class StatusView:
     last_change: int
 
 
-async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> StatusView | str:
-    """The tip behind a receipt, or why not: "malformed", "unknown" or "throttled".
+async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> StatusView | Refused:
+    """The tip behind a receipt, or why not: malformed, unknown or throttled.
 
     Only wrong receipts count against the limit, but once it is reached even a right one waits:
     otherwise the limit would not stop a guesser.
     """
     failures = await ratelimits.count(runtime.db, pseudonym, STATUS_FAILURES_BUCKET, window=HOUR)
     if failures >= STATUS_FAILURES_PER_HOUR:
-        return "throttled"
+        return Refused(Reason.THROTTLED)
     receipt = normalize_receipt(text)
     tip = None
     if receipt is not None:
@@ -212,7 +209,7 @@ async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> Sta
             runtime.db, pseudonym, STATUS_FAILURES_BUCKET, limit=STATUS_FAILURES_PER_HOUR,
             window=HOUR,
         )  # fmt: skip
-        return "malformed" if receipt is None else "unknown"
+        return Refused(Reason.MALFORMED if receipt is None else Reason.UNKNOWN)
     replies = await tips.list_messages(runtime.db, tip.id, kinds=("reply",))
     last = max([tip.updated_at, *(r.created_at for r in replies)])
     return StatusView(tip=tip, replies=replies, last_change=last)

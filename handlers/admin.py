@@ -18,12 +18,22 @@ from telegram.constants import ChatAction
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import authz, bans, stats
+from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.export import export_file
 from bot.i18n import Texts
 from handlers import admin_views as views
-from handlers.common import answer_callback, edit_callback_message, user_texts
-from handlers.onboarding_views import admins_only
+from handlers.access import staff_only
+from handlers.callbacks import ExportPeriod, StatsPeriod, Unban, pattern, received
+from handlers.common import (
+    answer_callback,
+    chat_of,
+    edit_callback_message,
+    message_of,
+    query_of,
+    user_of,
+    user_texts,
+)
 from storage import bans as ban_store
 from storage import officers
 
@@ -32,21 +42,8 @@ TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
 CHART_SECONDS = 60  # the longest an admin waits for the chart (ten years take about 3 s)
 
 
-async def _admin(update: Update, context: TipbotContext, action: str) -> authz.Staff | None:
-    """The admin behind this update, or None after telling them no (and auditing it)."""
-    staff = await authz.admin(context.runtime, update.effective_user.id, action)
-    if staff is None:
-        t = await user_texts(update, context)
-        if update.callback_query is not None:
-            await update.callback_query.answer(admins_only(t), show_alert=True)
-        else:
-            await update.effective_message.reply_text(admins_only(t))
-    return staff
-
-
-def _period_from_data(data: str, prefix: str, today) -> stats.Period | None:
+def _period_from_data(value: str, today) -> stats.Period | None:
     """A period from callback data: a preset name or `first:last` (data can be forged)."""
-    value = data.removeprefix(prefix)
     try:
         if value in stats.PRESETS:
             return stats.preset(value, today)
@@ -65,25 +62,23 @@ def _today(context: TipbotContext):
 # /stats ----------------------------------------------------------------------------------------
 
 
-async def stats_cmd(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "stats.view") is None:
-        return
+@staff_only(Role.ADMIN, "stats.view")
+async def stats_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     try:
         period = stats.parse_period(context.args or [], _today(context))
     except stats.PeriodError as error:
-        await update.effective_message.reply_text(views.stats_usage(t, str(error)))
+        await message_of(update).reply_text(views.stats_usage(t, str(error)))
         return
     await _send_stats(update, context, t, period, edit=False)
 
 
-async def stats_callback(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "stats.view") is None:
-        return
+@staff_only(Role.ADMIN, "stats.view")
+async def stats_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    period = _period_from_data(update.callback_query.data, views.STATS, _today(context))
+    period = _period_from_data(received(update, StatsPeriod).period, _today(context))
     if period is None:
-        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
+        await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
         return
     await answer_callback(update, views.working(t))
     await _send_stats(update, context, t, period, edit=True)
@@ -91,11 +86,11 @@ async def stats_callback(update: Update, context: TipbotContext) -> None:
 
 async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit: bool) -> None:
     """The numbers (a new message, or the pressed one edited), then the chart as a photo."""
-    runtime, chat_id = context.runtime, update.effective_chat.id
+    runtime, chat_id = context.runtime, chat_of(update).id
     await context.bot.send_chat_action(chat_id, ChatAction.TYPING)
     report = await stats.compute(runtime.db, runtime.config, period, runtime.now())
     await authz.record(
-        runtime, "stats.view", update.effective_user.id, first=str(period.first),
+        runtime, "stats.view", user_of(update).id, first=str(period.first),
         last=str(period.last),
     )  # fmt: skip
     text = stats.report_text(report, t, runtime.communes, runtime.province_name)
@@ -103,7 +98,7 @@ async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit:
     if edit:
         await edit_callback_message(update, text, reply_markup=keyboard)
     else:
-        await update.effective_message.reply_text(text, reply_markup=keyboard)
+        await message_of(update).reply_text(text, reply_markup=keyboard)
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_PHOTO)
     try:
         files = await _chart(report, t, runtime)
@@ -133,39 +128,37 @@ async def _chart(report, t: Texts, runtime) -> dict[str, bytes]:
 # /export ---------------------------------------------------------------------------------------
 
 
-async def export_cmd(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "tips.export") is None:
-        return
+@staff_only(Role.ADMIN, "tips.export")
+async def export_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     try:
         period = stats.parse_period(context.args or [], _today(context))
     except stats.PeriodError as error:
-        await update.effective_message.reply_text(views.stats_usage(t, str(error)))
+        await message_of(update).reply_text(views.stats_usage(t, str(error)))
         return
     await _send_export(update, context, t, period)
 
 
-async def export_callback(update: Update, context: TipbotContext) -> None:
-    if await _admin(update, context, "tips.export") is None:
-        return
+@staff_only(Role.ADMIN, "tips.export")
+async def export_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    period = _period_from_data(update.callback_query.data, views.EXPORT, _today(context))
+    period = _period_from_data(received(update, ExportPeriod).period, _today(context))
     if period is None:
-        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
+        await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
         return
     await answer_callback(update)
     await _send_export(update, context, t, period)
 
 
 async def _send_export(update, context: TipbotContext, t: Texts, period) -> None:
-    runtime, chat_id = context.runtime, update.effective_chat.id
+    runtime, chat_id = context.runtime, chat_of(update).id
     await context.bot.send_chat_action(chat_id, ChatAction.UPLOAD_DOCUMENT)
     with tempfile.TemporaryDirectory(prefix="tipbot-export-") as directory:
         made = await export_file(
             runtime.db, Path(directory), period, t, runtime.communes, runtime.config.timezone
         )
         await authz.record(
-            runtime, "tips.export", update.effective_user.id, first=str(period.first),
+            runtime, "tips.export", user_of(update).id, first=str(period.first),
             last=str(period.last), tips=made.tips,
         )  # fmt: skip
         if made.tips == 0:
@@ -188,42 +181,33 @@ async def _send_export(update, context: TipbotContext, t: Texts, period) -> None
 # /ban and /unban -------------------------------------------------------------------------------
 
 
-async def ban_cmd(update: Update, context: TipbotContext) -> None:
-    staff = await _admin(update, context, "resident.ban")
-    if staff is None:
-        return
+@staff_only(Role.ADMIN, "resident.ban")
+async def ban_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     words = context.args or []
     if len(words) < 2:
-        await update.effective_message.reply_text(views.ban_usage(t))
+        await message_of(update).reply_text(views.ban_usage(t))
         return
     result = await bans.ban_sender(context.runtime, staff, words[0], " ".join(words[1:]))
-    await update.effective_message.reply_text(views.ban_result(t, result))
+    await message_of(update).reply_text(views.ban_result(t, result))
 
 
-async def unban_cmd(update: Update, context: TipbotContext) -> None:
-    staff = await _admin(update, context, "resident.unban")
-    if staff is None:
-        return
+@staff_only(Role.ADMIN, "resident.unban")
+async def unban_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
     if context.args:
         result = await bans.unban_sender(context.runtime, staff, " ".join(context.args))
-        await update.effective_message.reply_text(views.ban_result(t, result))
+        await message_of(update).reply_text(views.ban_result(t, result))
         return
     text, keyboard = await _bans_list(context, t)
-    await update.effective_message.reply_text(text, reply_markup=keyboard)
+    await message_of(update).reply_text(text, reply_markup=keyboard)
 
 
-async def unban_callback(update: Update, context: TipbotContext) -> None:
-    staff = await _admin(update, context, "resident.unban")
-    if staff is None:
-        return
+@staff_only(Role.ADMIN, "resident.unban")
+async def unban_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    match = re.fullmatch(rf"{views.UNBAN}(\d{{1,18}}):(\d{{1,12}})", update.callback_query.data)
-    if match is None:
-        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
-        return
-    done = await bans.unban_listed(context.runtime, staff, int(match[1]), int(match[2]))
+    listed = received(update, Unban)
+    done = await bans.unban_listed(context.runtime, staff, listed.ban_id, listed.created_at)
     await answer_callback(update, views.unbanned_from_list(t, done))
     text, keyboard = await _bans_list(context, t)
     await edit_callback_message(update, text, reply_markup=keyboard)
@@ -244,7 +228,7 @@ HANDLERS = [
     CommandHandler("export", export_cmd, filters=PRIVATE),
     CommandHandler("ban", ban_cmd, filters=PRIVATE),
     CommandHandler("unban", unban_cmd, filters=PRIVATE),
-    CallbackQueryHandler(stats_callback, pattern=f"^{views.STATS}"),
-    CallbackQueryHandler(export_callback, pattern=f"^{views.EXPORT}"),
-    CallbackQueryHandler(unban_callback, pattern=f"^{views.UNBAN}"),
+    CallbackQueryHandler(stats_callback, pattern=pattern(StatsPeriod)),
+    CallbackQueryHandler(export_callback, pattern=pattern(ExportPeriod)),
+    CallbackQueryHandler(unban_callback, pattern=pattern(Unban)),
 ]

@@ -14,12 +14,9 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot import stats
 from bot.bans import Outcome, Result
 from bot.i18n import Texts
+from handlers.callbacks import ExportPeriod, StatsPeriod, Unban, encode
 from storage.bans import Ban
 
-PREFIX = "adm"
-STATS = f"{PREFIX}:s:"
-EXPORT = f"{PREFIX}:x:"
-UNBAN = f"{PREFIX}:u:"
 MAX_LISTED_BANS = 30
 
 
@@ -28,7 +25,7 @@ def stats_keyboard(t: Texts, period: stats.Period) -> InlineKeyboardMarkup:
     presets = [
         InlineKeyboardButton(
             ("• " if period.preset == name else "") + _(stats.PRESET_NAMES[name]).capitalize(),
-            callback_data=STATS + name,
+            callback_data=encode(StatsPeriod(name)),
         )
         for name in stats.PRESETS
     ]
@@ -36,7 +33,11 @@ def stats_keyboard(t: Texts, period: stats.Period) -> InlineKeyboardMarkup:
         [
             presets[:2],
             presets[2:],
-            [InlineKeyboardButton(_("📥 CSV of these days"), callback_data=EXPORT + period.key)],
+            [
+                InlineKeyboardButton(
+                    _("📥 CSV of these days"), callback_data=encode(ExportPeriod(period.key))
+                )
+            ],
         ]
     )
 
@@ -157,7 +158,7 @@ def bans_list(
         lines.append(_("…and {count} older bans.").format(count=t.number(len(bans) - len(shown))))
     lines.append(_("Tap a number to lift that ban."))
     buttons = [
-        InlineKeyboardButton(f"🔓 {number}", callback_data=f"{UNBAN}{ban.id}:{ban.created_at}")
+        InlineKeyboardButton(f"🔓 {number}", callback_data=encode(Unban(ban.id, ban.created_at)))
         for number, ban in enumerate(shown, start=1)
     ]
     rows = [buttons[i : i + 5] for i in range(0, len(buttons), 5)]

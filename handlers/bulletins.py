@@ -13,25 +13,70 @@ audited (bot/bulletins.py).
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 
-from telegram import InlineKeyboardMarkup, Message, MessageEntity, Update
+from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageEntity, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, filters
 
-from bot import authz, bulletin_jobs
+from bot import bulletin_jobs
 from bot import bulletins as services
+from bot.authz import Role, Staff
 from bot.bulletin_library import TOPICS
 from bot.bulletins import Composed, ComposeError, Target
 from bot.context import TipbotContext
 from bot.cron import CronError, cron_rule, parse_cron
 from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
-from bot.outbox_worker import Deliver, Undeliverable
+from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
 from handlers import bulletins_views as views
-from handlers.common import answer_callback, edit_callback_message, user_texts
-from handlers.menu import MENU_BULLETINS
+from handlers.access import staff_only, staff_or_refuse
+from handlers.callbacks import (
+    AskDeleteSchedule,
+    AskStopBroadcast,
+    Callback,
+    CancelPlannedSend,
+    CancelSend,
+    DeleteSchedule,
+    DiscardDraftBulletin,
+    DraftLanguage,
+    DraftTopic,
+    EditTopics,
+    ListBroadcasts,
+    ListSchedules,
+    Menu,
+    MenuEntry,
+    OpenTopics,
+    PauseSchedule,
+    PickTopic,
+    PickTopics,
+    PreviewBulletin,
+    ResumeSchedule,
+    SaveDraft,
+    SaveTopics,
+    SendAt,
+    SendNow,
+    StopBroadcast,
+    StopBulletins,
+    ToggleTopic,
+    TopicsLanguage,
+    decode,
+    encode,
+    pattern,
+    received,
+)
+from handlers.common import (
+    answer_callback,
+    chat_of,
+    edit_callback_message,
+    message_of,
+    query_of,
+    tapped_message,
+    user_texts,
+)
+from handlers.fallback import dead_button
 from storage import broadcasts, pending, subscribers
 from storage import bulletins as store
 from storage.outbox import OutboxItem
@@ -60,7 +105,7 @@ def when(runtime: Runtime, t: Texts, moment: int) -> str:
 
 async def topic_screen(update: Update, context: TipbotContext, t: Texts):
     runtime = context.runtime
-    current = await services.active_subscription(runtime, update.effective_chat.id)
+    current = await services.active_subscription(runtime, chat_of(update).id)
     if current is not None:
         mask, language = views.mask_of(current.topics), current.language
     else:
@@ -75,7 +120,7 @@ async def subscribe_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
     text, markup = await topic_screen(update, context, t)
-    await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+    await context.bot.send_message(chat_of(update).id, text, reply_markup=markup)
 
 
 async def edit_screen_callback(update: Update, context: TipbotContext) -> None:
@@ -87,26 +132,19 @@ async def edit_screen_callback(update: Update, context: TipbotContext) -> None:
 
 
 async def toggle_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(update.callback_query.data, views.TOGGLE)
-    index = int(state[2]) if state and state[2].isdigit() else -1
-    if state is None or not 0 <= index < len(TOPICS):
-        await dead_button(update, context)
-        return
-    await redraw(update, context, state[0] ^ (1 << index), state[1])
+    tapped = received(update, ToggleTopic)
+    await redraw(update, context, tapped.mask ^ (1 << tapped.topic), tapped.language)
 
 
 async def language_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(update.callback_query.data, views.LANGUAGE)
-    if state is None:
-        await dead_button(update, context)
-        return
-    await redraw(update, context, state[0], state[1])
+    tapped = received(update, TopicsLanguage)
+    await redraw(update, context, tapped.mask, tapped.language)
 
 
 async def redraw(update: Update, context: TipbotContext, mask: int, language: str) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
-    current = await services.active_subscription(context.runtime, update.effective_chat.id)
+    current = await services.active_subscription(context.runtime, chat_of(update).id)
     text, markup = views.topics_screen(
         t,
         mask,
@@ -118,16 +156,11 @@ async def redraw(update: Update, context: TipbotContext, mask: int, language: st
 
 
 async def save_callback(update: Update, context: TipbotContext) -> None:
-    state = views.parse_state(update.callback_query.data, views.SAVE)
-    if state is None:
-        await dead_button(update, context)
-        return
-    mask, language, _rest = state
+    tapped = received(update, SaveTopics)
+    mask, language = tapped.mask, tapped.language
     t = await user_texts(update, context)
     topics = views.topics_of(mask)
-    saved = await services.save_subscription(
-        context.runtime, update.effective_chat.id, language, topics
-    )
+    saved = await services.save_subscription(context.runtime, chat_of(update).id, language, topics)
     await answer_callback(update, t.gettext("Saved."))
     if saved is None:
         await edit_callback_message(
@@ -141,75 +174,55 @@ async def save_callback(update: Update, context: TipbotContext) -> None:
 
 async def unsubscribe_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    stopped = await subscribers.unsubscribe(context.runtime.db, update.effective_chat.id)
+    stopped = await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
     text = views.unsubscribed_text(t) if stopped else views.not_subscribed_text(t)
-    await update.effective_message.reply_text(text, reply_markup=views.subscribe_button(t))
+    await message_of(update).reply_text(text, reply_markup=views.subscribe_button(t))
 
 
 async def stop_callback(update: Update, context: TipbotContext) -> None:
     """The Stop button, under a bulletin or on the topic screen: unsubscribed in one tap."""
     t = await user_texts(update, context)
-    await subscribers.unsubscribe(context.runtime.db, update.effective_chat.id)
+    await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
     await answer_callback(update, t.gettext("Unsubscribed."))
     text, markup = views.unsubscribed_text(t), views.subscribe_button(t)
-    if _is_topic_screen(update.callback_query.message):
+    if _is_topic_screen(query_of(update).message):
         await edit_callback_message(update, text, reply_markup=markup)
     else:  # a bulletin: it stays as it was
-        await context.bot.send_message(update.effective_chat.id, text, reply_markup=markup)
+        await context.bot.send_message(chat_of(update).id, text, reply_markup=markup)
 
 
-def _is_topic_screen(message: Message | None) -> bool:
+def _is_topic_screen(message: MaybeInaccessibleMessage | None) -> bool:
     markup = getattr(message, "reply_markup", None)
     return markup is not None and any(
-        (button.callback_data or "").startswith(views.SAVE)
+        isinstance(decode(button.callback_data), SaveTopics)
         for row in markup.inline_keyboard
         for button in row
     )
 
 
-async def dead_button(update: Update, context: TipbotContext) -> None:
-    t = await user_texts(update, context)
-    await answer_callback(update, t.gettext("This button no longer works. Send /start."))
-
-
 # Admins: the library and new bulletins ---------------------------------------------------------
 
 
-async def admin_or_refuse(
-    update: Update, context: TipbotContext, t: Texts, action: str
-) -> authz.Staff | None:
-    staff = await authz.admin(context.runtime, update.effective_user.id, action)
-    if staff is None:
-        if update.callback_query is not None:
-            await update.callback_query.answer(views.admins_only(t), show_alert=True)
-        else:
-            await update.effective_message.reply_text(views.admins_only(t))
-    return staff
-
-
-async def bulletins_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "bulletin.list")
+async def bulletins_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    if await admin_or_refuse(update, context, t, "bulletin.list") is None:
-        return
     entries = await store.catalogue(runtime.db)
     for page in views.catalogue_pages(t, entries, lambda moment: when(runtime, t, moment)):
-        await update.effective_message.reply_text(page)
+        await message_of(update).reply_text(page)
 
 
 def draft_key(user_id: int) -> str:
     return f"bulletin:{user_id}"
 
 
-async def newbulletin_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "bulletin.create")
+async def newbulletin_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    staff = await admin_or_refuse(update, context, t, "bulletin.create")
-    if staff is None:
-        return
-    message = update.effective_message
+    message = message_of(update)
     formatted = any(e.type not in PLAIN_ENTITIES for e in message.entities)
     try:
         composed = services.compose(
-            services.message_html(message.text, message.text_html, formatted)
+            services.message_html(message.text or "", message.text_html, formatted)
         )
     except ComposeError as error:
         await message.reply_text(
@@ -242,27 +255,28 @@ async def newbulletin_cmd(update: Update, context: TipbotContext) -> None:
     )
 
 
-async def draft_callback(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
+async def draft_callback(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
+) -> None:
+    runtime, query = context.runtime, query_of(update)
     waiting = await pending.get(runtime.db, draft_key(staff.user_id))
     if waiting is None or waiting.kind != "bulletin_draft":
         await query.answer(t.gettext("This draft is gone. Send /newbulletin again."))
         await edit_callback_message(update, views.compose_usage(t))
         return
-    draft, action = waiting.data, args[0]
-    if action == "nx":
+    draft = waiting.data
+    if isinstance(tapped, DiscardDraftBulletin):
         await pending.clear(runtime.db, draft_key(staff.user_id))
         await query.answer()
         await edit_callback_message(update, t.gettext("Draft discarded."))
         return
-    if action == "ns":
+    if isinstance(tapped, SaveDraft):
         await save_draft(update, context, t, staff, draft)
         return
-    value = args[1] if len(args) > 1 else ""
-    if action == "nl" and value in LANGUAGES:
-        draft["language"] = value
-    elif action == "nt" and value.isdigit() and int(value) < len(TOPICS) and not draft["slug"]:
-        draft["topic"] = TOPICS[int(value)]
+    if isinstance(tapped, DraftLanguage):
+        draft["language"] = tapped.language
+    elif isinstance(tapped, DraftTopic) and not draft["slug"]:
+        draft["topic"] = TOPICS[tapped.topic]
     await pending.put(runtime.db, draft_key(staff.user_id), waiting.kind, draft, ttl=DRAFT_TTL)
     await query.answer()
     await edit_callback_message(
@@ -271,7 +285,7 @@ async def draft_callback(update: Update, context: TipbotContext, t: Texts, staff
 
 
 async def save_draft(update: Update, context: TipbotContext, t: Texts, staff, draft) -> None:
-    runtime, query = context.runtime, update.callback_query
+    runtime, query = context.runtime, query_of(update)
     composed = Composed(draft["slug"], draft["title"], draft["body"], draft["language"])
     try:
         saved = await services.save_bulletin(
@@ -292,11 +306,10 @@ async def save_draft(update: Update, context: TipbotContext, t: Texts, staff, dr
 # Admins: sending now or at a time --------------------------------------------------------------
 
 
-async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "broadcast.start")
+async def sendnow_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    if await admin_or_refuse(update, context, t, "broadcast.start") is None:
-        return
-    reply = update.effective_message.reply_text
+    reply = message_of(update).reply_text
     argument = " ".join(context.args or []).strip()
     if not argument:  # no name: pick one, topic then bulletin
         await open_picker(update, runtime, t, 0)
@@ -305,18 +318,18 @@ async def sendnow_cmd(update: Update, context: TipbotContext) -> None:
     if target is None:
         await reply(views.unknown_target(t, argument))
         return
-    await preview_and_confirm(context, update.effective_chat.id, t, target, None)
+    await preview_and_confirm(context, chat_of(update).id, t, target, None)
 
 
 async def open_picker(update: Update, runtime: Runtime, t: Texts, send_at: int) -> None:
     """The picker's first step, the topics; ``send_at`` 0 for now."""
     entries = await store.catalogue(runtime.db)
     if not entries:
-        await update.effective_message.reply_text(views.nothing_to_send(t))
+        await message_of(update).reply_text(views.nothing_to_send(t))
         return
     moment = when(runtime, t, send_at) if send_at else None
     text, markup = views.picker_topics(t, entries, send_at, moment)
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
 
 
 async def preview_and_confirm(
@@ -344,24 +357,25 @@ async def preview_and_confirm(
         await bot.send_message(
             chat_id,
             views.confirm_now_text(t, what, count, quiet_note(runtime, t)),
-            reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}now:{target.key()}"),
+            reply_markup=views.confirm_keyboard(t, encode(SendNow(target.key()))),
         )
         return
     await bot.send_message(
         chat_id,
         views.confirm_at_text(t, what, when(runtime, t, send_at), count),
-        reply_markup=views.confirm_keyboard(t, f"{views.ADMIN}at:{send_at}:{target.key()}"),
+        reply_markup=views.confirm_keyboard(t, encode(SendAt(send_at, target.key()))),
     )
 
 
-async def pick_callback(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
+async def pick_callback(
+    update: Update,
+    context: TipbotContext,
+    t: Texts,
+    staff: Staff,
+    tapped: PickTopics | PickTopic | PreviewBulletin,
+) -> None:
     """A step of the picker: the topics, a topic's bulletins, or the chosen one's preview."""
-    runtime = context.runtime
-    picked = views.parse_pick(args)
-    if picked is None:
-        await dead_button(update, context)
-        return
-    step, send_at, value = picked
+    runtime, send_at = context.runtime, tapped.send_at
     if send_at and send_at <= runtime.now():
         await answer_callback(update)
         await edit_callback_message(
@@ -371,16 +385,12 @@ async def pick_callback(update: Update, context: TipbotContext, t: Texts, staff,
     moment = when(runtime, t, send_at) if send_at else None
     entries = await store.catalogue(runtime.db)
     await answer_callback(update)
-    if step == views.PICK_TOPICS:
+    if isinstance(tapped, PickTopics):
         text, markup = views.picker_topics(t, entries, send_at, moment)
         await edit_callback_message(update, text, reply_markup=markup)
         return
-    if step == views.PICK_TOPIC:
-        index = int(value) if value.isdigit() else -1
-        if not 0 <= index < len(TOPICS):
-            await dead_button(update, context)
-            return
-        topic = TOPICS[index]
+    if isinstance(tapped, PickTopic):
+        topic = TOPICS[tapped.topic]
         text, markup = views.picker_bulletins(
             t,
             topic,
@@ -391,14 +401,12 @@ async def pick_callback(update: Update, context: TipbotContext, t: Texts, staff,
         )
         await edit_callback_message(update, text, reply_markup=markup)
         return
-    target = await services.resolve_target(runtime, value)
+    target = await services.resolve_target(runtime, tapped.target)
     if target is None:
         await dead_button(update, context)
         return
     await edit_callback_message(update, views.picker_question(t, moment))  # its buttons served
-    await preview_and_confirm(
-        context, update.effective_chat.id, t, target, send_at if send_at else None
-    )
+    await preview_and_confirm(context, chat_of(update).id, t, target, send_at or None)
 
 
 def quiet_note(runtime: Runtime, t: Texts) -> str | None:
@@ -408,16 +416,18 @@ def quiet_note(runtime: Runtime, t: Texts) -> str | None:
     return views.quiet_note(t, quiet, when(runtime, t, quiet.ends_at(now)))
 
 
-async def confirm_now(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
-    target = await services.resolve_target(runtime, args[1]) if len(args) > 1 else None
+async def confirm_now(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: SendNow
+) -> None:
+    runtime, query = context.runtime, query_of(update)
+    target = await services.resolve_target(runtime, tapped.target)
     slug = await services.slug_for(runtime, target) if target else None
     if target is None or slug is None:
         await query.answer()
         await edit_callback_message(update, views.nothing_to_send(t))
         return
     # The confirmation message names the broadcast: a second tap does not send twice.
-    run_key = f"now:{query.message.chat.id}:{query.message.message_id}"
+    run_key = f"now:{tapped_message(update).chat.id}:{tapped_message(update).message_id}"
     broadcast_id = await services.start_broadcast(
         runtime, slug, target.topic, actor_id=staff.user_id, created_by=staff.user_id,
         run_key=run_key, why="now",
@@ -428,15 +438,14 @@ async def confirm_now(update: Update, context: TipbotContext, t: Texts, staff, a
     bulletin_jobs.wake(context.application)
     started = await broadcasts.get(runtime.db, broadcast_id)
     note = quiet_note(runtime, t)
-    text = views.started_text(t, broadcast_id, started.recipients or 0)
+    text = views.started_text(t, broadcast_id, (started.recipients or 0) if started else 0)
     await edit_callback_message(update, f"{text}\n{note}" if note else text)
 
 
-async def sendat_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "broadcast.plan")
+async def sendat_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    if await admin_or_refuse(update, context, t, "broadcast.plan") is None:
-        return
-    reply, tz = update.effective_message.reply_text, runtime.config.timezone
+    reply, tz = message_of(update).reply_text, runtime.config.timezone
     words = list(context.args or [])
     if not words:
         await reply(views.sendat_usage(t, tz.key))
@@ -454,13 +463,15 @@ async def sendat_cmd(update: Update, context: TipbotContext) -> None:
     if target is None:
         await reply(views.unknown_target(t, argument))
         return
-    await preview_and_confirm(context, update.effective_chat.id, t, target, send_at)
+    await preview_and_confirm(context, chat_of(update).id, t, target, send_at)
 
 
-async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
-    send_at = int(args[1]) if len(args) > 2 and args[1].isdigit() else 0
-    target = await services.resolve_target(runtime, args[2]) if send_at else None
+async def confirm_at(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: SendAt
+) -> None:
+    runtime, query = context.runtime, query_of(update)
+    send_at = tapped.send_at
+    target = await services.resolve_target(runtime, tapped.target) if send_at else None
     if target is None or send_at <= runtime.now():
         await query.answer()
         await edit_callback_message(
@@ -469,7 +480,7 @@ async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, ar
         return
     planned_id = await services.plan_send(
         runtime, staff.user_id, target, send_at,
-        request_key=f"{query.message.chat.id}:{query.message.message_id}",
+        request_key=f"{tapped_message(update).chat.id}:{tapped_message(update).message_id}",
     )  # fmt: skip
     await query.answer()
     if planned_id is not None:
@@ -481,12 +492,10 @@ async def confirm_at(update: Update, context: TipbotContext, t: Texts, staff, ar
 # Admins: schedules -----------------------------------------------------------------------------
 
 
-async def schedule_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "schedule.create")
+async def schedule_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    staff = await admin_or_refuse(update, context, t, "schedule.create")
-    if staff is None:
-        return
-    reply, tz, now = update.effective_message.reply_text, runtime.config.timezone, runtime.now()
+    reply, tz, now = message_of(update).reply_text, runtime.config.timezone, runtime.now()
     words = list(context.args or [])
     if len(words) != 6:
         await reply(views.schedule_usage(t, tz.key))
@@ -547,37 +556,37 @@ async def schedules_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboar
     )
 
 
-async def schedules_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "schedule.list")
+async def schedules_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    if await admin_or_refuse(update, context, t, "schedule.list") is None:
-        return
     text, markup = await schedules_view(context.runtime, t)
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
 
 
-async def schedule_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query, application = context.runtime, update.callback_query, context.application
-    action = args[0]
-    item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
-    if action == "sd":
-        await query.answer()
-        text, markup = views.delete_schedule_question(t, item)
-        await edit_callback_message(update, text, reply_markup=markup)
-        return
-    if action == "sp":
-        done, what = await services.pause_schedule(runtime, staff.user_id, item, True), "pause"
-        bulletin_jobs.unregister(application, item)
-    elif action == "sr":
-        done, what = await services.pause_schedule(runtime, staff.user_id, item, False), "resume"
-        if done:
-            bulletin_jobs.register(application, await store.get_schedule(runtime.db, item))
-    elif action == "sdy":
-        done, what = await services.delete_schedule(runtime, staff.user_id, item), "delete"
-        bulletin_jobs.unregister(application, item)
-    elif action == "pc":
-        done, what = await services.cancel_planned(runtime, staff.user_id, item), "unplan"
-    else:  # "sl": back to the list
-        done, what = True, ""
+async def schedule_action(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
+) -> None:
+    runtime, query, application = context.runtime, query_of(update), context.application
+    done, what, item = True, "", 0  # ListSchedules: back to the list
+    match tapped:
+        case AskDeleteSchedule(schedule_id=item):
+            await query.answer()
+            question, buttons = views.delete_schedule_question(t, item)
+            await edit_callback_message(update, question, reply_markup=buttons)
+            return
+        case PauseSchedule(schedule_id=item):
+            done, what = await services.pause_schedule(runtime, staff.user_id, item, True), "pause"
+            bulletin_jobs.unregister(application, item)
+        case ResumeSchedule(schedule_id=item):
+            done = await services.pause_schedule(runtime, staff.user_id, item, False)
+            what = "resume"
+            if done:
+                bulletin_jobs.register(application, await store.get_schedule(runtime.db, item))
+        case DeleteSchedule(schedule_id=item):
+            done, what = await services.delete_schedule(runtime, staff.user_id, item), "delete"
+            bulletin_jobs.unregister(application, item)
+        case CancelPlannedSend(planned_id=item):
+            done, what = await services.cancel_planned(runtime, staff.user_id, item), "unplan"
     await query.answer(views.schedule_done(t, what if done else "gone", item) if what else None)
     text, markup = await schedules_view(runtime, t)
     await edit_callback_message(update, text, reply_markup=markup)
@@ -605,23 +614,24 @@ async def broadcasts_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboa
     return views.broadcasts_text(t, lines), views.broadcasts_keyboard(t, under_way)
 
 
-async def broadcasts_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "broadcast.list")
+async def broadcasts_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    if await admin_or_refuse(update, context, t, "broadcast.list") is None:
-        return
     text, markup = await broadcasts_view(context.runtime, t)
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
 
 
-async def broadcast_action(update: Update, context: TipbotContext, t: Texts, staff, args) -> None:
-    runtime, query = context.runtime, update.callback_query
-    item = int(args[1]) if len(args) > 1 and args[1].isdigit() else 0
-    if args[0] == "bx":
+async def broadcast_action(
+    update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
+) -> None:
+    runtime, query = context.runtime, query_of(update)
+    item = tapped.broadcast_id if isinstance(tapped, AskStopBroadcast | StopBroadcast) else 0
+    if isinstance(tapped, AskStopBroadcast):
         await query.answer()
         text, markup = views.stop_broadcast_question(t, item)
         await edit_callback_message(update, text, reply_markup=markup)
         return
-    if args[0] == "bxy":
+    if isinstance(tapped, StopBroadcast):
         stopped = await services.cancel_broadcast(runtime, staff.user_id, item)
         await query.answer(views.broadcast_stopped(t, item, stopped))
     else:
@@ -632,42 +642,42 @@ async def broadcast_action(update: Update, context: TipbotContext, t: Texts, sta
 
 # Admins: one callback for every button ---------------------------------------------------------
 
-ADMIN_ACTIONS = {
-    "nl": (draft_callback, "bulletin.create"),
-    "nt": (draft_callback, "bulletin.create"),
-    "ns": (draft_callback, "bulletin.create"),
-    "nx": (draft_callback, "bulletin.create"),
-    views.PICK_TOPICS: (pick_callback, "broadcast.pick"),
-    views.PICK_TOPIC: (pick_callback, "broadcast.pick"),
-    views.PICK_PREVIEW: (pick_callback, "broadcast.pick"),
-    "now": (confirm_now, "broadcast.start"),
-    "at": (confirm_at, "broadcast.plan"),
-    "sp": (schedule_action, "schedule.pause"),
-    "sr": (schedule_action, "schedule.resume"),
-    "sd": (schedule_action, "schedule.delete"),
-    "sdy": (schedule_action, "schedule.delete"),
-    "sl": (schedule_action, "schedule.list"),
-    "pc": (schedule_action, "broadcast.unplan"),
-    "br": (broadcast_action, "broadcast.list"),
-    "bx": (broadcast_action, "broadcast.cancel"),
-    "bxy": (broadcast_action, "broadcast.cancel"),
+# Each button, its handler, and its action in the audit log (a refusal is "denied.<action>").
+ADMIN_ACTIONS: dict[type[Callback], tuple[Callable[..., Awaitable[None]], str]] = {
+    DraftLanguage: (draft_callback, "bulletin.create"),
+    DraftTopic: (draft_callback, "bulletin.create"),
+    SaveDraft: (draft_callback, "bulletin.create"),
+    DiscardDraftBulletin: (draft_callback, "bulletin.create"),
+    PickTopics: (pick_callback, "broadcast.pick"),
+    PickTopic: (pick_callback, "broadcast.pick"),
+    PreviewBulletin: (pick_callback, "broadcast.pick"),
+    SendNow: (confirm_now, "broadcast.start"),
+    SendAt: (confirm_at, "broadcast.plan"),
+    PauseSchedule: (schedule_action, "schedule.pause"),
+    ResumeSchedule: (schedule_action, "schedule.resume"),
+    AskDeleteSchedule: (schedule_action, "schedule.delete"),
+    DeleteSchedule: (schedule_action, "schedule.delete"),
+    ListSchedules: (schedule_action, "schedule.list"),
+    CancelPlannedSend: (schedule_action, "broadcast.unplan"),
+    ListBroadcasts: (broadcast_action, "broadcast.list"),
+    AskStopBroadcast: (broadcast_action, "broadcast.cancel"),
+    StopBroadcast: (broadcast_action, "broadcast.cancel"),
 }
+
+
+async def cancel_send_callback(update: Update, context: TipbotContext) -> None:
+    t = await user_texts(update, context)
+    await answer_callback(update)
+    await edit_callback_message(update, views.cancelled_text(t))
 
 
 async def admin_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    args = update.callback_query.data.removeprefix(views.ADMIN).split(":")
-    if args[0] == "no":
-        await answer_callback(update)
-        await edit_callback_message(update, views.cancelled_text(t))
-        return
-    if args[0] not in ADMIN_ACTIONS:
-        await dead_button(update, context)
-        return
-    handler, action = ADMIN_ACTIONS[args[0]]
-    staff = await admin_or_refuse(update, context, t, action)
+    tapped = received(update, Callback)
+    handler, action = ADMIN_ACTIONS[type(tapped)]
+    staff = await staff_or_refuse(update, context, Role.ADMIN, action)
     if staff is not None:
-        await handler(update, context, t, staff, args)
+        await handler(update, context, t, staff, tapped)
 
 
 # Notices to admins, through the outbox ---------------------------------------------------------
@@ -684,7 +694,7 @@ class Notices:
 
     async def notice(self, item: OutboxItem) -> int:
         runtime, payload = self.runtime, item.payload
-        t = texts(await language_of(runtime, item.chat_id, None))
+        t = texts(await language_of(runtime, addressed_chat(item), None))
         template = payload.get("template")
         if template == "summary" or template == "refused":
             broadcast = await broadcasts.get(runtime.db, payload["broadcast_id"])
@@ -728,12 +738,13 @@ HANDLERS = [
     CommandHandler("start", subscribe_cmd, filters=PRIVATE & BULLETINS_PAYLOAD),
     CommandHandler("subscribe", subscribe_cmd, filters=PRIVATE),
     CommandHandler("unsubscribe", unsubscribe_cmd, filters=PRIVATE),
-    CallbackQueryHandler(subscribe_cmd, pattern=f"^(?:{views.OPEN}|{MENU_BULLETINS})$"),
-    CallbackQueryHandler(edit_screen_callback, pattern=f"^{views.EDIT}$"),
-    CallbackQueryHandler(toggle_callback, pattern=f"^{views.TOGGLE}"),
-    CallbackQueryHandler(language_callback, pattern=f"^{views.LANGUAGE}"),
-    CallbackQueryHandler(save_callback, pattern=f"^{views.SAVE}"),
-    CallbackQueryHandler(stop_callback, pattern=f"^{views.STOP}$"),
+    CallbackQueryHandler(subscribe_cmd, pattern=pattern(OpenTopics)),
+    CallbackQueryHandler(subscribe_cmd, pattern=pattern(Menu, entry=MenuEntry.BULLETINS)),
+    CallbackQueryHandler(edit_screen_callback, pattern=pattern(EditTopics)),
+    CallbackQueryHandler(toggle_callback, pattern=pattern(ToggleTopic)),
+    CallbackQueryHandler(language_callback, pattern=pattern(TopicsLanguage)),
+    CallbackQueryHandler(save_callback, pattern=pattern(SaveTopics)),
+    CallbackQueryHandler(stop_callback, pattern=pattern(StopBulletins)),
     CommandHandler("bulletins", bulletins_cmd, filters=PRIVATE),
     CommandHandler("newbulletin", newbulletin_cmd, filters=PRIVATE),
     CommandHandler("sendnow", sendnow_cmd, filters=PRIVATE),
@@ -741,5 +752,6 @@ HANDLERS = [
     CommandHandler("schedule", schedule_cmd, filters=PRIVATE),
     CommandHandler("schedules", schedules_cmd, filters=PRIVATE),
     CommandHandler("broadcasts", broadcasts_cmd, filters=PRIVATE),
-    CallbackQueryHandler(admin_callback, pattern=f"^{views.ADMIN}"),
+    CallbackQueryHandler(cancel_send_callback, pattern=pattern(CancelSend)),
+    CallbackQueryHandler(admin_callback, pattern=pattern(*ADMIN_ACTIONS)),
 ]

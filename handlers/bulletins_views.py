@@ -17,21 +17,42 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.bulletin_library import TOPICS
 from bot.bulletins import MAX_TEXT, MAX_TITLE, ComposeError, Target
 from bot.cron import CronError
-from bot.i18n import LANGUAGES, N_, Texts
+from bot.i18n import N_, Texts
 from bot.quiet_hours import QuietHours
+from handlers.callbacks import (
+    AskDeleteSchedule,
+    AskStopBroadcast,
+    CancelPlannedSend,
+    CancelSend,
+    DeleteSchedule,
+    DiscardDraftBulletin,
+    DraftLanguage,
+    DraftTopic,
+    EditTopics,
+    ListBroadcasts,
+    ListSchedules,
+    OpenTopics,
+    PauseSchedule,
+    PickTopic,
+    PickTopics,
+    PreviewBulletin,
+    ResumeSchedule,
+    SaveDraft,
+    SaveTopics,
+    StopBroadcast,
+    StopBulletins,
+    ToggleTopic,
+    TopicsLanguage,
+    encode,
+)
 from handlers.common import utf16_len
 from handlers.menu import MENU_BULLETINS, main_menu
 from storage.broadcasts import Broadcast, Progress
 from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
 
-SUB = "bs:"
-OPEN = "bs:open"  # the topic screen as a new message (from a bulletin, the menu, a receipt)
-EDIT = "bs:edit"  # the topic screen in place of the message tapped
-STOP = "bs:stop"  # unsubscribe, one tap
-TOGGLE = "bs:t:"  # + mask:language:topic index
-LANGUAGE = "bs:l:"  # + mask:language
-SAVE = "bs:save:"  # + mask:language
-ADMIN = "bb:"
+OPEN = encode(OpenTopics())  # the topic screen as a new message (a bulletin, the menu, a receipt)
+EDIT = encode(EditTopics())  # the topic screen in place of the message tapped
+STOP = encode(StopBulletins())  # unsubscribe, one tap
 MAX_MESSAGE = 4000  # Telegram's limit is 4096
 
 TOPIC_NAMES = {
@@ -111,17 +132,6 @@ def topics_of(mask: int) -> list[str]:
     return [topic for i, topic in enumerate(TOPICS) if mask >> i & 1]
 
 
-def parse_state(data: str, prefix: str) -> tuple[int, str, str] | None:
-    """(mask, language, rest) from ``<prefix><mask>:<language>[:rest]``; None if forged."""
-    parts = data.removeprefix(prefix).split(":")
-    if len(parts) < 2 or not parts[0].isdigit() or parts[1] not in LANGUAGES:
-        return None
-    mask = int(parts[0])
-    if mask >= 1 << len(TOPICS):
-        return None
-    return mask, parts[1], ":".join(parts[2:])
-
-
 def topics_screen(
     t: Texts, mask: int, language: str, *, subscribed: bool, quiet: QuietHours | None
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -140,14 +150,14 @@ def topics_screen(
         _("Tap the topics you want (✓), then <b>Save</b>."),
         _("Your subscription is not linked to any tip you sent."),
     ]
-    state = f"{mask}:{language}"
     rows = []
     for i, topic in enumerate(TOPICS):
         mark = "✓ " if mask >> i & 1 else ""
         rows.append(
             [
                 InlineKeyboardButton(
-                    mark + topic_name(t, topic), callback_data=f"{TOGGLE}{state}:{i}"
+                    mark + topic_name(t, topic),
+                    callback_data=encode(ToggleTopic(mask, language, i)),
                 )
             ]
         )
@@ -155,12 +165,14 @@ def topics_screen(
         [
             InlineKeyboardButton(
                 ("✓ " if code == language else "") + name,
-                callback_data=f"{LANGUAGE}{mask}:{code}",
+                callback_data=encode(TopicsLanguage(mask, code)),
             )
             for code, name in LANGUAGE_NAMES.items()
         ]
     )
-    rows.append([InlineKeyboardButton(_("💾 Save"), callback_data=f"{SAVE}{state}")])
+    rows.append(
+        [InlineKeyboardButton(_("💾 Save"), callback_data=encode(SaveTopics(mask, language)))]
+    )
     if subscribed:
         rows.append([InlineKeyboardButton(_("🔕 Unsubscribe"), callback_data=STOP)])
     return "\n".join(lines), InlineKeyboardMarkup(rows)
@@ -215,10 +227,6 @@ def receipt_keyboard(t: Texts) -> InlineKeyboardMarkup:
 
 
 # Admins: refusals and usage --------------------------------------------------------------------
-
-
-def admins_only(t: Texts) -> str:
-    return t.gettext("Sorry, only the province admins can do this.")
 
 
 def topic_keys() -> str:
@@ -349,7 +357,7 @@ def compose_error(t: Texts, error: ComposeError) -> str:
 
 def draft_text(t: Texts, draft: dict) -> str:
     _ = t.gettext
-    language = LANGUAGE_NAMES.get(draft.get("language"), "—")
+    language = LANGUAGE_NAMES.get(draft.get("language") or "", "—")
     if draft.get("slug"):
         head = _("📝 <b>Another language of</b> <code>{slug}</code>").format(slug=draft["slug"])
         lines = [head, _("Language: {language}").format(language=language)]
@@ -370,7 +378,7 @@ def draft_keyboard(t: Texts, draft: dict) -> InlineKeyboardMarkup:
         [
             InlineKeyboardButton(
                 ("✓ " if draft.get("language") == code else "") + name,
-                callback_data=f"{ADMIN}nl:{code}",
+                callback_data=encode(DraftLanguage(code)),
             )
             for code, name in LANGUAGE_NAMES.items()
         ]
@@ -381,15 +389,15 @@ def draft_keyboard(t: Texts, draft: dict) -> InlineKeyboardMarkup:
                 [
                     InlineKeyboardButton(
                         ("✓ " if draft.get("topic") == topic else "") + topic_name(t, topic),
-                        callback_data=f"{ADMIN}nt:{TOPICS.index(topic)}",
+                        callback_data=encode(DraftTopic(TOPICS.index(topic))),
                     )
                     for topic in TOPICS[i : i + 2]
                 ]
             )
     rows.append(
         [
-            InlineKeyboardButton(_("💾 Save"), callback_data=f"{ADMIN}ns"),
-            InlineKeyboardButton(_("✖ Discard"), callback_data=f"{ADMIN}nx"),
+            InlineKeyboardButton(_("💾 Save"), callback_data=encode(SaveDraft())),
+            InlineKeyboardButton(_("✖ Discard"), callback_data=encode(DiscardDraftBulletin())),
         ]
     )
     return InlineKeyboardMarkup(rows)
@@ -473,25 +481,17 @@ def what(t: Texts, target: Target, title: str | None) -> str:
     )
 
 
-# The picker of /sendnow and /sendat without a name: topic -> bulletin -> preview -> Send.
-# Its buttons carry the moment to send (0: now) and the choice: ``bb:<step>:<send at>[:<value>]``
-# — step "pk" the topics, "pt" one topic's bulletins (value: the topic's index), "pv" the
-# preview (value: a bulletin's slug, or a topic for "its next one").
-PICK_TOPICS, PICK_TOPIC, PICK_PREVIEW = "pk", "pt", "pv"
-CALLBACK_LIMIT = 64  # bytes of callback data Telegram allows
+# The picker of /sendnow and /sendat without a name: topic -> bulletin -> preview -> Send. Its
+# buttons carry the moment to send (0: now) and the choice (handlers/callbacks.py).
 
 
-def pick_data(step: str, send_at: int, value: str = "") -> str:
-    return f"{ADMIN}{step}:{send_at}" + (f":{value}" if value else "")
-
-
-def parse_pick(args: Sequence[str]) -> tuple[str, int, str] | None:
-    """(step, send at or 0, value) from the split data of a picker button; None if forged."""
-    if len(args) < 2 or args[0] not in (PICK_TOPICS, PICK_TOPIC, PICK_PREVIEW):
+def preview_data(send_at: int, target: str) -> str | None:
+    """The button data of a bulletin (or a topic's next one); None for a name too long or too
+    odd for a button (it can still be typed)."""
+    try:
+        return encode(PreviewBulletin(send_at, target))
+    except ValueError:
         return None
-    if not args[1].isdigit():
-        return None
-    return args[0], int(args[1]), ":".join(args[2:])
 
 
 def picker_question(t: Texts, when: str | None) -> str:
@@ -502,7 +502,7 @@ def picker_question(t: Texts, when: str | None) -> str:
 
 
 def cancel_button(t: Texts) -> InlineKeyboardButton:
-    return InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data=f"{ADMIN}no")
+    return InlineKeyboardButton(t.gettext("✖ Cancel"), callback_data=encode(CancelSend()))
 
 
 def picker_topics(
@@ -515,11 +515,7 @@ def picker_topics(
         if count:
             label = f"{topic_name(t, topic)} ({t.number(count)})"
             rows.append(
-                [
-                    InlineKeyboardButton(
-                        label, callback_data=pick_data(PICK_TOPIC, send_at, str(index))
-                    )
-                ]
+                [InlineKeyboardButton(label, callback_data=encode(PickTopic(send_at, index)))]
             )
     rows.append([cancel_button(t)])
     return picker_question(t, when), InlineKeyboardMarkup(rows)
@@ -542,18 +538,17 @@ def picker_bulletins(
     _ = t.gettext
     rows = []
     by_slug = {e.slug: e for e in entries}
-    if next_slug in by_slug:
+    next_data = preview_data(send_at, topic)
+    if next_slug in by_slug and next_data is not None:
         label = _("⏭ Next not yet sent: {title}").format(title=entry_title(t, by_slug[next_slug]))
-        rows.append(
-            [InlineKeyboardButton(label, callback_data=pick_data(PICK_PREVIEW, send_at, topic))]
-        )
+        rows.append([InlineKeyboardButton(label, callback_data=next_data)])
     for entry in entries:
-        data = pick_data(PICK_PREVIEW, send_at, entry.slug)
-        if len(data.encode()) <= CALLBACK_LIMIT:  # a slug too long for a button: type its name
+        data = preview_data(send_at, entry.slug)
+        if data is not None:  # a slug too long for a button: the admin types its name
             rows.append([InlineKeyboardButton(entry_title(t, entry), callback_data=data)])
     rows.append(
         [
-            InlineKeyboardButton(_("⬅️ Topics"), callback_data=pick_data(PICK_TOPICS, send_at)),
+            InlineKeyboardButton(_("⬅️ Topics"), callback_data=encode(PickTopics(send_at))),
             cancel_button(t),
         ]
     )
@@ -600,7 +595,7 @@ def confirm_keyboard(t: Texts, data: str) -> InlineKeyboardMarkup:
         [
             [
                 InlineKeyboardButton(_("📤 Send"), callback_data=data),
-                InlineKeyboardButton(_("✖ Cancel"), callback_data=f"{ADMIN}no"),
+                InlineKeyboardButton(_("✖ Cancel"), callback_data=encode(CancelSend())),
             ]
         ]
     )
@@ -651,15 +646,17 @@ def schedule_created_text(
 
 def schedule_buttons(t: Texts, schedule_id: int, paused: bool) -> list[InlineKeyboardButton]:
     _ = t.gettext
+    flip: type[PauseSchedule | ResumeSchedule]
     if paused:
-        label, action = _("▶️ Resume #{id}"), "sr"
+        label, flip = _("▶️ Resume #{id}"), ResumeSchedule
     else:
-        label, action = _("⏸ Pause #{id}"), "sp"
+        label, flip = _("⏸ Pause #{id}"), PauseSchedule
     toggle = InlineKeyboardButton(
-        label.format(id=schedule_id), callback_data=f"{ADMIN}{action}:{schedule_id}"
+        label.format(id=schedule_id), callback_data=encode(flip(schedule_id))
     )
     delete = InlineKeyboardButton(
-        _("🗑 Delete #{id}").format(id=schedule_id), callback_data=f"{ADMIN}sd:{schedule_id}"
+        _("🗑 Delete #{id}").format(id=schedule_id),
+        callback_data=encode(AskDeleteSchedule(schedule_id)),
     )
     return [toggle, delete]
 
@@ -697,7 +694,8 @@ def schedules_keyboard(
     rows += [
         [
             InlineKeyboardButton(
-                _("✖ Cancel send #{id}").format(id=p.id), callback_data=f"{ADMIN}pc:{p.id}"
+                _("✖ Cancel send #{id}").format(id=p.id),
+                callback_data=encode(CancelPlannedSend(p.id)),
             )
         ]
         for p in planned[:20]
@@ -713,9 +711,9 @@ def delete_schedule_question(t: Texts, schedule_id: int) -> tuple[str, InlineKey
             [
                 [
                     InlineKeyboardButton(
-                        _("🗑 Yes, delete"), callback_data=f"{ADMIN}sdy:{schedule_id}"
+                        _("🗑 Yes, delete"), callback_data=encode(DeleteSchedule(schedule_id))
                     ),
-                    InlineKeyboardButton(_("↩️ No"), callback_data=f"{ADMIN}sl"),
+                    InlineKeyboardButton(_("↩️ No"), callback_data=encode(ListSchedules())),
                 ]
             ]
         ),
@@ -793,9 +791,13 @@ def broadcasts_text(t: Texts, lines: Sequence[str]) -> str:
 
 def broadcasts_keyboard(t: Texts, under_way: Sequence[int]) -> InlineKeyboardMarkup:
     _ = t.gettext
-    rows = [[InlineKeyboardButton(_("🔄 Refresh"), callback_data=f"{ADMIN}br")]]
+    rows = [[InlineKeyboardButton(_("🔄 Refresh"), callback_data=encode(ListBroadcasts()))]]
     rows += [
-        [InlineKeyboardButton(_("✖ Stop #{id}").format(id=b), callback_data=f"{ADMIN}bx:{b}")]
+        [
+            InlineKeyboardButton(
+                _("✖ Stop #{id}").format(id=b), callback_data=encode(AskStopBroadcast(b))
+            )
+        ]
         for b in under_way[:20]
     ]
     return InlineKeyboardMarkup(rows)
@@ -811,9 +813,9 @@ def stop_broadcast_question(t: Texts, broadcast_id: int) -> tuple[str, InlineKey
             [
                 [
                     InlineKeyboardButton(
-                        _("✖ Yes, stop it"), callback_data=f"{ADMIN}bxy:{broadcast_id}"
+                        _("✖ Yes, stop it"), callback_data=encode(StopBroadcast(broadcast_id))
                     ),
-                    InlineKeyboardButton(_("↩️ No"), callback_data=f"{ADMIN}br"),
+                    InlineKeyboardButton(_("↩️ No"), callback_data=encode(ListBroadcasts())),
                 ]
             ]
         ),

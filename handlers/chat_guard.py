@@ -12,12 +12,11 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler
 
 from bot.context import TipbotContext
+from handlers.callbacks import LinkCommune, OnTip, decode
 from handlers.common import answer_callback, user_texts
-from handlers.officer_views import PREFIX as OFFICER
-from handlers.onboarding_views import PICK_LINK
 
 GROUP = -3  # before the flood guard and the pending inputs
-GROUP_BUTTONS = (f"{OFFICER}:", PICK_LINK)
+GROUP_BUTTONS = (OnTip, LinkCommune)
 
 
 async def private_buttons_only(update: Update, context: TipbotContext) -> None:
@@ -31,5 +30,9 @@ async def private_buttons_only(update: Update, context: TipbotContext) -> None:
     raise ApplicationHandlerStop
 
 
-_NOT_GROUP_BUTTONS = "^(?!" + "|".join(GROUP_BUTTONS) + ")"
-HANDLERS = [CallbackQueryHandler(private_buttons_only, pattern=_NOT_GROUP_BUTTONS)]
+def not_a_group_button(data: object) -> bool:
+    """Anything but a tip card's or /linkgroup's button, malformed or foreign data included."""
+    return not isinstance(decode(data), GROUP_BUTTONS)
+
+
+HANDLERS = [CallbackQueryHandler(private_buttons_only, pattern=not_a_group_button)]

@@ -9,17 +9,25 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import fraud_check
-from bot.authz import admin
+from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.indicators import normalize_query
 from bot.intake import KINDS
-from handlers.common import answer_callback, user_texts
+from handlers.access import staff_only
+from handlers.callbacks import Menu, MenuEntry, WithdrawConfirmation, encode, pattern, received
+from handlers.common import (
+    answer_callback,
+    chat_of,
+    message_of,
+    query_of,
+    user_of,
+    user_texts,
+)
 from handlers.menu import MENU_CHECK, MENU_REPORT
 from storage import fraud, pending
 
 PENDING_TTL = 3600
-WITHDRAW_PREFIX = "ck:wd:"
 
 ADVICE = N_(
     "Never transfer money, share an OTP or install an app because of a call or message, however "
@@ -35,11 +43,11 @@ async def check_cmd(update: Update, context: TipbotContext) -> None:
         await answer_check(update, context, text)
         return
     t = await user_texts(update, context)
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     key = pending.resident_key("check", pseudonym)
     await pending.put(context.runtime.db, key, "check", {}, ttl=PENDING_TTL)
     prompt = await context.bot.send_message(
-        update.effective_chat.id,
+        chat_of(update).id,
         t.gettext(
             "Send the phone number, bank account or link you want to check, for example "
             "<code>0912 345 678</code> or <code>example.vn</code>."
@@ -54,7 +62,7 @@ async def check_cmd(update: Update, context: TipbotContext) -> None:
 async def answer_check(update: Update, context: TipbotContext, text: str) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
-    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = runtime.pseudonym_of(user_of(update).id)
     result = await fraud_check.check(runtime, pseudonym, text)
     if result is None:
         reply = t.gettext("You have checked many times this hour. Please try again later.")
@@ -66,7 +74,7 @@ async def answer_check(update: Update, context: TipbotContext, text: str) -> Non
             [InlineKeyboardButton(t.gettext("🛡 Check another"), callback_data=MENU_CHECK)],
         ]
     )
-    await context.bot.send_message(update.effective_chat.id, reply, reply_markup=keyboard)
+    await context.bot.send_message(chat_of(update).id, reply, reply_markup=keyboard)
 
 
 def check_text(t: Texts, result: fraud_check.CheckResult, tz) -> str:
@@ -77,7 +85,7 @@ def check_text(t: Texts, result: fraud_check.CheckResult, tz) -> str:
             "number or the link."
         )
     checked = ", ".join(f"<code>{escape(c)}</code>" for c in result.checked)
-    if result.outcome == "confirmed":
+    if result.outcome == "confirmed" and result.last_confirmed_at is not None:
         kinds = ", ".join(_(KINDS["fraud"].get(k, k)) for k in result.scam_kinds)
         lines = [
             _("⚠️ <b>Warning: {checked} was confirmed by the police as used in fraud.</b>").format(
@@ -108,19 +116,17 @@ def check_text(t: Texts, result: fraud_check.CheckResult, tz) -> str:
     return "\n".join([*lines, "", _(ADVICE)])
 
 
-async def confirmed_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "indicator.list")
+async def confirmed_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     """Admins see the confirmations of a number or link, each with a button to withdraw it."""
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    if await admin(runtime, update.effective_user.id, "indicator.list") is None:
-        await update.effective_message.reply_text(_("This command is for the province admins."))
-        return
     found = []
     for indicator in normalize_query(" ".join(context.args or [])):
         found += await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
     if not found:
-        await update.effective_message.reply_text(
+        await message_of(update).reply_text(
             _("No confirmed report matches. Send <code>/confirmed</code> with a number or link.")
         )
         return
@@ -128,12 +134,12 @@ async def confirmed_cmd(update: Update, context: TipbotContext) -> None:
         [
             InlineKeyboardButton(
                 _("Withdraw {code}: {value}").format(code=c.tip_code, value=c.display[:30]),
-                callback_data=f"{WITHDRAW_PREFIX}{c.id}",
+                callback_data=encode(WithdrawConfirmation(c.id)),
             )
         ]
         for c in found
     ]
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         _("Confirmed reports ({count}). Withdraw one only if it was confirmed by mistake.").format(
             count=len(found)
         ),
@@ -141,18 +147,13 @@ async def confirmed_cmd(update: Update, context: TipbotContext) -> None:
     )
 
 
-async def withdraw_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "indicator.withdraw")
+async def withdraw_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
-    query = update.callback_query
-    staff = await admin(runtime, update.effective_user.id, "indicator.withdraw")
-    value = query.data.removeprefix(WITHDRAW_PREFIX)
-    if staff is None or not value.isdigit():
-        await answer_callback(
-            update, t.gettext("This command is for the province admins."), show_alert=True
-        )
-        return
-    if not await fraud_check.withdraw(runtime, staff, int(value)):
+    query = query_of(update)
+    confirmation_id = received(update, WithdrawConfirmation).confirmation_id
+    if not await fraud_check.withdraw(runtime, staff, confirmation_id):
         await answer_callback(update, t.gettext("Already withdrawn."))
         return
     await answer_callback(update, t.gettext("Withdrawn. /check no longer warns about it."))
@@ -161,7 +162,7 @@ async def withdraw_callback(update: Update, context: TipbotContext) -> None:
 
 HANDLERS = [
     CommandHandler("check", check_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(check_cmd, pattern=f"^{MENU_CHECK}$"),
+    CallbackQueryHandler(check_cmd, pattern=pattern(Menu, entry=MenuEntry.CHECK)),
     CommandHandler("confirmed", confirmed_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(withdraw_callback, pattern=f"^{WITHDRAW_PREFIX}"),
+    CallbackQueryHandler(withdraw_callback, pattern=pattern(WithdrawConfirmation)),
 ]

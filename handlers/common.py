@@ -2,12 +2,41 @@
 
 from __future__ import annotations
 
-from telegram import Update
+from typing import cast
+
+from telegram import CallbackQuery, Chat, Message, Update, User
 from telegram.error import BadRequest
 
 from bot.context import TipbotContext
 from bot.i18n import Texts, texts
 from bot.language import language_of
+from bot.telegram_errors import Verdict, classify
+
+# PTB types every part of an Update as optional, because an Update carries one of many kinds of
+# event. A handler's filter already decides which kind it receives (a CommandHandler gets a message
+# from a user in a chat, a CallbackQueryHandler a query), so these accessors state that once
+# instead of a check in every handler (as python-telegram-bot's own rules-bot does with cast).
+
+
+def user_of(update: Update) -> User:
+    return cast(User, update.effective_user)
+
+
+def chat_of(update: Update) -> Chat:
+    return cast(Chat, update.effective_chat)
+
+
+def message_of(update: Update) -> Message:
+    return cast(Message, update.effective_message)
+
+
+def query_of(update: Update) -> CallbackQuery:
+    return cast(CallbackQuery, update.callback_query)
+
+
+def tapped_message(update: Update) -> Message:
+    """The message whose button was tapped: the bot's own, in a chat with the bot."""
+    return cast(Message, query_of(update).message)
 
 
 async def user_texts(update: Update, context: TipbotContext) -> Texts:
@@ -29,7 +58,8 @@ def utf16_len(text: str) -> int:
 def fit_lines(lines: list[str], more: str, limit: int = MESSAGE_LIMIT - 96) -> str:
     """As many whole lines as fit one message (never cut inside a tag or an entity), then
     `more` with {count} the lines left out."""
-    kept, size = [], 0
+    kept: list[str] = []
+    size = 0
     for number, line in enumerate(lines):
         size += utf16_len(line) + 1
         if size > limit:
@@ -45,7 +75,7 @@ async def answer_callback(update: Update, text: str | None = None, **kwargs) -> 
     if update.callback_query is None:
         return
     try:
-        await update.callback_query.answer(text, **kwargs)
+        await query_of(update).answer(text, **kwargs)
     except BadRequest as error:
         if "query is too old" not in error.message.lower():
             raise
@@ -54,18 +84,18 @@ async def answer_callback(update: Update, text: str | None = None, **kwargs) -> 
 async def edit_callback_message(update: Update, text: str, **kwargs) -> None:
     """Edits the message a button belongs to; a repeated tap that changes nothing is no error."""
     try:
-        await update.callback_query.edit_message_text(text, **kwargs)
+        await query_of(update).edit_message_text(text, **kwargs)
     except BadRequest as error:
-        if "message is not modified" not in error.message.lower():
+        if classify(error) is not Verdict.UNCHANGED:
             raise
 
 
 async def edit_buttons(update: Update, markup) -> None:
     """Replaces the buttons of the tapped message; the same buttons again is no error."""
     try:
-        await update.callback_query.edit_message_reply_markup(markup)
+        await query_of(update).edit_message_reply_markup(markup)
     except BadRequest as error:
-        if "message is not modified" not in error.message.lower():
+        if classify(error) is not Verdict.UNCHANGED:
             raise
 
 
@@ -73,10 +103,10 @@ async def remove_buttons(update: Update) -> None:
     """Takes the buttons off the message a tap came from. The tap's copy of the message can be
     stale: two taps in flight at once (a double tap on a slow connection) both show the buttons,
     and the second edit, which changes nothing, is refused as "message is not modified"."""
-    message = update.callback_query.message
+    message = query_of(update).message
     if message is not None and getattr(message, "reply_markup", None):
         try:
-            await update.callback_query.edit_message_reply_markup(None)
+            await query_of(update).edit_message_reply_markup(None)
         except BadRequest as error:
-            if "message is not modified" not in error.message.lower():
+            if classify(error) is not Verdict.UNCHANGED:
                 raise

@@ -7,12 +7,14 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
-from bot.authz import admin, record, staff_for_tip, staff_member
+from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.intake import CATEGORIES
 from bot.receipts import normalize_tip_code
-from handlers.common import fit_lines, user_texts
+from handlers.access import staff_only, tip_staff_or_refuse
+from handlers.callbacks import TipAction
+from handlers.common import chat_of, fit_lines, message_of, user_texts
 from handlers.officer import show_card
 from handlers.officer_views import data
 from storage import audit, officers, tips
@@ -39,30 +41,24 @@ def overdue(runtime, tip: tips.OpenTip) -> bool:
     return tip.status == "new" and runtime.now() - tip.routed_at > limit
 
 
-async def queue_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.OFFICER, "tip.queue")
+async def queue_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    staff = await staff_member(runtime, update.effective_user.id)
-    if staff is None:
-        await record(runtime, "denied.tip.queue", update.effective_user.id)
-        await update.effective_message.reply_text(_("This command is for officers."))
-        return
     communes = None if staff.is_admin else staff.communes
     open_tips, total = await tips.open_tips(runtime.db, communes, limit=QUEUE_LIMIT)
     if not open_tips:
-        await update.effective_message.reply_text(_("No open tips. 👍"))
+        await message_of(update).reply_text(_("No open tips. 👍"))
         return
     lines = [_("<b>Open tips, oldest first</b> ({total})").format(total=t.number(total))]
     rows = []
     for tip in open_tips:
         lines.append(queue_line(runtime, t, tip))
-        rows.append([InlineKeyboardButton(tip.code, callback_data=data("show", tip.id))])
+        rows.append([InlineKeyboardButton(tip.code, callback_data=data(TipAction.SHOW, tip.id))])
     if total > len(open_tips):
         lines.append(_("…and {count} more.").format(count=t.number(total - len(open_tips))))
-    await update.effective_message.reply_text(
-        "\n".join(lines), reply_markup=InlineKeyboardMarkup(rows)
-    )
+    await message_of(update).reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
 def queue_line(runtime, t: Texts, tip: tips.OpenTip) -> str:
@@ -78,7 +74,7 @@ async def tip_from_args(update: Update, context: TipbotContext, t: Texts) -> tip
     code = normalize_tip_code(" ".join(context.args or []))
     tip = await tips.get_by_code(context.runtime.db, code) if code else None
     if tip is None:
-        await update.effective_message.reply_text(
+        await message_of(update).reply_text(
             t.gettext("Send the command with a tip code, for example <code>/tip T-7K3Q9X</code>.")
             if code is None
             else t.gettext("No tip has the code {code}.").format(code=escape(code))
@@ -91,21 +87,16 @@ async def tip_cmd(update: Update, context: TipbotContext) -> None:
     tip = await tip_from_args(update, context, t)
     if tip is None:
         return
-    if await staff_for_tip(context.runtime, update.effective_user.id, tip, "tip.show") is None:
-        await update.effective_message.reply_text(
-            t.gettext("Only officers of this tip's commune, or the province admins, can do that.")
-        )
+    if await tip_staff_or_refuse(update, context, tip, "tip.show") is None:
         return
-    await show_card(context, update.effective_chat.id, t, tip)
+    await show_card(context, chat_of(update).id, t, tip)
 
 
-async def audit_cmd(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "tip.audit")
+async def audit_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    if await admin(runtime, update.effective_user.id, "tip.audit") is None:
-        await update.effective_message.reply_text(_("This command is for the province admins."))
-        return
     tip = await tip_from_args(update, context, t)
     if tip is None:
         return
@@ -116,7 +107,7 @@ async def audit_cmd(update: Update, context: TipbotContext) -> None:
         if entry.actor_id is not None and entry.actor_id not in names:
             officer = await officers.get(runtime.db, entry.actor_id)
             names[entry.actor_id] = (officer.name if officer else None) or str(entry.actor_id)
-        who = names.get(entry.actor_id) if entry.actor_id is not None else _("the bot")
+        who = names[entry.actor_id] if entry.actor_id is not None else _("the bot")
         when = t.datetime_from_timestamp(entry.created_at, runtime.config.timezone)
         if entry.action in ACTION_LABELS:
             what = _(ACTION_LABELS[entry.action])
@@ -129,7 +120,7 @@ async def audit_cmd(update: Update, context: TipbotContext) -> None:
         lines.append(f"{when} · {escape(who)} · {what}")
     if len(entries) == 0:
         lines.append(_("Nothing recorded yet."))
-    await update.effective_message.reply_text(fit_lines(lines, _("…and {count} more.")))
+    await message_of(update).reply_text(fit_lines(lines, _("…and {count} more.")))
 
 
 # Private chats only: a card typed up in a group would show the tip (and any shared phone

@@ -12,14 +12,20 @@ from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHa
 
 from bot import casework
 from bot.anonymity import WayBackError, open_for, open_way_back, seal_for
-from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
+from handlers.access import tip_staff_or_refuse
+from handlers.callbacks import TipAction, TipsterReply, pattern, received
 from handlers.check import answer_check
-from handlers.common import answer_callback, user_texts
+from handlers.common import (
+    answer_callback,
+    chat_of,
+    message_of,
+    user_of,
+    user_texts,
+)
 from handlers.intake import attachment_of, banned_text
-from handlers.notifications import REPLY_PREFIX
 from handlers.officer import ACTIONS
 from handlers.officer_views import data
 from storage import drafts, pending, tips
@@ -33,9 +39,9 @@ async def expected_input(runtime, update: Update) -> tuple[str, pending.PendingI
     """What this message was asked for, if anything: an officer's pending text, or a resident's
     answer to a question or number to check. A resident in the middle of a tip only answers
     by replying to the question box, so the tip's own answers are never taken for it."""
-    user, message = update.effective_user, update.effective_message
+    user, message = user_of(update), message_of(update)
     replied = message.reply_to_message.message_id if message.reply_to_message else None
-    private = update.effective_chat.type == "private"
+    private = chat_of(update).type == "private"
     pseudonym = runtime.pseudonym_of(user.id)
     staff_key = pending.officer_key(user.id)
     resident_keys = [pending.resident_key(kind, pseudonym) for kind in ("check", "answer")]
@@ -57,7 +63,7 @@ async def expected_input(runtime, update: Update) -> tuple[str, pending.PendingI
 
 async def pending_message(update: Update, context: TipbotContext) -> None:
     runtime = context.runtime
-    message = update.effective_message
+    message = message_of(update)
     if update.effective_user is None or message is None:
         return
     found = await expected_input(runtime, update)
@@ -85,7 +91,7 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
         await pending.clear(runtime.db, key)
         await answer_check(update, context, message.text or message.caption or "")
         raise ApplicationHandlerStop
-    tip = await tip_of(runtime, waiting, update.effective_user.id)
+    tip = await tip_of(runtime, waiting, user_of(update).id)
     if tip is None:
         await pending.clear(runtime.db, key)
         return
@@ -125,15 +131,17 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
             _("Please keep it to {limit} characters at most.").format(limit=t.number(MAX_TEXT))
         )
         return
-    action = {"question": "ask", "note": "note", "reply": "reply", "transfer": "transfer"}[kind]
-    staff = await staff_for_tip(runtime, update.effective_user.id, tip, ACTIONS[action])
+    action = {
+        "question": TipAction.ASK_TIPSTER,
+        "note": TipAction.ADD_NOTE,
+        "reply": TipAction.WRITE_REPLY,
+        "transfer": TipAction.TRANSFER_MENU,
+    }[kind]
+    staff = await tip_staff_or_refuse(update, context, tip, ACTIONS[action])
     if staff is None:
         await pending.clear(runtime.db, key)
-        await message.reply_text(
-            _("Only officers of this tip's commune, or the province admins, can do that.")
-        )
         return
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     if kind == "transfer":
         await offer_communes(update, context, tip, text)
         return
@@ -155,15 +163,19 @@ async def offer_communes(update, context, tip, text: str) -> None:
     _ = t.gettext
     matches = [m for m in context.runtime.communes.search(text) if m.code != tip.commune_code]
     if not matches:
-        await update.effective_message.reply_text(
+        await message_of(update).reply_text(
             _("No commune or ward matches that. Try another name, or send /cancel.")
         )
         return
     rows = [
-        [InlineKeyboardButton(m.name, callback_data=data("to", tip.id, str(m.code)))]
+        [
+            InlineKeyboardButton(
+                m.name, callback_data=data(TipAction.TRANSFER_TO, tip.id, str(m.code))
+            )
+        ]
         for m in matches
     ]
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         _("Transfer {code} to:").format(code=tip.code), reply_markup=InlineKeyboardMarkup(rows)
     )
 
@@ -188,7 +200,7 @@ async def take_answer(update, context, tip, key: str, message: Message) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = runtime.pseudonym_of(user_of(update).id)
     if reason := await casework.answer_refusal(runtime, tip, pseudonym):
         if reason != "too_many":
             await pending.clear(runtime.db, key)
@@ -225,25 +237,26 @@ async def take_answer(update, context, tip, key: str, message: Message) -> None:
 async def reply_button(update: Update, context: TipbotContext) -> None:
     """The tipster taps "Reply" under an officer's question."""
     runtime = context.runtime
-    query = update.callback_query
     t = await user_texts(update, context)
     _ = t.gettext
-    code = normalize_tip_code(query.data.removeprefix(f"{REPLY_PREFIX}:"))
+    code = normalize_tip_code(received(update, TipsterReply).tip_code)
     tip = await tips.get_by_code(runtime.db, code) if code else None
     sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
-    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = runtime.pseudonym_of(user_of(update).id)
     try:
         way_back = (
-            open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code) if sealed else None
+            open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code)
+            if tip and sealed
+            else None
         )
     except WayBackError:
         way_back = None
-    if way_back is None or way_back.pseudonym != pseudonym:
+    if tip is None or way_back is None or way_back.pseudonym != pseudonym:
         await answer_callback(update, _("This conversation has ended."), show_alert=True)
         return
     if reason := await casework.answer_refusal(runtime, tip, pseudonym):
         await answer_callback(update)
-        await context.bot.send_message(update.effective_chat.id, answer_refused_text(t, reason))
+        await context.bot.send_message(chat_of(update).id, answer_refused_text(t, reason))
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
     sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")
@@ -251,7 +264,7 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     await pending.put(runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL)
     await answer_callback(update)
     prompt = await context.bot.send_message(
-        update.effective_chat.id,
+        chat_of(update).id,
         _(
             "Write your answer for the officers of {code} — text, or a photo, video, voice message "
             "or document. Send /cancel to stop."
@@ -266,4 +279,4 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
 HANDLERS = [
     MessageHandler(filters.UpdateType.MESSAGE & ~filters.StatusUpdate.ALL, pending_message),
 ]
-REPLY_HANDLERS = [CallbackQueryHandler(reply_button, pattern=f"^{REPLY_PREFIX}:")]
+REPLY_HANDLERS = [CallbackQueryHandler(reply_button, pattern=pattern(TipsterReply))]

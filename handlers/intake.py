@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from html import escape
+from typing import cast
 
 from telegram import (
+    InlineKeyboardButton,
     InlineKeyboardMarkup,
     Message,
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import submission
@@ -40,11 +42,32 @@ from bot.intake import (
     is_meaningful_text,
     means_dont_know,
 )
+from bot.refusals import Reason, Refused
 from bot.send_budget import retry_after_seconds
+from bot.telegram_errors import Verdict, classify
 from handlers.bulletins_views import receipt_keyboard
-from handlers.common import answer_callback, edit_callback_message, remove_buttons, user_texts
+from handlers.callbacks import (
+    Discard,
+    DiscardDraft,
+    IntakeAnswer,
+    Menu,
+    MenuEntry,
+    encode,
+    pattern,
+    received,
+)
+from handlers.common import (
+    answer_callback,
+    chat_of,
+    edit_callback_message,
+    message_of,
+    query_of,
+    remove_buttons,
+    tapped_message,
+    user_of,
+    user_texts,
+)
 from handlers.intake_views import (
-    PREFIX,
     anonymity_note,
     button,
     commune_results,
@@ -53,7 +76,7 @@ from handlers.intake_views import (
     stay_anonymous_label,
 )
 from handlers.locks import resident_lock
-from handlers.menu import MENU_REPORT, main_menu, not_understood
+from handlers.menu import main_menu, not_understood
 from storage import drafts
 
 DRAFT_TTL = 24 * 3600
@@ -76,14 +99,21 @@ class Turn:
     ) -> None:
         self.update, self.context, self.t, self.draft = update, context, t, draft
         self.runtime = context.runtime
-        self.pseudonym = self.runtime.pseudonym_of(update.effective_user.id)
-        self.chat_id = update.effective_chat.id
+        self.pseudonym = self.runtime.pseudonym_of(user_of(update).id)
+        self.chat_id = chat_of(update).id
+
+    @property
+    def started(self) -> Draft:
+        """The draft, in the steps that run only once the resident has one (their caller checked
+        `draft is None` first)."""
+        assert self.draft is not None
+        return self.draft
 
     async def save(self) -> None:
-        assert self.draft is not None
-        self.draft.last_update = max(self.draft.last_update, self.update.update_id)
+        draft = self.started
+        draft.last_update = max(draft.last_update, self.update.update_id)
         await drafts.save(
-            self.runtime.db, self.pseudonym, self.draft.step, self.draft.to_json(), ttl=DRAFT_TTL
+            self.runtime.db, self.pseudonym, draft.step, draft.to_json(), ttl=DRAFT_TTL
         )
 
     def already_applied(self) -> bool:
@@ -103,8 +133,7 @@ class Turn:
         keeps the chat short on a small screen and costs fewer calls. `replace_keyboard` takes
         away a reply keyboard (location, contact) with the same message.
         """
-        assert self.draft is not None
-        text, markup = prompt(self.draft.step, self.draft, self.t, self.runtime.communes)
+        text, markup = prompt(self.started.step, self.started, self.t, self.runtime.communes)
         if note:
             text = f"{note}\n\n{text}"
         query = self.update.callback_query
@@ -113,22 +142,23 @@ class Turn:
                 await edit_callback_message(self.update, text, reply_markup=markup)
                 return
             # The next question needs its own message: the tapped one keeps only the answer.
-            await edit_callback_message(self.update, note or query.message.text_html)
+            await edit_callback_message(self.update, note or tapped_message(self.update).text_html)
             text = text.removeprefix(f"{note}\n\n") if note else text
         if markup is None and replace_keyboard:
-            markup = ReplyKeyboardRemove()
+            await self.say(text, ReplyKeyboardRemove())
+            return
         await self.say(text, markup)
 
     async def move_on(self, note: str | None = None, *, replace_keyboard: bool = False) -> None:
         """Saves the answer, then asks the next question (in place after a tap)."""
-        self.draft.advance()
+        self.started.advance()
         await self.save()
         await self.ask(note, edit=True, replace_keyboard=replace_keyboard)
 
 
 async def load_turn(update: Update, context: TipbotContext) -> Turn:
     t = await user_texts(update, context)
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     stored = await drafts.get(context.runtime.db, pseudonym)
     return Turn(update, context, t, Draft.from_json(stored.data) if stored else None)
 
@@ -138,11 +168,11 @@ async def load_turn(update: Update, context: TipbotContext) -> Turn:
 
 async def report_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         refusal = await submission.refusal_before_start(turn.runtime, turn.pseudonym)
-        if refusal == "banned":
+        if refusal is not None and refusal.reason is Reason.BANNED:
             await turn.say(banned_text(turn.t))
             return
         if turn.draft is not None:
@@ -173,8 +203,16 @@ async def ask_discard(turn: Turn) -> None:
         _("Do you want to discard the tip you started? Everything you entered will be deleted."),
         InlineKeyboardMarkup(
             [
-                [button(_("🗑 Yes, discard it"), "cancel", "yes")],
-                [button(_("↩️ No, continue"), "cancel", "no")],
+                [
+                    InlineKeyboardButton(
+                        _("🗑 Yes, discard it"), callback_data=encode(DiscardDraft(Discard.YES))
+                    )
+                ],
+                [
+                    InlineKeyboardButton(
+                        _("↩️ No, continue"), callback_data=encode(DiscardDraft(Discard.NO))
+                    )
+                ],
             ]
         ),
     )
@@ -182,13 +220,13 @@ async def ask_discard(turn: Turn) -> None:
 
 async def cancel_callback(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         await remove_buttons(update)
         if turn.draft is None:
             await turn.say(turn.t.gettext("There is no unsent tip any more."), main_menu(turn.t))
-        elif update.callback_query.data.endswith(":yes"):
+        elif received(update, DiscardDraft).answer is Discard.YES:
             await drafts.delete(turn.runtime.db, turn.pseudonym)
             await turn.say(
                 turn.t.gettext("Your unsent tip was deleted."),
@@ -203,9 +241,10 @@ async def cancel_callback(update: Update, context: TipbotContext) -> None:
 
 
 async def step_callback(update: Update, context: TipbotContext) -> None:
-    query = update.callback_query
-    _prefix, step_name, value = [*query.data.split(":", 2), "", ""][:3]
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    query = query_of(update)
+    answer = received(update, IntakeAnswer)
+    step_name, value = answer.step, answer.value
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         _ = turn.t.gettext
@@ -217,7 +256,7 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
             await answer_callback(update, _("This tip was already sent or cancelled."))
             await remove_buttons(turn.update)
             return
-        draft = turn.draft
+        draft = turn.started
         if turn.already_applied():
             with contextlib.suppress(TelegramError):  # likely too old to answer by now
                 await query.answer()
@@ -240,7 +279,7 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
 
 async def settle_overflow(turn: Turn, *, keep: bool) -> None:
     """The resident decided about text that did not fit: keep the start of it, or drop it."""
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     await remove_buttons(turn.update)
     if not keep:
         draft.drop_overflow()
@@ -258,14 +297,14 @@ async def settle_overflow(turn: Turn, *, keep: bool) -> None:
 
 
 async def apply_choice(turn: Turn, step: Step, value: str) -> None:
-    draft, query, _ = turn.draft, turn.update.callback_query, turn.t.gettext
+    draft, query, _ = turn.started, query_of(turn.update), turn.t.gettext
     note = None
     if step is Step.CATEGORY and value in CATEGORIES:
         draft.choose_category(value)
         note = answered(_(CATEGORIES[value]))
-    elif step is Step.KIND and value in KINDS.get(draft.category or "", {}):
+    elif step is Step.KIND and value in (kinds := KINDS.get(draft.category or "", {})):
         draft.kind = value
-        note = answered(_(KINDS[draft.category][value]))
+        note = answered(_(kinds[value]))
     elif step is Step.WHEN and value in WHEN:
         draft.when = value
         note = answered(_(WHEN[value]))
@@ -273,7 +312,7 @@ async def apply_choice(turn: Turn, step: Step, value: str) -> None:
         draft.toggle_channel(value)
         await turn.save()
         _text, markup = prompt(step, draft, turn.t, turn.runtime.communes)
-        await query.edit_message_reply_markup(markup)
+        await query.edit_message_reply_markup(cast(InlineKeyboardMarkup, markup))  # inline
         return
     elif step is Step.CHANNELS and value == "next":
         chosen = ", ".join(_(CHANNELS[c]) for c in draft.channels) or "—"
@@ -313,7 +352,7 @@ def answered(answer: str) -> str:
 
 
 async def review_choice(turn: Turn, value: str) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     if value.startswith("edit:"):
         try:
             draft.start_edit(value.removeprefix("edit:"))
@@ -338,7 +377,7 @@ async def review_choice(turn: Turn, value: str) -> None:
 
 async def send_tip(turn: Turn) -> None:
     _ = turn.t.gettext
-    draft = turn.draft
+    draft = turn.started
     if draft.overflow is not None:
         await ask_about_overflow(turn)  # long text still waiting for the resident's decision
         return
@@ -348,14 +387,13 @@ async def send_tip(turn: Turn) -> None:
         await turn.say(_("One answer is still missing."))
         await turn.ask()
         return
-    try:
-        sent = await submission.submit(
-            turn.runtime, turn.pseudonym, turn.chat_id, draft, language=turn.t.language
-        )
-    except submission.Refused as refusal:
+    sent = await submission.submit(
+        turn.runtime, turn.pseudonym, turn.chat_id, draft, language=turn.t.language
+    )
+    if isinstance(sent, Refused):  # (incomplete was handled above)
         await turn.say(
             banned_text(turn.t)
-            if refusal.reason == "banned"
+            if sent.reason is Reason.BANNED
             else _(
                 "You have sent the most tips allowed for one day. Your tip is kept here: "
                 "please send it tomorrow. In an emergency, call 113."
@@ -393,14 +431,16 @@ async def deliver_receipt(turn: Turn, text: str, markup) -> None:
         try:
             await turn.say(text, markup)
             return
-        except RetryAfter as error:
-            await asyncio.sleep(min(retry_after_seconds(error), 30))
-        except BadRequest:
-            raise  # Telegram refused this message as it is: sending it again won't help
-        except NetworkError:  # timeouts and dropped connections
-            if attempt == RECEIPT_ATTEMPTS - 1:
+        except TelegramError as error:
+            verdict = classify(error)
+            if verdict is Verdict.WAIT:
+                await asyncio.sleep(min(retry_after_seconds(cast(RetryAfter, error)), 30))
+            elif verdict is Verdict.RETRY and isinstance(error, NetworkError):
+                if attempt == RECEIPT_ATTEMPTS - 1:  # timeouts and dropped connections
+                    raise
+                await asyncio.sleep(2**attempt)
+            else:  # refused as it is, or the chat is gone: sending it again won't help
                 raise
-            await asyncio.sleep(2**attempt)
 
 
 def receipt_text(t: Texts, sent: submission.Submitted) -> str:
@@ -432,7 +472,7 @@ def banned_text(t: Texts) -> str:
 
 async def intake_message(update: Update, context: TipbotContext) -> None:
     """Any message in a private chat while the resident has a draft."""
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         if turn.draft is None:
@@ -440,14 +480,14 @@ async def intake_message(update: Update, context: TipbotContext) -> None:
             return
         if turn.already_applied():
             return
-        await handle_message(turn, update.effective_message)
+        await handle_message(turn, message_of(update))
 
 
 async def edited_message(update: Update, context: TipbotContext) -> None:
     """A resident edited a message already sent. The tip keeps what first came (answering every
     edit would echo typo fixes), but during a tip a correction that silently did not count could
     mislead the officers, so the resident hears how to change it. When idle: silence."""
-    pseudonym = context.runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
         if turn.draft is None:
@@ -462,7 +502,7 @@ async def edited_message(update: Update, context: TipbotContext) -> None:
 
 
 async def handle_message(turn: Turn, message: Message) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     step = draft.step
     attachment = attachment_of(message)
 
@@ -499,9 +539,9 @@ async def handle_message(turn: Turn, message: Message) -> None:
 
 async def take_contact(turn: Turn, message: Message) -> None:
     """Only the resident's own contact counts: a forwarded card would expose someone else."""
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     contact = message.contact
-    if contact is not None and contact.user_id == turn.update.effective_user.id:
+    if contact is not None and contact.user_id == user_of(turn.update).id:
         draft.contact_sealed = seal_for(
             turn.runtime.keys.way_back,
             contact.phone_number,
@@ -536,7 +576,7 @@ def attachment_of(message: Message) -> Attachment | None:
 
 async def ask_about_overflow(turn: Turn) -> None:
     """Text that would pass the limit is kept aside; the resident decides what happens to it."""
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     await turn.say(
         _(
             "That would make your description {count} characters long; the limit is "
@@ -556,7 +596,7 @@ async def ask_about_overflow(turn: Turn) -> None:
 
 
 async def take_attachment(turn: Turn, attachment: Attachment, caption: str | None) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     if not draft.add_attachment(attachment):
         await turn.say(
             _("You have already added {limit} files, the most a tip can hold.").format(
@@ -601,15 +641,15 @@ async def take_answer(turn: Turn, step: Step, text: str) -> None:
         )
         return
     if means_dont_know(text):  # typed instead of tapping Skip
-        setattr(turn.draft, TEXT_ANSWERS[step], None)
+        setattr(turn.started, TEXT_ANSWERS[step], None)
         await turn.move_on(_("Skipped."))
         return
-    setattr(turn.draft, TEXT_ANSWERS[step], text)
+    setattr(turn.started, TEXT_ANSWERS[step], text)
     await turn.move_on(_("Noted: {answer}").format(answer=escape(text)))
 
 
 async def take_description(turn: Turn, text: str) -> None:
-    draft, _ = turn.draft, turn.t.gettext
+    draft, _ = turn.started, turn.t.gettext
     if not is_meaningful_text(text):
         await turn.say(_("Please describe what happened in words."))
         return
@@ -628,7 +668,7 @@ async def take_description(turn: Turn, text: str) -> None:
 
 
 async def search_commune(turn: Turn, text: str) -> None:
-    turn.draft.commune_query = text[:100]
+    turn.started.commune_query = text[:100]
     await turn.save()
     matches = turn.runtime.communes.search(text) if is_meaningful_text(text) else []
     reply, markup = commune_results(matches, text[:100], turn.t)
@@ -638,7 +678,7 @@ async def search_commune(turn: Turn, text: str) -> None:
 async def explain_expected(turn: Turn, message: Message) -> None:
     """A message of the wrong kind for this step: say what is expected, then ask again."""
     _ = turn.t.gettext
-    step = turn.draft.step
+    step = turn.started.step
     if step in BUTTON_STEPS:
         hint = _("Please tap one of the buttons below.")
     elif step is Step.LOCATION:
@@ -656,10 +696,10 @@ async def explain_expected(turn: Turn, message: Message) -> None:
 PRIVATE = filters.ChatType.PRIVATE
 HANDLERS = [
     CommandHandler("report", report_cmd, filters=PRIVATE),
-    CallbackQueryHandler(report_cmd, pattern=f"^{MENU_REPORT}$"),
+    CallbackQueryHandler(report_cmd, pattern=pattern(Menu, entry=MenuEntry.REPORT)),
     CommandHandler("cancel", cancel_cmd, filters=PRIVATE),
-    CallbackQueryHandler(cancel_callback, pattern=f"^{PREFIX}:cancel:"),
-    CallbackQueryHandler(step_callback, pattern=f"^{PREFIX}:"),
+    CallbackQueryHandler(cancel_callback, pattern=pattern(DiscardDraft)),
+    CallbackQueryHandler(step_callback, pattern=pattern(IntakeAnswer)),
     MessageHandler(PRIVATE & filters.UpdateType.MESSAGE & ~filters.COMMAND, intake_message),
     # A live location's updates arrive as edits too: those need no answer.
     MessageHandler(

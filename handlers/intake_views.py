@@ -27,14 +27,14 @@ from bot.intake import (
     Draft,
     Step,
 )
+from handlers.callbacks import IntakeAnswer, encode
 
-PREFIX = "t"
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 SUMMARY_DESCRIPTION_CHARS = 1500  # the review must stay well under Telegram's 4096
 
 
 def data(step: str, value: str) -> str:
-    return f"{PREFIX}:{step}:{value}"
+    return encode(IntakeAnswer(step, value))
 
 
 def button(label: str, step: str, value: str) -> InlineKeyboardButton:

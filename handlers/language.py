@@ -8,10 +8,16 @@ from telegram.ext import CallbackQueryHandler, CommandHandler
 from bot.context import TipbotContext
 from bot.i18n import LANGUAGES, texts
 from bot.language import choose_language
-from handlers.common import answer_callback, edit_callback_message, user_texts
-from handlers.menu import MENU_LANGUAGE, main_menu
+from handlers.callbacks import ChooseLanguage, Menu, MenuEntry, encode, pattern, received
+from handlers.common import (
+    answer_callback,
+    edit_callback_message,
+    message_of,
+    user_of,
+    user_texts,
+)
+from handlers.menu import main_menu
 
-LANGUAGE_PREFIX = "lang:"
 # Each language is named in itself, so a reader of either finds theirs.
 LANGUAGE_NAMES = {"vi": "🇻🇳 Tiếng Việt", "en": "🇬🇧 English"}
 
@@ -19,7 +25,7 @@ LANGUAGE_NAMES = {"vi": "🇻🇳 Tiếng Việt", "en": "🇬🇧 English"}
 def language_keyboard() -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=LANGUAGE_PREFIX + lang)]
+            [InlineKeyboardButton(LANGUAGE_NAMES[lang], callback_data=encode(ChooseLanguage(lang)))]
             for lang in LANGUAGES
         ]
     )
@@ -27,7 +33,7 @@ def language_keyboard() -> InlineKeyboardMarkup:
 
 async def language_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         t.gettext("Choose your language:"), reply_markup=language_keyboard()
     )
 
@@ -38,11 +44,8 @@ async def language_menu_callback(update: Update, context: TipbotContext) -> None
 
 
 async def language_chosen_callback(update: Update, context: TipbotContext) -> None:
-    language = update.callback_query.data.removeprefix(LANGUAGE_PREFIX)
-    if language not in LANGUAGES:  # forged or stale data: nothing to change
-        await answer_callback(update)
-        return
-    await choose_language(context.runtime, update.effective_user.id, language)
+    language = received(update, ChooseLanguage).language
+    await choose_language(context.runtime, user_of(update).id, language)
     t = texts(language)
     await answer_callback(update, t.gettext("Language saved."))
     await edit_callback_message(
@@ -54,6 +57,6 @@ async def language_chosen_callback(update: Update, context: TipbotContext) -> No
 
 HANDLERS = [
     CommandHandler("language", language_cmd),
-    CallbackQueryHandler(language_menu_callback, pattern=f"^{MENU_LANGUAGE}$"),
-    CallbackQueryHandler(language_chosen_callback, pattern=f"^{LANGUAGE_PREFIX}"),
+    CallbackQueryHandler(language_menu_callback, pattern=pattern(Menu, entry=MenuEntry.LANGUAGE)),
+    CallbackQueryHandler(language_chosen_callback, pattern=pattern(ChooseLanguage)),
 ]

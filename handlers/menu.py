@@ -12,14 +12,15 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot.authz import Staff, staff_member
 from bot.context import TipbotContext
 from bot.i18n import Texts
-from handlers.common import answer_callback, user_texts
+from handlers.callbacks import Menu, MenuEntry, encode, pattern
+from handlers.common import answer_callback, chat_of, message_of, user_of, user_texts
 
-MENU_REPORT = "menu:report"
-MENU_STATUS = "menu:status"
-MENU_HELP = "menu:help"
-MENU_LANGUAGE = "menu:language"
-MENU_CHECK = "menu:check"
-MENU_BULLETINS = "menu:bulletins"
+MENU_REPORT = encode(Menu(MenuEntry.REPORT))
+MENU_STATUS = encode(Menu(MenuEntry.STATUS))
+MENU_HELP = encode(Menu(MenuEntry.HELP))
+MENU_LANGUAGE = encode(Menu(MenuEntry.LANGUAGE))
+MENU_CHECK = encode(Menu(MenuEntry.CHECK))
+MENU_BULLETINS = encode(Menu(MenuEntry.BULLETINS))
 
 
 def main_menu(t: Texts) -> InlineKeyboardMarkup:
@@ -122,9 +123,9 @@ def staff_part(t: Texts, staff: Staff | None) -> str:
 
 async def start_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    staff = await staff_member(context.runtime, update.effective_user.id)
+    staff = await staff_member(context.runtime, user_of(update).id)
     welcome = welcome_text(t, context.runtime.province_name)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         "\n\n".join(filter(None, [staff_part(t, staff), welcome])), reply_markup=main_menu(t)
     )
 
@@ -132,9 +133,9 @@ async def start_cmd(update: Update, context: TipbotContext) -> None:
 async def help_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
-    staff = await staff_member(context.runtime, update.effective_user.id)
+    staff = await staff_member(context.runtime, user_of(update).id)
     await context.bot.send_message(
-        update.effective_chat.id,
+        chat_of(update).id,
         "\n\n".join(filter(None, [staff_part(t, staff), help_text(t)])),
         reply_markup=main_menu(t),
     )
@@ -143,7 +144,7 @@ async def help_cmd(update: Update, context: TipbotContext) -> None:
 async def not_understood(update: Update, context: TipbotContext) -> None:
     """A message outside any flow that the bot has no use for."""
     t = await user_texts(update, context)
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         t.gettext("I didn't understand that. Please tap a button below or send /help."),
         reply_markup=main_menu(t),
     )
@@ -152,5 +153,5 @@ async def not_understood(update: Update, context: TipbotContext) -> None:
 HANDLERS = [
     CommandHandler("start", start_cmd, filters=filters.ChatType.PRIVATE),
     CommandHandler("help", help_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(help_cmd, pattern=f"^{MENU_HELP}$"),
+    CallbackQueryHandler(help_cmd, pattern=pattern(Menu, entry=MenuEntry.HELP)),
 ]

@@ -19,8 +19,9 @@ from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
 from bot.media import NAMED_KINDS, neutral_name, strip_audio_tags
-from bot.outbox_worker import Deliver, Undeliverable
+from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.runtime import Runtime
+from handlers.callbacks import TipsterReply, encode
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
     STATUS_LABELS,
@@ -43,7 +44,6 @@ SENDERS = {
     "audio": "send_audio",
     "document": "send_document",
 }
-REPLY_PREFIX = "r"  # the tipster's "Reply" button: r:<tip code>
 
 
 class Notifier:
@@ -81,14 +81,15 @@ class Notifier:
         """The row's tip, if its chat is still read by someone entitled to it: checked at the
         moment of sending, since an officer may have been revoked since the row was queued."""
         tip = await self.load_tip(item)
-        if not await routing.is_staff_chat(self.runtime, item.chat_id):
+        if not await routing.is_staff_chat(self.runtime, addressed_chat(item)):
             raise Undeliverable("nobody entitled to the tip reads this chat any more")
         return tip
 
     async def tip(self, item: OutboxItem) -> int:
         """The tip card with its buttons; then its media and location follow as replies."""
-        tip, t = await self.load_tip(item), await self.staff_texts(item.chat_id)
-        if not await routing.covers(self.runtime, item.chat_id, tip):
+        chat_id = addressed_chat(item)
+        tip, t = await self.load_tip(item), await self.staff_texts(chat_id)
+        if not await routing.covers(self.runtime, chat_id, tip):
             # Its destination went (revoked, unlinked) after routing: whoever covers the tip
             # now gets it instead, the admins' queue if nobody else.
             async with self.runtime.db.transaction():
@@ -98,11 +99,11 @@ class Notifier:
         banner = item.payload.get("banner")
         text, rest = await tip_card_parts(self.runtime, tip, t, banner)
         message = await self.bot.send_message(
-            item.chat_id, text, reply_markup=card_keyboard(t, tip), protect_content=True
+            chat_id, text, reply_markup=card_keyboard(t, tip), protect_content=True
         )
-        await tips.add_notification(self.runtime.db, tip.id, item.chat_id, message.message_id)
+        await tips.add_notification(self.runtime.db, tip.id, chat_id, message.message_id)
         if banner != "reminder":  # a reminder goes to chats that already have the files
-            await self.queue_extras(tip, item.chat_id, message.message_id, rest)
+            await self.queue_extras(tip, chat_id, message.message_id, rest)
         return message.message_id
 
     async def queue_extras(self, tip: tips.Tip, chat_id: int, reply_to: int, rest: str) -> None:
@@ -142,9 +143,10 @@ class Notifier:
         )
 
     async def tip_text(self, item: OutboxItem) -> int:
+        chat_id = addressed_chat(item)
         await self.staff_tip(item)
         message = await self.bot.send_message(
-            item.chat_id,
+            chat_id,
             item.payload["text"],  # escaped when it was cut (chunks)
             protect_content=True,
             reply_parameters=_reply_to(item.payload.get("reply_to")),
@@ -152,13 +154,14 @@ class Notifier:
         return message.message_id
 
     async def tip_media(self, item: OutboxItem) -> int:
+        chat_id = addressed_chat(item)
         tip = await self.staff_tip(item)
         payload = item.payload
         number = 1 + next(
             (n for n, a in enumerate(tip.attachments) if a.file_id == payload["file_id"]), 0
         )
         return await self.send_file(
-            item.chat_id, payload["kind"], payload["file_id"], payload.get("reply_to"),
+            chat_id, payload["kind"], payload["file_id"], payload.get("reply_to"),
             number=number,
         )  # fmt: skip
 
@@ -223,12 +226,13 @@ class Notifier:
         return InputFile(data, filename=neutral_name(kind, number, file.file_path))
 
     async def tip_location(self, item: OutboxItem) -> int:
+        chat_id = addressed_chat(item)
         tip = await self.staff_tip(item)
         if tip.location is None:
             raise Undeliverable("the tip has no location")
         latitude, longitude = tip.location
         message = await self.bot.send_location(
-            item.chat_id,
+            chat_id,
             latitude=latitude,
             longitude=longitude,
             protect_content=True,
@@ -238,15 +242,16 @@ class Notifier:
 
     async def refresh(self, item: OutboxItem) -> int:
         """Shows the tip's current state on a message sent earlier (status, who acknowledged)."""
-        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
+        chat_id = addressed_chat(item)
+        tip, t = await self.staff_tip(item), await self.staff_texts(chat_id)
         message_id = item.payload["message_id"]
         # A chat that no longer covers the tip (it was transferred away) keeps the card, but
         # without buttons: they would only be refused. A chat nobody entitled reads any more
         # (a revoked officer's) is not edited at all.
-        covers = await routing.covers(self.runtime, item.chat_id, tip)
+        covers = await routing.covers(self.runtime, chat_id, tip)
         await self.bot.edit_message_text(
             await tip_card(self.runtime, tip, t, item.payload.get("banner")),
-            chat_id=item.chat_id,
+            chat_id=chat_id,
             message_id=message_id,
             reply_markup=card_keyboard(t, tip) if covers else None,
         )
@@ -255,7 +260,8 @@ class Notifier:
     async def staff_text(self, item: OutboxItem) -> int:
         """A short message about a tip to a staff chat: an answer, a question, a note… with the
         tip's summary and its buttons, so it is acted on from there, without scrolling."""
-        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
+        chat_id = addressed_chat(item)
+        tip, t = await self.staff_tip(item), await self.staff_texts(chat_id)
         text = await staff_message(self.runtime, tip, t, item.payload)
         template = item.payload.get("template")
         markup = None
@@ -263,26 +269,27 @@ class Notifier:
             text += "\n" + tip_summary(self.runtime, tip, t)
             markup = answer_keyboard(t, tip) if template == "answer" else card_keyboard(t, tip)
         message = await self.bot.send_message(
-            item.chat_id,
+            chat_id,
             text,
             protect_content=True,
             reply_markup=markup,
-            reply_parameters=_reply_to(await self.card_in(item.chat_id, tip)),
+            reply_parameters=_reply_to(await self.card_in(chat_id, tip)),
         )
         return message.message_id
 
     async def staff_answer_media(self, item: OutboxItem) -> int:
         """A photo, voice note, video, audio file or document the tipster sent as an answer."""
-        tip, t = await self.staff_tip(item), await self.staff_texts(item.chat_id)
+        chat_id = addressed_chat(item)
+        tip, t = await self.staff_tip(item), await self.staff_texts(chat_id)
         attachment = await tips.message_file(self.runtime.db, item.payload["message_id"])
         if attachment is None:
             raise Undeliverable("the answer's file was deleted")
         caption = t.gettext("💬 From the tipster of {code}").format(code=tip.code)
         return await self.send_file(
-            item.chat_id,
+            chat_id,
             attachment.kind,
             attachment.file_id,
-            await self.card_in(item.chat_id, tip),
+            await self.card_in(chat_id, tip),
             caption + "\n" + tip_summary(self.runtime, tip, t),
             answer_keyboard(t, tip),
         )
@@ -385,6 +392,6 @@ async def tipster_message(
     markup = None
     if template == "question":
         markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("↩️ Reply"), callback_data=f"{REPLY_PREFIX}:{tip.code}")]]
+            [[InlineKeyboardButton(_("↩️ Reply"), callback_data=encode(TipsterReply(tip.code)))]]
         )
     return text, markup

@@ -14,14 +14,23 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
 from bot import casework
-from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
-from handlers.common import answer_callback, edit_buttons, remove_buttons, user_texts
+from handlers.access import tip_staff_or_refuse
+from handlers.callbacks import OnTip, TipAction, pattern, received
+from handlers.common import (
+    answer_callback,
+    chat_of,
+    edit_buttons,
+    query_of,
+    remove_buttons,
+    tapped_message,
+    user_of,
+    user_texts,
+)
 from handlers.locks import message_lock
 from handlers.officer_views import (
-    PREFIX,
     STATUS_LABELS,
     card_keyboard,
     data,
@@ -37,45 +46,35 @@ PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the questi
 
 # What each action is called in the audit log when it is refused.
 ACTIONS = {
-    "ack": "tip.acknowledge",
-    "ask": "tip.question",
-    "note": "tip.note",
-    "status": "tip.status",
-    "back": "tip.status",
-    "set": "tip.status",
-    "reply": "tip.reply",
-    "noreply": "tip.reply",
-    "transfer": "tip.transfer",
-    "to": "tip.transfer",
-    "show": "tip.show",
-    "cf": "indicator.confirm",
-    "cfdone": "indicator.confirm",
+    TipAction.ACKNOWLEDGE: "tip.acknowledge",
+    TipAction.ASK_TIPSTER: "tip.question",
+    TipAction.ADD_NOTE: "tip.note",
+    TipAction.STATUS_MENU: "tip.status",
+    TipAction.BACK_TO_CARD: "tip.status",
+    TipAction.SET_STATUS: "tip.status",
+    TipAction.WRITE_REPLY: "tip.reply",
+    TipAction.NO_REPLY: "tip.reply",
+    TipAction.TRANSFER_MENU: "tip.transfer",
+    TipAction.TRANSFER_TO: "tip.transfer",
+    TipAction.SHOW: "tip.show",
+    TipAction.CONFIRM_INDICATOR: "indicator.confirm",
+    TipAction.CONFIRMATIONS_DONE: "indicator.confirm",
 }
 
 
 async def officer_callback(update: Update, context: TipbotContext) -> None:
-    query = update.callback_query
-    parts = query.data.split(":")
+    tapped = received(update, OnTip)
     t = await user_texts(update, context)
     _ = t.gettext
-    action = parts[1] if len(parts) > 1 else ""
-    tip = None
-    if action in ACTIONS and len(parts) > 2 and parts[2].isdigit():
-        tip = await tips.get(context.runtime.db, int(parts[2]))
+    action = tapped.action
+    tip = await tips.get(context.runtime.db, tapped.tip_id)
     if tip is None:
         await answer_callback(update, _("This tip no longer exists."), show_alert=True)
         return
-    runtime = context.runtime
-    staff = await staff_for_tip(runtime, update.effective_user.id, tip, ACTIONS[action])
+    staff = await tip_staff_or_refuse(update, context, tip, ACTIONS[action])
     if staff is None:
-        await answer_callback(
-            update,
-            _("Only officers of this tip's commune, or the province admins, can do that."),
-            show_alert=True,
-        )
         return
-    value = parts[3] if len(parts) > 3 else ""
-    await HANDLERS_BY_ACTION[action](update, context, t, staff, tip, value)
+    await HANDLERS_BY_ACTION[action](update, context, t, staff, tip, tapped.value)
 
 
 async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
@@ -90,10 +89,10 @@ async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
     )
 
 
-async def acknowledger_name(context: TipbotContext, tip: tips.Tip) -> str:
+async def acknowledger_name(context: TipbotContext, tip: tips.Tip | None) -> str:
     from storage import officers
 
-    if tip.acknowledged_by is None:
+    if tip is None or tip.acknowledged_by is None:
         return "—"
     officer = await officers.get(context.runtime.db, tip.acknowledged_by)
     return (officer.name if officer else None) or str(tip.acknowledged_by)
@@ -103,11 +102,11 @@ async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -
     """The officer's next message will be this text (question, note, reply or commune): the
     prompt's message id is kept, so a reply to an older prompt can't land on the wrong tip.
     Stored before the prompt is sent too: a quick typist must not beat it."""
-    key = pending.officer_key(update.effective_user.id)
+    key = pending.officer_key(user_of(update).id)
     await pending.put(context.runtime.db, key, kind, {"tip_id": tip.id}, ttl=PENDING_TTL)
     await answer_callback(update)
     message = await context.bot.send_message(
-        update.effective_chat.id,
+        chat_of(update).id,
         prompt + "\n" + t.gettext("Send /cancel to stop."),
         reply_markup=ForceReply(selective=True),
     )
@@ -170,9 +169,9 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
     # One step after the other: a resolved fraud tip first asks which indicators were the
     # scammer's; the offer of a reply comes when that checklist is done.
     fraud_resolved = status == "resolved" and tip.category == "fraud"
-    if fraud_resolved and await offer_confirmations(context, update.effective_chat.id, t, tip):
+    if fraud_resolved and await offer_confirmations(context, chat_of(update).id, t, tip):
         return
-    await offer_reply(context, update.effective_chat.id, t, tip, status)
+    await offer_reply(context, chat_of(update).id, t, tip, status)
 
 
 async def offer_reply(
@@ -190,7 +189,7 @@ async def offer_reply(
 
 
 async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
-    if is_reply_offer(update.callback_query.message):
+    if is_reply_offer(query_of(update).message):
         await remove_buttons(update)  # it has served; a card keeps its buttons
     await ask_for_text(
         update, context, t, tip, "reply",
@@ -222,7 +221,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
         await answer_callback(update)
         return
     commune = int(value)
-    await pending.clear(runtime.db, pending.officer_key(update.effective_user.id))
+    await pending.clear(runtime.db, pending.officer_key(user_of(update).id))
     if not await casework.transfer(runtime, staff, tip, commune):
         await answer_callback(
             update,
@@ -231,7 +230,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
         )
         return
     await answer_callback(update)
-    await update.callback_query.edit_message_text(
+    await query_of(update).edit_message_text(
         _("🔁 {code} was transferred to {commune}.").format(
             code=tip.code, commune=escape(runtime.communes.name(commune))
         )
@@ -251,7 +250,7 @@ async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Ti
 
 async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
     await answer_callback(update)
-    await show_card(context, update.effective_chat.id, t, tip)
+    await show_card(context, chat_of(update).id, t, tip)
 
 
 async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, tip) -> bool:
@@ -283,12 +282,18 @@ async def confirmations_keyboard(context, t: Texts, tip, indicators) -> InlineKe
             InlineKeyboardButton(
                 ("✅ " if (i.kind, i.value) in confirmed else "☐ ")
                 + shown(i.kind, i.value, i.bank),
-                callback_data=data("cf", tip.id, str(i.id)),
+                callback_data=data(TipAction.CONFIRM_INDICATOR, tip.id, str(i.id)),
             )
         ]
         for i in indicators
     ]
-    rows.append([InlineKeyboardButton(t.gettext("Done"), callback_data=data("cfdone", tip.id))])
+    rows.append(
+        [
+            InlineKeyboardButton(
+                t.gettext("Done"), callback_data=data(TipAction.CONFIRMATIONS_DONE, tip.id)
+            )
+        ]
+    )
     return InlineKeyboardMarkup(rows)
 
 
@@ -302,7 +307,7 @@ async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
             show_alert=True,
         )
         return
-    message = update.callback_query.message
+    message = tapped_message(update)
     async with message_lock(message.chat.id, message.message_id):
         now_confirmed = await casework.toggle_confirmation(context.runtime, staff, tip, chosen)
         await answer_callback(
@@ -316,10 +321,10 @@ async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None
     """The checklist is done: now, and only now, the offer of a reply for the tipster."""
     count = len(await fraud.confirmed_for_tip(context.runtime.db, tip.code))
     await answer_callback(update)
-    message = update.callback_query.message
+    message = tapped_message(update)
     async with message_lock(message.chat.id, message.message_id):
         try:
-            await update.callback_query.edit_message_text(
+            await query_of(update).edit_message_text(
                 t.gettext("{count} confirmed for {code}. Thank you.").format(
                     count=count, code=tip.code
                 )
@@ -329,23 +334,23 @@ async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None
                 return
             raise
     if tip.closed:
-        await offer_reply(context, update.effective_chat.id, t, tip, tip.status)
+        await offer_reply(context, chat_of(update).id, t, tip, tip.status)
 
 
 HANDLERS_BY_ACTION = {
-    "ack": on_acknowledge,
-    "ask": on_ask,
-    "note": on_note,
-    "status": on_status,
-    "back": on_back,
-    "set": on_set_status,
-    "reply": on_reply,
-    "noreply": on_no_reply,
-    "transfer": on_transfer,
-    "to": on_transfer_to,
-    "show": on_show,
-    "cf": on_confirm,
-    "cfdone": on_confirm_done,
+    TipAction.ACKNOWLEDGE: on_acknowledge,
+    TipAction.ASK_TIPSTER: on_ask,
+    TipAction.ADD_NOTE: on_note,
+    TipAction.STATUS_MENU: on_status,
+    TipAction.BACK_TO_CARD: on_back,
+    TipAction.SET_STATUS: on_set_status,
+    TipAction.WRITE_REPLY: on_reply,
+    TipAction.NO_REPLY: on_no_reply,
+    TipAction.TRANSFER_MENU: on_transfer,
+    TipAction.TRANSFER_TO: on_transfer_to,
+    TipAction.SHOW: on_show,
+    TipAction.CONFIRM_INDICATOR: on_confirm,
+    TipAction.CONFIRMATIONS_DONE: on_confirm_done,
 }
 
-HANDLERS = [CallbackQueryHandler(officer_callback, pattern=f"^{PREFIX}:")]
+HANDLERS = [CallbackQueryHandler(officer_callback, pattern=pattern(OnTip))]

@@ -16,10 +16,10 @@ from bot.i18n import N_, Texts
 from bot.indicators import display_link, format_phone, link_spans
 from bot.intake import CATEGORIES, CHANNELS, KINDS, WHEN
 from bot.runtime import Runtime
+from handlers.callbacks import OnTip, TipAction, decode, encode
 from handlers.common import utf16_len
 from storage import fraud, officers, tips
 
-PREFIX = "o"
 MESSAGE_LIMIT = 4096
 ANSWER_CHARS = 120  # each indicator, in the card
 LINK_CHARS = 300  # a link is shown whole, path included, up to this
@@ -51,8 +51,8 @@ INDICATOR_LABELS = {
 }
 
 
-def data(action: str, tip_id: int, value: str = "") -> str:
-    return f"{PREFIX}:{action}:{tip_id}" + (f":{value}" if value else "")
+def data(action: TipAction, tip_id: int, value: str = "") -> str:
+    return encode(OnTip(action, tip_id, value))
 
 
 def link_html(url: str) -> str:
@@ -81,8 +81,12 @@ def reply_offer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
     _ = t.gettext
     return InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_("✍️ Write a reply"), callback_data=data("reply", tip.id))],
-            [InlineKeyboardButton(_("No reply"), callback_data=data("noreply", tip.id))],
+            [
+                InlineKeyboardButton(
+                    _("✍️ Write a reply"), callback_data=data(TipAction.WRITE_REPLY, tip.id)
+                )
+            ],
+            [InlineKeyboardButton(_("No reply"), callback_data=data(TipAction.NO_REPLY, tip.id))],
         ]
     )
 
@@ -92,7 +96,8 @@ def is_reply_offer(message) -> bool:
     markup = getattr(message, "reply_markup", None)
     rows = markup.inline_keyboard if markup is not None else ()
     return any(
-        (button.callback_data or "").startswith(f"{PREFIX}:noreply:")
+        isinstance(tapped := decode(button.callback_data), OnTip)
+        and tapped.action is TipAction.NO_REPLY
         for row in rows
         for button in row
     )
@@ -108,19 +113,34 @@ def card_keyboard(
         # What is left to do on a closed tip is a public reply: offered after closing too, but
         # that offer is a message of its own, and the card is where an officer looks later.
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("✍️ Write a reply"), callback_data=data("reply", tip.id))]]
+            [
+                [
+                    InlineKeyboardButton(
+                        _("✍️ Write a reply"), callback_data=data(TipAction.WRITE_REPLY, tip.id)
+                    )
+                ]
+            ]
         )
-    first_row = [InlineKeyboardButton(_(ask_label), callback_data=data("ask", tip.id))]
+    first_row = [
+        InlineKeyboardButton(_(ask_label), callback_data=data(TipAction.ASK_TIPSTER, tip.id))
+    ]
     if tip.status == "new":
         first_row.insert(
-            0, InlineKeyboardButton(_("✅ Acknowledge"), callback_data=data("ack", tip.id))
+            0,
+            InlineKeyboardButton(
+                _("✅ Acknowledge"), callback_data=data(TipAction.ACKNOWLEDGE, tip.id)
+            ),
         )
     return InlineKeyboardMarkup(
         [
             first_row,
             [
-                InlineKeyboardButton(_("📋 Status ▸"), callback_data=data("status", tip.id)),
-                InlineKeyboardButton(_("📝 Add a note"), callback_data=data("note", tip.id)),
+                InlineKeyboardButton(
+                    _("📋 Status ▸"), callback_data=data(TipAction.STATUS_MENU, tip.id)
+                ),
+                InlineKeyboardButton(
+                    _("📝 Add a note"), callback_data=data(TipAction.ADD_NOTE, tip.id)
+                ),
             ],
         ]
     )
@@ -134,11 +154,11 @@ def answer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
 def status_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
     _ = t.gettext
     choices = [
-        (_("🔎 Investigating"), data("set", tip.id, "investigating")),
-        (_("✔️ Resolved"), data("set", tip.id, "resolved")),
-        (_("🚫 Not actionable"), data("set", tip.id, "not_actionable")),
-        (_("🔁 Transfer to another commune"), data("transfer", tip.id)),
-        (_("⬅️ Back"), data("back", tip.id)),
+        (_("🔎 Investigating"), data(TipAction.SET_STATUS, tip.id, "investigating")),
+        (_("✔️ Resolved"), data(TipAction.SET_STATUS, tip.id, "resolved")),
+        (_("🚫 Not actionable"), data(TipAction.SET_STATUS, tip.id, "not_actionable")),
+        (_("🔁 Transfer to another commune"), data(TipAction.TRANSFER_MENU, tip.id)),
+        (_("⬅️ Back"), data(TipAction.BACK_TO_CARD, tip.id)),
     ]
     return InlineKeyboardMarkup(
         [[InlineKeyboardButton(label, callback_data=value)] for label, value in choices]
@@ -317,7 +337,7 @@ async def earlier_reports(runtime: Runtime, tip: tips.Tip, indicator, t: Texts) 
             when=t.date_from_timestamp(max(c.confirmed_at for c in confirmed), tz),
         )
     earlier = await fraud.mentions(runtime.db, indicator.kind, indicator.value, before_tip=tip.id)
-    if earlier.tips:
+    if earlier.tips and earlier.last_at is not None:
         return " " + _("(named in {count} earlier tips, last {when})").format(
             count=earlier.tips, when=t.date_from_timestamp(earlier.last_at, tz)
         )

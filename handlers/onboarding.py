@@ -11,8 +11,15 @@ from __future__ import annotations
 import logging
 import re
 from html import unescape
+from typing import cast
 
-from telegram import Bot, BotCommandScopeAllGroupChats, BotCommandScopeChat, Update
+from telegram import (
+    Bot,
+    BotCommandScopeAllGroupChats,
+    BotCommandScopeChat,
+    ChatMemberUpdated,
+    Update,
+)
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
@@ -23,13 +30,32 @@ from telegram.ext import (
 )
 
 from bot import authz, bulletins, onboarding
+from bot.authz import Role, Staff
 from bot.context import RUNTIME_KEY, TipbotContext
 from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
 from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
 from bot.runtime import Runtime
 from handlers import onboarding_views as views
-from handlers.common import answer_callback, edit_callback_message, user_texts
+from handlers.access import staff_only
+from handlers.callbacks import (
+    AskRevokeOfficer,
+    InviteCommune,
+    LinkCommune,
+    OfficersPage,
+    RevokeOfficer,
+    pattern,
+    received,
+)
+from handlers.common import (
+    answer_callback,
+    chat_of,
+    edit_callback_message,
+    message_of,
+    query_of,
+    user_of,
+    user_texts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -43,26 +69,17 @@ def _argument(context: TipbotContext) -> str:
     return " ".join(context.args or []).strip()
 
 
-def _number_after(data: str, prefix: str) -> int | None:
-    """The number a callback's data ends with; None for anything else (data can be forged)."""
-    tail = data.removeprefix(prefix)
-    return int(tail) if re.fullmatch(r"-?[0-9]{1,15}", tail) else None
-
-
 async def _refuse_callback(update: Update, text: str) -> None:
-    await update.callback_query.answer(text, show_alert=True)
+    await query_of(update).answer(text, show_alert=True)
 
 
 # /invite ---------------------------------------------------------------------------------------
 
 
-async def invite_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
-    reply = update.effective_message.reply_text
-    staff = await authz.admin(runtime, user.id, "officer.invite")
-    if staff is None:
-        await reply(views.admins_only(t))
-        return
+@staff_only(Role.ADMIN, "officer.invite")
+async def invite_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
+    reply = message_of(update).reply_text
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     query = _argument(context)
     if not query:
@@ -74,25 +91,21 @@ async def invite_cmd(update: Update, context: TipbotContext) -> None:
         case Ambiguous(matches):
             await reply(
                 views.pick_commune(t),
-                reply_markup=views.commune_buttons(matches, views.PICK_INVITE),
+                reply_markup=views.commune_buttons(matches, InviteCommune),
             )
         case _:
             await reply(views.commune_not_found(t, query))
 
 
-async def invite_pick_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.invite")
+async def invite_pick_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    code = _number_after(update.callback_query.data, views.PICK_INVITE)
-    if await authz.admin(runtime, update.effective_user.id, "officer.invite") is None:
-        await _refuse_callback(update, views.admins_only(t))
-        return
-    if code is None or runtime.communes.get(code) is None:
+    code = received(update, InviteCommune).commune_code
+    if runtime.communes.get(code) is None:
         await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
         return
     await answer_callback(update)
-    await edit_callback_message(
-        update, await _new_invite(context, update.effective_user.id, code, t)
-    )
+    await edit_callback_message(update, await _new_invite(context, user_of(update).id, code, t))
 
 
 async def _new_invite(context: TipbotContext, admin_id: int, code: int, t: Texts) -> str:
@@ -109,15 +122,15 @@ async def _new_invite(context: TipbotContext, admin_id: int, code: int, t: Texts
 
 
 async def join_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     result = await onboarding.redeem(runtime, _argument(context), user.id, user.full_name)
     if isinstance(result, Refusal):
-        await update.effective_message.reply_text(views.join_refused(t, result))
+        await message_of(update).reply_text(views.join_refused(t, result))
         return
     commune = runtime.communes.name(result.commune_code)
     await onboarding.remember_language(runtime, user.id, user.language_code)
     await set_chat_commands(context.bot, runtime, user.id)  # the menu is ready with the welcome
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         views.welcome_officer(t, user.full_name, commune, runtime.is_admin(user.id))
     )
     inviter = texts(await language_of(runtime, result.invited_by, None))
@@ -139,37 +152,30 @@ async def _tell(bot: Bot, chat_id: int, text: str) -> None:
 # /officers and revoking ------------------------------------------------------------------------
 
 
-async def officers_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
-    staff = await authz.admin(runtime, user.id, "officer.list")
-    if staff is None:
-        await update.effective_message.reply_text(views.admins_only(t))
-        return
+@staff_only(Role.ADMIN, "officer.list")
+async def officers_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     entries = await onboarding.officer_entries(runtime)
     text, markup = views.officers_page(t, runtime.communes, entries, 0)
-    await update.effective_message.reply_text(text, reply_markup=markup)
+    await message_of(update).reply_text(text, reply_markup=markup)
 
 
-async def officers_page_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.list")
+async def officers_page_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    if await authz.admin(runtime, update.effective_user.id, "officer.list") is None:
-        await _refuse_callback(update, views.admins_only(t))
-        return
     await answer_callback(update)
-    page = _number_after(update.callback_query.data, views.OFFICERS_PAGE) or 0
+    page = received(update, OfficersPage).page
     entries = await onboarding.officer_entries(runtime)
     text, markup = views.officers_page(t, runtime.communes, entries, page)
     await edit_callback_message(update, text, reply_markup=markup)
 
 
-async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
+@staff_only(Role.ADMIN, "officer.revoke")
+async def revoke_ask_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    if await authz.admin(runtime, update.effective_user.id, "officer.revoke") is None:
-        await _refuse_callback(update, views.admins_only(t))
-        return
-    officer_id = _number_after(update.callback_query.data, views.REVOKE_ASK)
-    entry = await onboarding.officer_entry(runtime, officer_id) if officer_id else None
+    officer_id = received(update, AskRevokeOfficer).officer_id
+    entry = await onboarding.officer_entry(runtime, officer_id)
     if entry is None or not entry.revocable:
         if entry is None:
             reason = Revoke.UNKNOWN
@@ -186,10 +192,9 @@ async def revoke_ask_callback(update: Update, context: TipbotContext) -> None:
 
 async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
-    # Unreadable data still goes through the admin check, so a forgery is audited.
-    officer_id = _number_after(update.callback_query.data, views.REVOKE_YES) or 0
+    officer_id = received(update, RevokeOfficer).officer_id
     entry = await onboarding.officer_entry(runtime, officer_id)
-    result, ended = await onboarding.revoke(runtime, update.effective_user.id, officer_id)
+    result, ended = await onboarding.revoke(runtime, user_of(update).id, officer_id)
     if result is not Revoke.DONE:
         await _refuse_callback(update, _plain(views.revoke_result(t, result, entry)))
         return
@@ -212,16 +217,12 @@ def _plain(html: str) -> str:
 # /mycommunes -----------------------------------------------------------------------------------
 
 
-async def mycommunes_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
-    staff = await authz.staff_member(runtime, user.id)
-    if staff is None:
-        await authz.record(runtime, "denied.officer.mycommunes", user.id)
-        await update.effective_message.reply_text(views.officers_only(t))
-        return
+@staff_only(Role.OFFICER, "officer.mycommunes")
+async def mycommunes_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     await onboarding.remember_staff(runtime, staff, user.full_name, user.language_code)
     groups = await onboarding.groups_of_communes(runtime, sorted(staff.communes))
-    await update.effective_message.reply_text(
+    await message_of(update).reply_text(
         views.my_communes(t, runtime.communes, groups, staff.is_admin)
     )
 
@@ -229,16 +230,12 @@ async def mycommunes_cmd(update: Update, context: TipbotContext) -> None:
 # /linkgroup and /unlinkgroup, in a group -------------------------------------------------------
 
 
-async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+@staff_only(Role.OFFICER, "group.link")
+async def linkgroup_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     user_id = user.id
-    reply = update.effective_message.reply_text
-    chat_id = update.effective_chat.id
-    staff = await authz.staff_member(runtime, user_id)
-    if staff is None:
-        await authz.record(runtime, "denied.group.link", user_id, chat=chat_id)
-        await reply(views.link_refused(t, runtime.communes, ()))
-        return
+    reply = message_of(update).reply_text
+    chat_id = chat_of(update).id
     query = _argument(context)
     choice = onboarding.commune_for_staff(runtime.communes, staff, query)
     match choice:
@@ -246,7 +243,7 @@ async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
             await reply((await _link(update, context, code, t))[1])
         case Ambiguous(matches):
             await reply(
-                views.pick_commune(t), reply_markup=views.commune_buttons(matches, views.PICK_LINK)
+                views.pick_commune(t), reply_markup=views.commune_buttons(matches, LinkCommune)
             )
         case NotAllowed(codes):
             await authz.record(
@@ -259,8 +256,8 @@ async def linkgroup_cmd(update: Update, context: TipbotContext) -> None:
 
 async def link_pick_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    code = _number_after(update.callback_query.data, views.PICK_LINK)
-    if code is None or context.runtime.communes.get(code) is None:
+    code = received(update, LinkCommune).commune_code
+    if context.runtime.communes.get(code) is None:
         await _refuse_callback(update, t.gettext("This button no longer works. Send /start."))
         return
     done, text = await _link(update, context, code, t)
@@ -273,24 +270,20 @@ async def link_pick_callback(update: Update, context: TipbotContext) -> None:
 
 async def _link(update: Update, context: TipbotContext, code: int, t: Texts) -> tuple[bool, str]:
     """Links the group (the service checks the sender); the text for the group either way."""
-    runtime, chat, user_id = context.runtime, update.effective_chat, update.effective_user.id
+    runtime, chat, user_id = context.runtime, chat_of(update), user_of(update).id
     if await onboarding.link_group(runtime, user_id, chat.id, chat.title, code, chat.type):
         return True, views.linked(t, runtime.communes.name(code))
     staff = await authz.staff_member(runtime, user_id)
     return False, views.link_refused(t, runtime.communes, sorted(staff.communes) if staff else ())
 
 
-async def unlinkgroup_cmd(update: Update, context: TipbotContext) -> None:
-    runtime, t, user = context.runtime, await user_texts(update, context), update.effective_user
+@staff_only(Role.OFFICER, "group.unlink")
+async def unlinkgroup_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
+    runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     user_id = user.id
-    reply = update.effective_message.reply_text
-    chat_id = update.effective_chat.id
+    reply = message_of(update).reply_text
+    chat_id = chat_of(update).id
     linked = await onboarding.communes_of_group(runtime, chat_id)
-    staff = await authz.staff_member(runtime, user_id)
-    if staff is None:
-        await authz.record(runtime, "denied.group.unlink", user_id, chat=chat_id)
-        await reply(views.officers_only(t))
-        return
     if not linked:
         await reply(views.not_linked(t))
         return
@@ -308,10 +301,8 @@ async def unlinkgroup_cmd(update: Update, context: TipbotContext) -> None:
 
 async def wrong_chat_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    private = update.effective_chat.type == "private"
-    await update.effective_message.reply_text(
-        views.group_only(t) if private else views.private_only(t)
-    )
+    private = chat_of(update).type == "private"
+    await message_of(update).reply_text(views.group_only(t) if private else views.private_only(t))
 
 
 # Command menus ---------------------------------------------------------------------------------
@@ -371,7 +362,7 @@ async def membership_changed(update: Update, context: TipbotContext) -> None:
     """The bot's own membership in a chat changed. In a group, removed or kicked means unlinked.
     In a private chat, "kicked" means the person blocked the bot: their bulletins stop now
     rather than at the next broadcast's refusal (unblocking does not subscribe them again)."""
-    change = update.my_chat_member
+    change = cast(ChatMemberUpdated, update.my_chat_member)  # what MY_CHAT_MEMBER handles
     status = change.new_chat_member.status
     if change.chat.type == "private":
         if status == "kicked":
@@ -390,9 +381,9 @@ HANDLERS = [
     CommandHandler("unlinkgroup", unlinkgroup_cmd, filters=GROUPS),
     CommandHandler(["invite", "officers", "mycommunes"], wrong_chat_cmd, filters=GROUPS),
     CommandHandler(["linkgroup", "unlinkgroup"], wrong_chat_cmd, filters=PRIVATE),
-    CallbackQueryHandler(invite_pick_callback, pattern=f"^{views.PICK_INVITE}"),
-    CallbackQueryHandler(link_pick_callback, pattern=f"^{views.PICK_LINK}"),
-    CallbackQueryHandler(officers_page_callback, pattern=f"^{views.OFFICERS_PAGE}"),
-    CallbackQueryHandler(revoke_yes_callback, pattern=f"^{views.REVOKE_YES}"),
-    CallbackQueryHandler(revoke_ask_callback, pattern=f"^{views.REVOKE_ASK}"),
+    CallbackQueryHandler(invite_pick_callback, pattern=pattern(InviteCommune)),
+    CallbackQueryHandler(link_pick_callback, pattern=pattern(LinkCommune)),
+    CallbackQueryHandler(officers_page_callback, pattern=pattern(OfficersPage)),
+    CallbackQueryHandler(revoke_yes_callback, pattern=pattern(RevokeOfficer)),
+    CallbackQueryHandler(revoke_ask_callback, pattern=pattern(AskRevokeOfficer)),
 ]

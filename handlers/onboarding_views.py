@@ -11,16 +11,21 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.authz import Role
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import Texts
 from bot.normalize import plain_name
 from bot.onboarding import OfficerEntry, Refusal, Revoke
+from handlers.access import REFUSALS
+from handlers.callbacks import (
+    AskRevokeOfficer,
+    InviteCommune,
+    LinkCommune,
+    OfficersPage,
+    RevokeOfficer,
+    encode,
+)
 
-PICK_INVITE = "onb:inv:"  # + commune code: the admin picks the commune of a new invite
-PICK_LINK = "onb:link:"  # + commune code: an officer picks the commune of a group
-OFFICERS_PAGE = "onb:of:"  # + page number
-REVOKE_ASK = "onb:rv:"  # + officer id
-REVOKE_YES = "onb:rvy:"  # + officer id
 PAGE_SIZE = 8
 EXAMPLE_COMMUNE = "Xuân Hương"
 COMMUNES_PER_OFFICER = 4  # in the officers list; the rest as "+N"
@@ -54,23 +59,18 @@ def fit(lines: Sequence[str]) -> str:
     return text.rstrip("\n")
 
 
-def commune_buttons(matches: Sequence[CommuneMatch], prefix: str) -> InlineKeyboardMarkup:
+def commune_buttons(
+    matches: Sequence[CommuneMatch], pick: type[InviteCommune | LinkCommune]
+) -> InlineKeyboardMarkup:
+    """The communes to choose from: for a new invite (admins) or a group's link (officers)."""
     rows = []
     for match in matches:
         label = match.name if match.via is None else f"{match.name} ← {match.via}"
-        rows.append([InlineKeyboardButton(label[:64], callback_data=f"{prefix}{match.code}")])
+        rows.append([InlineKeyboardButton(label[:64], callback_data=encode(pick(match.code)))])
     return InlineKeyboardMarkup(rows)
 
 
 # Refusals and hints -------------------------------------------------------------------------------
-
-
-def admins_only(t: Texts) -> str:
-    return t.gettext("Sorry, only the province admins can do this.")
-
-
-def officers_only(t: Texts) -> str:
-    return t.gettext("Sorry, this is only for police officers registered in this bot.")
 
 
 def private_only(t: Texts) -> str:
@@ -200,15 +200,15 @@ def officers_page(
             buttons.append(
                 [
                     InlineKeyboardButton(
-                        label[:64], callback_data=f"{REVOKE_ASK}{entry.officer.user_id}"
+                        label[:64], callback_data=encode(AskRevokeOfficer(entry.officer.user_id))
                     )
                 ]
             )
     nav = []
     if page > 0:
-        nav.append(InlineKeyboardButton("◀️", callback_data=f"{OFFICERS_PAGE}{page - 1}"))
+        nav.append(InlineKeyboardButton("◀️", callback_data=encode(OfficersPage(page - 1))))
     if page < pages(entries) - 1:
-        nav.append(InlineKeyboardButton("▶️", callback_data=f"{OFFICERS_PAGE}{page + 1}"))
+        nav.append(InlineKeyboardButton("▶️", callback_data=encode(OfficersPage(page + 1))))
     if nav:
         buttons.append(nav)
     return fit(lines), InlineKeyboardMarkup(buttons)
@@ -228,8 +228,12 @@ def confirm_revoke(
     )
     markup = InlineKeyboardMarkup(
         [
-            [InlineKeyboardButton(_("🚫 Yes, revoke"), callback_data=f"{REVOKE_YES}{user_id}")],
-            [InlineKeyboardButton(_("↩️ Back to the list"), callback_data=f"{OFFICERS_PAGE}0")],
+            [
+                InlineKeyboardButton(
+                    _("🚫 Yes, revoke"), callback_data=encode(RevokeOfficer(user_id))
+                )
+            ],
+            [InlineKeyboardButton(_("↩️ Back to the list"), callback_data=encode(OfficersPage(0)))],
         ]
     )
     return text, markup
@@ -246,7 +250,7 @@ def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
             "there."
         ),
         Revoke.ALREADY: _("{person} was already revoked."),
-        Revoke.DENIED: admins_only(t),
+        Revoke.DENIED: t.gettext(REFUSALS[Role.ADMIN]),
     }[result].format(person=who)
 
 
@@ -267,7 +271,13 @@ def ended_links(t: Texts, communes: CommuneDirectory, links) -> str:
 
 def back_to_list(t: Texts) -> InlineKeyboardMarkup:
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(t.gettext("↩️ Back to the list"), callback_data=f"{OFFICERS_PAGE}0")]]
+        [
+            [
+                InlineKeyboardButton(
+                    t.gettext("↩️ Back to the list"), callback_data=encode(OfficersPage(0))
+                )
+            ]
+        ]
     )
 
 

@@ -10,9 +10,11 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 from bot import submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from handlers.common import answer_callback, fit_lines, user_texts
+from bot.refusals import Reason
+from handlers.callbacks import Menu, MenuEntry, pattern
+from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_texts
 from handlers.locks import resident_lock
-from handlers.menu import MENU_STATUS, main_menu
+from handlers.menu import main_menu
 
 STATUS_NAMES = {
     "new": N_("received, waiting for the officers"),
@@ -26,13 +28,13 @@ STATUS_NAMES = {
 async def status_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
     t = await user_texts(update, context)
-    chat_id = update.effective_chat.id
+    chat_id = chat_of(update).id
     receipt_text = " ".join(context.args or []) if update.message else ""
     if not receipt_text.strip():
         await context.bot.send_message(chat_id, ask_receipt_text(t))
         return
     runtime = context.runtime
-    pseudonym = runtime.pseudonym_of(update.effective_user.id)
+    pseudonym = runtime.pseudonym_of(user_of(update).id)
     # One guess at a time per resident: concurrent guesses must not slip past the limit.
     async with resident_lock(f"status:{pseudonym}"):
         result = await submission.status_for_receipt(runtime, pseudonym, receipt_text)
@@ -41,16 +43,16 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
         return
     _ = t.gettext
     replies = {
-        "throttled": _(
+        Reason.THROTTLED: _(
             "Too many wrong receipts. For your safety, please wait an hour before trying again."
         ),
-        "malformed": _(
+        Reason.MALFORMED: _(
             "That doesn't look like a receipt. A receipt has 20 letters and digits in groups of "
             "four, like <code>/status 7K3Q-9XWD-…</code>."
         ),
-        "unknown": _("No tip has this receipt. Please check it and try again."),
+        Reason.UNKNOWN: _("No tip has this receipt. Please check it and try again."),
     }
-    await context.bot.send_message(chat_id, replies[result], reply_markup=main_menu(t))
+    await context.bot.send_message(chat_id, replies[result.reason], reply_markup=main_menu(t))
 
 
 def ask_receipt_text(t: Texts) -> str:
@@ -78,5 +80,5 @@ def status_text(t: Texts, view: submission.StatusView, tz) -> str:
 
 HANDLERS = [
     CommandHandler("status", status_cmd, filters=filters.ChatType.PRIVATE),
-    CallbackQueryHandler(status_cmd, pattern=f"^{MENU_STATUS}$"),
+    CallbackQueryHandler(status_cmd, pattern=pattern(Menu, entry=MenuEntry.STATUS)),
 ]

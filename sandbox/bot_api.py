@@ -11,7 +11,7 @@ import copy
 import re
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, cast
 
 from sandbox.errors import ApiError, bad_request, forbidden, too_many_requests
 from sandbox.files import MAX_DOWNLOAD, MAX_PHOTO_UPLOAD, MAX_UPLOAD, FileStore, Upload
@@ -214,7 +214,7 @@ class BotApi:
         if kind in ("default", "all_private_chats", "all_group_chats", "all_chat_administrators"):
             return (kind,)
         if kind in ("chat", "chat_administrators", "chat_member"):
-            chat = self.world.chat(scope.get("chat_id"))  # type: ignore[arg-type]
+            chat = self.world.chat(scope.get("chat_id"))
             if chat is None:
                 raise bad_request("chat not found")
             if kind == "chat_member":
@@ -336,7 +336,8 @@ class BotApi:
             caption = self._caption_content(
                 item.get("caption"), item.get("parse_mode"), item.get("caption_entities")
             )
-            contents.append({**caption, **self._media_content(kind, p.attached(source), p)})
+            media = self._media_content(cast(str, kind), p.attached(source), p)  # checked above
+            contents.append({**caption, **media})
         reply_to = self._reply_target(p, chat)
         self._check_send_rate(chat, len(contents))
         group_id = str(secrets.randbits(62))
@@ -613,7 +614,7 @@ class BotApi:
         user_id = p.required_integer("user_id")
         if user_id == self.me["id"]:
             status = "member" if chat.is_private else chat.bot_status
-            member = {"status": status, "user": self.me}
+            member: dict[str, Any] = {"status": status, "user": self.me}
             if status == "administrator":
                 member.update(bot_admin_rights())
             return member
@@ -654,7 +655,7 @@ class BotApi:
             chat_id = p.integer(name)
         except ApiError:
             raise bad_request("chat not found") from None
-        chat = self.world.chat(chat_id)  # type: ignore[arg-type]
+        chat = self.world.chat(chat_id) if chat_id is not None else None
         if chat is None:
             raise bad_request("chat not found")
         if chat.is_private and not chat.started:

@@ -292,7 +292,7 @@ class _HtmlParser:
     def entity_in_text(self) -> str:
         match = _HTML_ENTITY.match(self.source, self.i)
         decoded = _decode_entity(match) if match else None
-        if decoded is None:
+        if match is None or decoded is None:
             raise EntityParseError(
                 f'Character "&" at byte offset {self.at(self.i)} starts no HTML entity; '
                 "write it as &amp;"
@@ -376,7 +376,7 @@ class _HtmlParser:
         while self.char() and self.char() != quote:
             match = _HTML_ENTITY.match(self.source, self.i) if self.char() == "&" else None
             decoded = _decode_entity(match) if match else None
-            if decoded is not None:
+            if match is not None and decoded is not None:
                 value.append(decoded)
                 self.i = match.end()
             else:  # inside a tag tdlib keeps a lone "&" as it is (URLs with query strings)
@@ -431,7 +431,7 @@ class _HtmlParser:
             and last["offset"] == opened.utf16_start
             and last["length"] == out.units - opened.utf16_start
         )
-        if same_range and {last["type"], opened.kind} == {"pre", "code"}:
+        if last is not None and same_range and {last["type"], opened.kind} == {"pre", "code"}:
             language = opened.argument or last.pop("language", "")
             last["type"] = "pre"
             if language:

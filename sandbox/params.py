@@ -75,7 +75,7 @@ class Params:
         if isinstance(value, bool):
             value = None
         try:
-            return float(value)  # type: ignore[arg-type]
+            return float(value)  # type: ignore[arg-type]  # anything not a number is refused below
         except (TypeError, ValueError):
             raise bad_request(f'field "{name}" must be of type Float') from None
 
@@ -135,5 +135,5 @@ async def read_params(request: web.Request) -> Params:
             if isinstance(value, FileField):
                 uploads[name] = Upload(value.filename, value.file.read(), value.content_type)
             else:
-                raw[name] = value
+                raw[name] = value if isinstance(value, str) else bytes(value).decode()
     return Params.from_form(raw, uploads)

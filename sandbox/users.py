@@ -398,7 +398,9 @@ class UserActions:
 
 def _split(text: str) -> list[str]:
     """Pieces of at most TEXT_LIMIT UTF-16 code units, as a client splits a long text."""
-    parts, current, units = [], [], 0
+    parts: list[str] = []
+    current: list[str] = []
+    units = 0
     for char in text:
         size = utf16_len(char)
         if units + size > TEXT_LIMIT:

@@ -38,7 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from aiohttp import web
+from aiohttp import BodyPartReader, web
 
 from sandbox.errors import ApiError as SandboxApiError
 
@@ -613,6 +613,8 @@ class WebChat:
         data, filename, caption = None, "file", None
         reader = await request.multipart()
         while (part := await reader.next()) is not None:
+            if not isinstance(part, BodyPartReader):  # a form's fields are flat
+                continue
             if part.name == "photo":
                 filename = part.filename or filename
                 data = await _read_limited(part, MAX_UPLOAD)
@@ -705,6 +707,8 @@ def _coordinates(body: dict, default: tuple[float, float] | None) -> tuple[float
     lat, lon = body.get("latitude"), body.get("longitude")
     if lat is None and lon is None and default is not None:
         return default
+    if lat is None or lon is None:
+        raise WebChatError(400, "latitude and longitude must be numbers")
     try:
         lat, lon = float(lat), float(lon)
     except (TypeError, ValueError):

@@ -29,12 +29,11 @@ async def append(
     now: int | None = None,
 ) -> int:
     async with db.transaction():
-        cursor = await db.execute(
+        return await db.insert(
             """INSERT INTO audit_log (created_at, actor_id, action, tip_id, detail)
                VALUES (?, ?, ?, ?, ?)""",
             (now_or(now), actor_id, action, tip_id, json.dumps(detail or {}, ensure_ascii=False)),
         )
-    return cursor.lastrowid
 
 
 async def list_for_tip(db: Database, tip_id: int) -> list[AuditEntry]:

@@ -108,12 +108,11 @@ async def add_schedule(
     now: int | None = None,
 ) -> int:
     async with db.transaction():
-        cursor = await db.execute(
+        return await db.insert(
             """INSERT INTO schedules (cron, topic, slug, created_by, created_at)
                VALUES (?, ?, ?, ?, ?)""",
             (cron, topic, slug, created_by, now_or(now)),
         )
-    return cursor.lastrowid
 
 
 async def list_schedules(db: Database) -> list[Schedule]:

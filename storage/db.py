@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiosqlite
 
@@ -157,7 +157,9 @@ class Database:
             # timeout while another reader (a backup) holds the log.
             await self._conn.execute("PRAGMA busy_timeout = 0")
             try:
-                busy, _log_pages, _moved = await self.fetch_one("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, _log_pages, _moved = await self.fetch_present(
+                    "PRAGMA wal_checkpoint(TRUNCATE)"
+                )
             finally:
                 await self._conn.execute(BUSY_TIMEOUT)
         return busy == 0
@@ -261,6 +263,11 @@ class Database:
         self._require_transaction()
         return await self._conn.execute(sql, params)
 
+    async def insert(self, sql: str, params: Params = ()) -> int:
+        """Run one INSERT into a table with rowids; the new row's id."""
+        cursor = await self.execute(sql, params)
+        return cast(int, cursor.lastrowid)  # never None after an INSERT that added a row
+
     async def write(self, sql: str, params: Params = ()) -> aiosqlite.Cursor:
         """One write statement on its own: atomic by itself, so it needs no BEGIN and COMMIT
         around it — one trip to the database thread instead of three (drafts are saved on every
@@ -278,8 +285,15 @@ class Database:
     # (execute, fetch, close the cursor): every trip is a thread handoff on the event loop's path.
     async def fetch_one(self, sql: str, params: Params = ()) -> sqlite3.Row | None:
         """The first row; for queries that select one row (a key, LIMIT 1, an aggregate)."""
-        rows = await self._conn.execute_fetchall(sql, params)
+        rows = list(await self._conn.execute_fetchall(sql, params))
         return rows[0] if rows else None
+
+    async def fetch_present(self, sql: str, params: Params = ()) -> sqlite3.Row:
+        """The first row of a query that always has one: an aggregate, a row just written."""
+        row = await self.fetch_one(sql, params)
+        if row is None:
+            raise LookupError(f"no row for {sql.split()[0]} …")
+        return row
 
     async def fetch_all(self, sql: str, params: Params = ()) -> list[sqlite3.Row]:
         return list(await self._conn.execute_fetchall(sql, params))

@@ -101,7 +101,7 @@ async def withdraw(
         )
         if cursor.rowcount == 0:
             return None
-        row = await db.fetch_one(f"{_SELECT} WHERE id = ?", (confirmation_id,))
+        row = await db.fetch_present(f"{_SELECT} WHERE id = ?", (confirmation_id,))
     return Confirmation(**row)
 
 
@@ -130,7 +130,7 @@ async def mentions(
     db: Database, kind: str, value: str, *, before_tip: int | None = None
 ) -> Mentions:
     """Tips naming this indicator (before tip `before_tip`, when given), and the latest's time."""
-    row = await db.fetch_one(
+    row = await db.fetch_present(
         """SELECT count(DISTINCT t.id) AS tips, max(t.created_at) AS last_at
            FROM tip_indicators AS i JOIN tips AS t ON t.id = i.tip_id
            WHERE i.kind = ? AND i.value = ? AND (? IS NULL OR t.id < ?)""",

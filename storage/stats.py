@@ -210,7 +210,7 @@ async def period_totals(
     anchor = (start + offset) // DAY if week_anchor is None else week_anchor
     asked = answered = 0
     for sql, low, high in _ranges(_QUESTIONS, split):
-        row = await db.fetch_one(sql, (low, high))
+        row = await db.fetch_present(sql, (low, high))
         asked += row[0] or 0
         answered += row[1] or 0
     escalations = await db.fetch_value(

@@ -109,7 +109,7 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
     now = now_or(now)
     latitude, longitude = tip.location or (None, None)
     async with db.transaction():
-        cursor = await db.execute(
+        tip_id = await db.insert(
             """INSERT INTO tips (code, receipt_hash, category, kind, commune_code, urgent,
                    description, answers, latitude, longitude, created_at, updated_at, routed_at,
                    language)
@@ -131,7 +131,6 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
                 tip.language,
             ),
         )
-        tip_id = cursor.lastrowid
         await db.executemany(
             "INSERT INTO tip_indicators (tip_id, kind, value, raw, bank) VALUES (?, ?, ?, ?, ?)",
             [(tip_id, i.kind, i.value, i.raw, i.bank) for i in tip.indicators],
@@ -227,7 +226,7 @@ async def set_status(
         )
         if cursor.rowcount == 0:
             return False
-        if closing:
+        if closing and keep_way_back_for is not None:  # (checked above: set when closing)
             await db.execute(
                 "UPDATE tip_way_back SET delete_after = ? WHERE tip_id = ?",
                 (now + keep_way_back_for, tip_id),
@@ -333,7 +332,7 @@ async def add_message(
     """Add to the tip's thread; ``officer_id`` for every kind except the tipster's 'answer',
     which may carry a file."""
     async with db.transaction():
-        cursor = await db.execute(
+        message_id = await db.insert(
             """INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)
                VALUES (?, ?, ?, ?, ?)""",
             (tip_id, kind, body, officer_id, now_or(now)),
@@ -342,9 +341,9 @@ async def add_message(
             await db.execute(
                 """INSERT INTO tip_message_files (message_id, kind, file_id, file_unique_id)
                    VALUES (?, ?, ?, ?)""",
-                (cursor.lastrowid, attachment.kind, attachment.file_id, attachment.file_unique_id),
+                (message_id, attachment.kind, attachment.file_id, attachment.file_unique_id),
             )
-    return cursor.lastrowid
+    return message_id
 
 
 async def message_file(db: Database, message_id: int) -> Attachment | None:

@@ -15,6 +15,7 @@ from bot.cron import CronError, parse_cron
 from bot.i18n import texts
 from bot.quiet_hours import QuietHours, parse_quiet_hours
 from handlers import bulletins_views as views
+from handlers.callbacks import ToggleTopic, decode
 from handlers.menu import main_menu
 from storage.bulletins import Bulletin
 
@@ -275,9 +276,9 @@ def test_topic_screen_state_survives_in_its_buttons():
     data = [b.callback_data for row in markup.inline_keyboard for b in row]
     assert all(len(d.encode()) <= 64 for d in data)
     assert f"bs:save:{mask}:en" in data and "bs:stop" in data
-    assert views.parse_state(f"bs:t:{mask}:en:3", views.TOGGLE) == (mask, "en", "3")
+    assert decode(f"bs:t:{mask}:en:3") == ToggleTopic(mask, "en", 3)
     for forged in ("bs:t:x:en:1", f"bs:t:{1 << len(TOPICS)}:en:1", "bs:t:1:de:1", "bs:t:1"):
-        assert views.parse_state(forged, views.TOGGLE) is None
+        assert decode(forged) is None
 
 
 def test_the_receipt_offers_bulletins_once():

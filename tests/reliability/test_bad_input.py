@@ -31,7 +31,6 @@ from bot.anonymity import pseudonym
 from bot.config import load_config, load_keys
 from bot.i18n import texts
 from bot.intake import Draft, Step
-from handlers import onboarding_views as views
 from handlers.intake_views import prompt
 from sandbox.server import Sandbox
 from storage import drafts, pending
@@ -388,8 +387,8 @@ CASES = [
     Case("unknown edit on review", "vi", "review", tap("t:review:edit:everything"), REPROMPT),
     Case("overflow button without overflow", "vi", "description", tap("t:overflow:keep"),
          Toast(EARLIER)),
-    Case("step data without a value", "vi", "when", tap("t:when"), REPROMPT),
-    Case("prefix alone", "vi", "when", tap("t:"), Toast(EARLIER)),
+    Case("step data without a value", "vi", "when", tap("t:when"), Toast(DEAD)),
+    Case("prefix alone", "vi", "when", tap("t:"), Toast(DEAD)),
     Case("send when nothing is left", "vi", None, tap("t:review:send"), Toast(GONE)),
     Case("discard when nothing is left", "vi", None, tap("t:cancel:yes"), Reply(NO_UNSENT)),
     Case("resident acknowledges a tip", "vi", None, tap("o:ack:{tip}"), Toast(NOT_YOURS)),
@@ -397,16 +396,16 @@ CASES = [
     Case("resident transfers a tip", "vi", None, tap("o:to:{tip}:24846"), Toast(NOT_YOURS)),
     Case("resident asks the tipster", "vi", "kind", tap("o:ask:{tip}"), Toast(NOT_YOURS)),
     Case("a tip that does not exist", "vi", None, tap("o:ack:999999999"), Toast(NO_TIP)),
-    Case("a tip id that is not a number", "vi", None, tap("o:ack:1 OR 1=1"), Toast(NO_TIP)),
-    Case("an officer action without a tip", "vi", None, tap("o:"), Toast(NO_TIP)),
+    Case("a tip id that is not a number", "vi", None, tap("o:ack:1 OR 1=1"), Toast(DEAD)),
+    Case("an officer action without a tip", "vi", None, tap("o:"), Toast(DEAD)),
     Case("answering another's tip", "vi", None, tap("r:{code}"), Toast(ENDED)),
     Case("answering a made-up tip", "vi", None, tap("r:T-ZZZZZZ"), Toast(ENDED)),
-    Case("answering with junk", "vi", None, tap("r:'; DROP TABLE tips;--"), Toast(ENDED)),
-    Case("resident picks an invite commune", "vi", None, tap(views.PICK_INVITE + "24781"),
+    Case("answering with junk", "vi", None, tap("r:'; DROP TABLE tips;--"), Toast(DEAD)),
+    Case("resident picks an invite commune", "vi", None, tap("onb:inv:24781"),
          Toast(ADMINS_ONLY)),
-    Case("resident revokes an officer", "vi", None, tap(views.REVOKE_YES + "{officer}"),
+    Case("resident revokes an officer", "vi", None, tap("onb:rvy:{officer}"),
          Toast(ADMINS_ONLY)),
-    Case("resident pages the officers", "vi", None, tap(views.OFFICERS_PAGE + "0"),
+    Case("resident pages the officers", "vi", None, tap("onb:of:0"),
          Toast(ADMINS_ONLY)),
     # Commands and buttons from the wrong role.
     Case("resident /invite", "vi", None, text("/invite xuan huong"), Reply(ADMINS_ONLY)),
@@ -422,9 +421,9 @@ CASES = [
     Case("officer sets a made-up status", "officer", None, tap("o:set:{tip}:deleted"), SILENCE),
     Case("officer transfers to a made-up commune", "officer", None, tap("o:to:{tip}:1"), SILENCE),
     Case("officer answers as the tipster", "officer", None, tap("r:{code}"), Toast(ENDED)),
-    Case("admin revokes a made-up officer", "admin", None, tap(views.REVOKE_YES + "1"),
+    Case("admin revokes a made-up officer", "admin", None, tap("onb:rvy:1"),
          Toast("There is no such officer.")),
-    Case("admin picks a made-up commune", "admin", None, tap(views.PICK_INVITE + "1"),
+    Case("admin picks a made-up commune", "admin", None, tap("onb:inv:1"),
          Toast(DEAD)),
     # Groups: the bot serves commune groups only through /linkgroup; the rest is not for it, and a
     # reply in the group to /report or /status would show everyone who wants to report.
