@@ -65,7 +65,7 @@ def answers_of(draft: Draft) -> dict[str, object]:
         answers["when"] = draft.when
     if draft.channels:
         answers["channels"] = list(draft.channels)
-    for name in ("phones", "accounts", "links", "loss"):
+    for name in ("phones", "accounts", "links", "loss", "place_detail"):
         if value := getattr(draft, name):
             answers[name] = value
     return answers
