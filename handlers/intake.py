@@ -28,11 +28,11 @@ from bot.i18n import Texts
 from bot.intake import (
     CATEGORIES,
     CHANNELS,
+    FRAUD_DETAILS,
     KINDS,
     MAX_ANSWER,
     MAX_ATTACHMENTS,
     MAX_DESCRIPTION,
-    FRAUD_DETAILS,
     WHEN,
     Attachment,
     Draft,
