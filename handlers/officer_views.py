@@ -13,7 +13,7 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts
 from bot.indicators import display_link, format_phone
-from bot.intake import CATEGORIES, CHANNELS, KINDS, WHEN
+from bot.intake import CATEGORIES, CHANNELS, KINDS, MAX_ANSWER, WHEN
 from bot.runtime import Runtime
 from handlers.common import utf16_len
 from storage import fraud, officers, tips
@@ -147,6 +147,7 @@ async def tip_card_parts(
         value = ", ".join(_(CHANNELS.get(c, c)) for c in channels)
         lines.append(_("<b>Contacted by:</b> {value}").format(value=value))
     lines += await indicator_lines(runtime, tip, t)
+    lines += own_words_lines(tip, t)
     if tip.location:
         latitude, longitude = tip.location
         lines.append(
@@ -202,13 +203,42 @@ async def indicator_lines(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str
     shown = tip.indicators[:INDICATOR_LINES]
     for indicator in shown:
         label = _(INDICATOR_LABELS.get(indicator.kind, indicator.kind))
-        line = f"• {label}: {escape(indicator_text(indicator, t)[:ANSWER_CHARS])}"
+        shown_text = escape(indicator_text(indicator, t)[:ANSWER_CHARS])
+        if indicator.kind == "link":  # scam pages: as code, so a tap copies instead of opening
+            shown_text = f"<code>{shown_text}</code>"
+        line = f"• {label}: {shown_text}"
         if indicator.kind in fraud.CHECKABLE_KINDS:
             line += await earlier_reports(runtime, tip, indicator, t)
         lines.append(line)
     if len(tip.indicators) > len(shown):
         more = len(tip.indicators) - len(shown)
         lines.append(_("• …and {count} more").format(count=more))
+    return lines
+
+
+OWN_WORDS_LABELS = {
+    "phones": N_("Phone numbers"),
+    "accounts": N_("Accounts"),
+    "links": N_("Links or apps"),
+    "loss": N_("Money lost"),
+    "place_detail": N_("Place"),
+}
+
+
+def own_words_lines(tip: tips.Tip, t: Texts) -> list[str]:
+    """Each answer as the tipster typed it: a number read wrongly, the account holder's name,
+    "không nhớ số" are evidence too. As code: links in it must not open with a stray tap."""
+    _ = t.gettext
+    words = [
+        (_(label), str(tip.answers[name]))
+        for name, label in OWN_WORDS_LABELS.items()
+        if tip.answers.get(name) and tip.answers[name] != "0"
+    ]
+    if not words:
+        return []
+    lines = [_("✍️ <b>In the tipster's words:</b>")]
+    for label, value in words:
+        lines.append(f"• {label}: <code>{escape(value[:MAX_ANSWER])}</code>")
     return lines
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.driver import Person, buttons_of, text_of
-from tests.e2e.test_intake import finish_and_send, start_tip
+from tests.e2e.test_intake import send_reviewed, start_tip
 from tests.e2e.test_officers import XUAN_HUONG, card, register
 
 
@@ -24,11 +24,9 @@ async def fraud_tip(resident: Person, phones: str, link: str) -> str:
     await resident.tap("Bỏ qua", expect="đường link")
     await resident.send(link, expect="mất bao nhiêu")
     await resident.tap("Không bị mất tiền", expect="xã, phường")
-    await resident.send("xuan huong", expect="Bạn bấm chọn")
-    await resident.tap("Phường Xuân Hương - Đà Lạt", expect="kể lại sự việc")
-    await resident.send("Họ gọi xưng là công an, bảo chuyển tiền", expect="Xong")
-    await resident.tap("✅ Xong", expect="đang diễn ra")
-    code, _receipt = await finish_and_send(resident)
+    await resident.send("xuan huong", expect="kể lại sự việc")
+    await resident.send("Họ gọi xưng là công an, bảo chuyển tiền", expect="Bạn kiểm tra")
+    code, _receipt = await send_reviewed(resident)
     return code
 
 

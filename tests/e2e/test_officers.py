@@ -10,7 +10,7 @@ import pytest
 from storage import officers
 from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
-from tests.e2e.test_intake import finish_and_send, start_tip
+from tests.e2e.test_intake import send_reviewed, start_tip
 
 XUAN_HUONG = 24781  # Phường Xuân Hương - Đà Lạt
 LANG_BIANG = 24846  # Phường Lang Biang - Đà Lạt
@@ -37,18 +37,15 @@ async def register(bot, user, *communes: int) -> None:
 async def send_tip(resident: Person, *, place: str | None = "xuan huong", photo=False) -> str:
     await start_tip(resident, "🚨 Tội phạm")
     await resident.tap("Ma túy", expect="khi nào")
-    await resident.tap("Đang xảy ra", expect="xã, phường")
+    await resident.tap("🚨 Đang xảy ra / có người gặp nguy hiểm", expect="xã, phường")
     if place:
-        await resident.send(place, expect="Bạn bấm chọn")
-        await resident.tap("Phường Xuân Hương - Đà Lạt", expect="vị trí")
+        await resident.send(place, expect="kể lại sự việc")  # the only match: taken
     else:
-        await resident.tap("Tôi không rõ", expect="vị trí")
-    await resident.send("Bỏ qua", expect="kể lại sự việc")
-    await resident.send("Bán ma túy ở quán <Karaoke> & bida", expect="Xong")
+        await resident.tap("Tôi không rõ", expect="kể lại sự việc")
+    await resident.send("Bán ma túy ở quán <Karaoke> & bida", expect="Bạn kiểm tra")
     if photo:
         await resident.photo(expect="Đã nhận")
-    await resident.tap("✅ Xong", expect="đang diễn ra")
-    code, _receipt = await finish_and_send(resident, urgent=True)
+    code, _receipt = await send_reviewed(resident)
     return code
 
 
@@ -341,8 +338,9 @@ async def test_follow_ups_reach_only_the_current_commune_and_never_eat_a_new_tip
 
     # Lan starts a new tip before answering: her typing goes to the new tip, not to the officers.
     await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
-    await lan.tap("📝 Việc khác", expect="xã, phường")
-    await lan.send("xuan huong", expect="Bạn bấm chọn")
+    await lan.tap("📝 Việc khác", expect="đang diễn ra")
+    await lan.tap("Không", expect="xã, phường")
+    await lan.send("xuan huong", expect="kể lại sự việc")
     # Then she answers by replying to the question box: that reaches Hoa, and only Hoa.
     box = next(
         m for m in reversed(sandbox.history(lan_user.id)) if "viết câu trả lời" in text_of(m)
