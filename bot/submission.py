@@ -84,7 +84,11 @@ async def refusal_before_start(runtime: Runtime, pseudonym: str) -> str | None:
     return None
 
 
-async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -> Submitted:
+async def submit(
+    runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft, *, language: str | None = None
+) -> Submitted:
+    """`language`: the one the tip was written in; sealed with the way back, so every later
+    message to the tipster (acknowledgement, question, status, reply) comes in it."""
     if draft.missing():
         raise Refused("incomplete")
     if await bans.is_banned(runtime.db, pseudonym):
@@ -120,7 +124,12 @@ async def submit(runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft) -
                 tips.Attachment(a.kind, a.file_id, a.file_unique_id) for a in draft.attachments
             ),
             way_back=seal_way_back(
-                runtime.keys.way_back, chat_id, pseudonym, tip_code=code, contact=contact
+                runtime.keys.way_back,
+                chat_id,
+                pseudonym,
+                tip_code=code,
+                contact=contact,
+                language=language,
             ),
         )
         try:
@@ -161,6 +170,7 @@ async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> Sta
             window=HOUR,
         )  # fmt: skip
         return "malformed" if receipt is None else "unknown"
-    replies = await tips.list_messages(runtime.db, tip.id, kinds=("reply",))
+    # The whole conversation the tipster is part of; officers' internal notes stay out.
+    replies = await tips.list_messages(runtime.db, tip.id, kinds=("question", "reply", "answer"))
     last = max([tip.updated_at, *(r.created_at for r in replies)])
     return StatusView(tip=tip, replies=replies, last_change=last)

@@ -2,10 +2,14 @@
 
 An officer who tapped "Ask the tipster", "Add a note", "Write a reply" or "Transfer" has a pending
 input; so has a tipster who tapped "Reply" under a question. Their next message is that input.
+A tipster's reply to a message about their tip (the question comes with ForceReply, so the app
+makes the next message such a reply) is an answer to that tip: the replied message names it.
 This runs in a handler group before the features and stops the update only when it used it.
 """
 
 from __future__ import annotations
+
+import re
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
@@ -62,6 +66,10 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
         return
     found = await expected_input(runtime, update)
     if found is None:
+        tip = await tip_replied_to(context, update)
+        if tip is not None:
+            await take_answer(update, context, tip, None, message)
+            raise ApplicationHandlerStop
         return  # nothing asked for: the features handle it
     key, waiting = found
     t = await user_texts(update, context)
@@ -94,6 +102,41 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
     else:
         await take_officer_text(update, context, tip, key, waiting.kind, message)
     raise ApplicationHandlerStop
+
+
+TIP_CODE = re.compile(r"\bT-[0-9A-Z]{6}\b")
+
+
+async def tip_replied_to(context: TipbotContext, update: Update) -> tips.Tip | None:
+    """The resident's own tip named by the bot message this message replies to (a question
+    sent with ForceReply, or any message about the tip): the reply itself says which tip it is
+    about, so nothing pairing the resident with the tip is stored."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if (
+        replied is None
+        or update.effective_chat.type != "private"
+        or replied.from_user is None
+        or replied.from_user.id != context.bot.id
+    ):
+        return None
+    found = TIP_CODE.search(replied.text or replied.caption or "")
+    if found is None:
+        return None
+    return await owned_tip(context.runtime, found[0], update.effective_user.id)
+
+
+async def owned_tip(runtime, code: str, user_id: int) -> tips.Tip | None:
+    """The tip with this code if this user sent it (its sealed way back opens to them)."""
+    tip = await tips.get_by_code(runtime.db, code)
+    sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
+    if tip is None or sealed is None:
+        return None
+    try:
+        way_back = open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code)
+    except WayBackError:
+        return None
+    return tip if way_back.pseudonym == runtime.pseudonym_of(user_id) else None
 
 
 async def tip_of(runtime, waiting: pending.PendingInput, user_id: int) -> tips.Tip | None:
@@ -168,7 +211,7 @@ async def offer_communes(update, context, tip, text: str) -> None:
     )
 
 
-async def take_answer(update, context, tip, key: str, message: Message) -> None:
+async def take_answer(update, context, tip, key: str | None, message: Message) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
@@ -187,7 +230,8 @@ async def take_answer(update, context, tip, key: str, message: Message) -> None:
     media = (attachment.kind, attachment.file_id) if attachment else None
     body = text or "📎"  # a file without words: the file itself follows
     await casework.relay_answer(runtime, tip, body, media)
-    await pending.clear(runtime.db, key)
+    if key is not None:
+        await pending.clear(runtime.db, key)
     await message.reply_text(
         _(
             "Thank you. Your answer was passed to the officers of {code}; they still don't know "
@@ -203,16 +247,9 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
     code = normalize_tip_code(query.data.removeprefix(f"{REPLY_PREFIX}:"))
-    tip = await tips.get_by_code(runtime.db, code) if code else None
-    sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
+    tip = await owned_tip(runtime, code, update.effective_user.id) if code else None
     pseudonym = runtime.pseudonym_of(update.effective_user.id)
-    try:
-        way_back = (
-            open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code) if sealed else None
-        )
-    except WayBackError:
-        way_back = None
-    if way_back is None or way_back.pseudonym != pseudonym:
+    if tip is None:
         await answer_callback(update, _("This conversation has ended."), show_alert=True)
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.

@@ -21,7 +21,7 @@ from telegram import (
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import submission
+from bot import bulletins, submission
 from bot.anonymity import seal_for
 from bot.context import TipbotContext
 from bot.i18n import Texts
@@ -58,6 +58,7 @@ from handlers.intake_views import (
 )
 from handlers.locks import resident_lock
 from handlers.menu import MENU_REPORT, main_menu, not_understood
+from handlers.status import status_button
 from storage import drafts
 
 DRAFT_TTL = 24 * 3600
@@ -393,7 +394,9 @@ async def send_tip(turn: Turn) -> None:
         await turn.ask()
         return
     try:
-        sent = await submission.submit(turn.runtime, turn.pseudonym, turn.chat_id, draft)
+        sent = await submission.submit(
+            turn.runtime, turn.pseudonym, turn.chat_id, draft, language=turn.t.language
+        )
     except submission.Refused as refusal:
         await turn.say(
             banned_text(turn.t)
@@ -407,7 +410,11 @@ async def send_tip(turn: Turn) -> None:
     # Committed: the receipt is now the resident's only way back to the tip, so it goes first and
     # is retried through a bad connection; taking the buttons off the review can fail harmlessly.
     # The offer to subscribe comes with it; the subscription is not linked to the tip.
-    await deliver_receipt(turn, receipt_text(turn.t, sent), receipt_keyboard(turn.t))
+    subscribed = await bulletins.active_subscription(turn.runtime, turn.chat_id) is not None
+    markup = receipt_keyboard(
+        turn.t, first=[status_button(turn.t, sent.receipt)], subscribed=subscribed
+    )
+    await deliver_receipt(turn, receipt_text(turn.t, sent), markup)
     with contextlib.suppress(TelegramError):
         await remove_buttons(turn.update)
 
