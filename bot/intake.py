@@ -187,7 +187,12 @@ class Draft:
             self.step = Step.REVIEW
             return self.step
         steps = self.sequence()
-        position = steps.index(self.step) if self.step in steps else 0
+        if self.step not in steps:
+            # A step asked only from the review (or a draft saved by an older version at a step
+            # the path no longer has): on to the description if it is missing, else the review.
+            self.step = Step.REVIEW if self.description.strip() else Step.DESCRIPTION
+            return self.step
+        position = steps.index(self.step)
         self.step = steps[min(position + 1, len(steps) - 1)]
         if self.step is Step.URGENT and self.urgent is not None and self.edit_until is None:
             return self.advance()

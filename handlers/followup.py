@@ -20,6 +20,7 @@ from bot.authz import staff_for_tip
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
+from bot.runtime import Runtime
 from handlers.check import answer_check
 from handlers.common import answer_callback, user_texts
 from handlers.intake import attachment_of
@@ -126,7 +127,7 @@ async def tip_replied_to(context: TipbotContext, update: Update) -> tips.Tip | N
     return await owned_tip(context.runtime, found[0], update.effective_user.id)
 
 
-async def owned_tip(runtime, code: str, user_id: int) -> tips.Tip | None:
+async def owned_tip(runtime: Runtime, code: str, user_id: int) -> tips.Tip | None:
     """The tip with this code if this user sent it (its sealed way back opens to them)."""
     tip = await tips.get_by_code(runtime.db, code)
     sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None

@@ -59,7 +59,10 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
     if query is not None and (query.data or "").startswith(f"{STATUS_OF_RECEIPT}:"):
         receipt_text = receipt_of_status_data(query.data or "")
     if not receipt_text.strip():
-        await context.bot.send_message(chat_id, ask_receipt_text(t))
+        shortcut = t.gettext(
+            "Or simply tap <b>🔎 Status of this tip</b> under the message with your receipt."
+        )
+        await context.bot.send_message(chat_id, f"{ask_receipt_text(t)}\n\n{shortcut}")
         return
     if normalize_receipt(receipt_text) is None and (code := normalize_tip_code(receipt_text)):
         # The tip code, not the receipt: a common mix-up, not a guess (nothing counted).

@@ -163,3 +163,12 @@ def test_any_category_changes_still_reach_review(categories):
     for category in categories:
         draft.choose_category(category)
     assert walk(draft)[-1] is Step.REVIEW
+
+
+@pytest.mark.parametrize("step", [Step.LOCATION, Step.ATTACHMENTS, Step.URGENT])
+def test_a_draft_saved_at_a_step_the_path_no_longer_has_goes_on(step):
+    """Drafts saved by the older, longer path (location, attachments, urgency at the end)."""
+    draft = Draft(category="crime", kind="drugs", when="today", commune_unknown=True, step=step)
+    assert draft.advance() is Step.DESCRIPTION
+    draft.description, draft.step = "x", step
+    assert draft.advance() is Step.REVIEW
