@@ -74,7 +74,7 @@ KINDS = {
     },
 }
 WHEN = {
-    "now": N_("🚨 Happening now / someone in danger"),
+    "now": N_("Happening now / someone in danger"),
     "today": N_("Earlier today"),
     "earlier": N_("Before today"),
     "unknown": N_("I don't know"),

@@ -128,7 +128,10 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
         rows = [[button(_(label), step, key)] for key, label in kinds.items()]
         return _(KIND_QUESTIONS[draft.category or "crime"]), InlineKeyboardMarkup(rows)
     if step is Step.WHEN:
-        rows = [[button(_(label), step, key)] for key, label in WHEN.items()]
+        rows = [
+            [button(("🚨 " if key == "now" else "") + _(label), step, key)]
+            for key, label in WHEN.items()
+        ]
         return _("When did it happen?"), InlineKeyboardMarkup(rows)
     if step is Step.CHANNELS:
         rows = [
