@@ -27,6 +27,7 @@ from handlers.intake import attachment_of
 from handlers.notifications import REPLY_PREFIX
 from handlers.officer import ACTIONS
 from handlers.officer_views import data
+from handlers.status import tip_label
 from storage import drafts, pending, tips
 
 GROUP = -1
@@ -237,7 +238,7 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
         _(
             "Thank you. Your answer was passed to the officers of {code}; they still don't know "
             "who you are."
-        ).format(code=tip.code)
+        ).format(code=tip_label(tip, t, runtime.config.timezone))  # which tip, by kind and date
     )
 
 

@@ -174,7 +174,8 @@ async def test_an_answer_typed_without_reply_reaches_the_officer(sandbox, bot):
     )
     assert code in text_of(question) and "Việc khác" in text_of(question)  # kind and date
     since = sandbox.version
-    await lan.send("Màu vàng, có vòng cổ đỏ", expect="đã được chuyển tới cán bộ")
+    thanks = await lan.send("Màu vàng, có vòng cổ đỏ", expect="đã được chuyển tới cán bộ")
+    assert code in text_of(thanks) and "Việc khác" in text_of(thanks)
     await sandbox.wait_for_message(
         minh_user.id, timeout=15, predicate=lambda m: "vòng cổ đỏ" in text_of(m), since=since
     )
