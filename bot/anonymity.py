@@ -10,8 +10,10 @@ only *sealed*: AES-256-GCM under a key that lives outside the database, bound to
     version (1 byte) | nonce (12 random bytes) | ciphertext + 16-byte tag
 
 The plaintext is the chat id (8 bytes, fixed width so the blob's length says nothing about it)
-followed by the pseudonym and, only when the tipster agreed to be contacted, a NUL and the phone
-number they shared. The version byte and the tip code are authenticated as associated data:
+followed by the pseudonym, a NUL and the phone number the tipster shared (empty unless they
+agreed to be contacted), then a NUL and the language they wrote the tip in, so every message to
+them comes in that language (a language is not identifying; older blobs have no language).
+The version byte and the tip code are authenticated as associated data:
 a blob copied onto another tip, or altered in any bit, does not open. The version byte lets the
 algorithm change later; keys rotate by opening with the old keys too (``open_way_back`` takes
 several) and sealing again with the new one.
@@ -62,6 +64,7 @@ class WayBack:
     chat_id: int
     pseudonym: str
     contact: str | None = None  # the phone number the tipster chose to share, if any
+    language: str | None = None  # the language of the tip: every message to the tipster uses it
 
     def __repr__(self) -> str:  # keep the chat id and phone out of logs and tracebacks
         return f"WayBack(chat_id=<hidden>, pseudonym={self.pseudonym[:8]}…)"
@@ -112,7 +115,13 @@ def _associated_data(version: int, tip_code: str) -> bytes:
 
 
 def seal_way_back(
-    key: bytes, chat_id: int, pseudonym: str, *, tip_code: str, contact: str | None = None
+    key: bytes,
+    chat_id: int,
+    pseudonym: str,
+    *,
+    tip_code: str,
+    contact: str | None = None,
+    language: str | None = None,
 ) -> bytes:
     """Encrypt the way back to a tipster, bound to ``tip_code`` (pass it exactly as stored)."""
     _check_key(key)
@@ -122,8 +131,10 @@ def seal_way_back(
         raise ValueError("chat_id out of range")
     nonce = secrets.token_bytes(_NONCE_BYTES)
     plaintext = _CHAT_ID.pack(chat_id) + pseudonym.encode("utf-8")
-    if contact:
-        plaintext += b"\x00" + contact.encode("utf-8")
+    if contact or language:
+        plaintext += b"\x00" + (contact or "").encode("utf-8")
+    if language:
+        plaintext += b"\x00" + language.encode("utf-8")
     ciphertext = AESGCM(key).encrypt(nonce, plaintext, _associated_data(_VERSION, tip_code))
     return bytes([_VERSION]) + nonce + ciphertext
 
@@ -150,8 +161,9 @@ def open_way_back(key: bytes | Sequence[bytes], blob: bytes, *, tip_code: str) -
             rest = plaintext[_CHAT_ID.size :].decode("utf-8")
         except UnicodeDecodeError:  # authentic but not ours: a bug, not an attack
             raise WayBackError("sealed way back holds malformed data") from None
-        pseudonym_text, _, contact = rest.partition("\x00")
-        return WayBack(chat_id, pseudonym_text, contact or None)
+        pseudonym_text, _, after = rest.partition("\x00")
+        contact, _, language = after.partition("\x00")
+        return WayBack(chat_id, pseudonym_text, contact or None, language or None)
     raise WayBackError("sealed way back does not open: wrong key, wrong tip, or tampered")
 
 

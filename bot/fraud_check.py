@@ -79,7 +79,13 @@ async def look_up(runtime: Runtime, candidates) -> CheckResult:
     for indicator in candidates:
         confirmations += await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
         reports += (await fraud.mentions(runtime.db, indicator.kind, indicator.value)).tips
-    checked = tuple(dict.fromkeys(shown(i.kind, i.value, i.bank) for i in candidates))
+    # Each thing once, as the resident typed it: "0912345678" is searched as a phone and as an
+    # account, but it is one number to them.
+    checked = tuple(
+        dict.fromkeys(
+            (i.display or "").strip() or shown(i.kind, i.value, i.bank) for i in candidates
+        )
+    )
     if confirmations:
         tips = {c.tip_code for c in confirmations}
         kinds = tuple(dict.fromkeys(c.scam_kind for c in confirmations if c.scam_kind))

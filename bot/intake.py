@@ -75,7 +75,7 @@ KINDS = {
     },
 }
 WHEN = {
-    "now": N_("Happening now"),
+    "now": N_("Happening now / someone in danger"),
     "today": N_("Earlier today"),
     "earlier": N_("Before today"),
     "unknown": N_("I don't know"),
@@ -91,20 +91,26 @@ CHANNELS = {
 }
 ATTACHMENT_KINDS = ("photo", "video", "voice", "audio", "document")
 
-# The steps of each category, in order. Fraud has no location step: the scammer is not where the
-# victim is, and a map pin would only point at the resident.
+# The steps of each category, in order: the shortest tip is category, kind, commune, description,
+# Send. Urgency comes early, so "happening now" sends the resident to 113 at once; for crime the
+# "when" question answers it. The scam details are optional, skipped all at once with one tap.
+# Location and attachments are offered on the review (files are taken at any step anyway). Fraud
+# has no location: the scammer is not where the victim is, and a pin would only point at the
+# resident.
 _SEQUENCES = {
     "crime": (Step.KIND, Step.WHEN),
-    "forest": (Step.KIND,),
+    "forest": (Step.KIND, Step.URGENT),
     "fraud": (Step.KIND, Step.CHANNELS, Step.PHONES, Step.ACCOUNTS, Step.LINKS, Step.LOSS),
-    "other": (),
+    "other": (Step.URGENT,),
 }
-_COMMON = (Step.COMMUNE, Step.LOCATION, Step.DESCRIPTION, Step.ATTACHMENTS, Step.URGENT)
+_COMMON = (Step.COMMUNE, Step.DESCRIPTION)
+FRAUD_DETAILS = (Step.CHANNELS, Step.PHONES, Step.ACCOUNTS, Step.LINKS, Step.LOSS)
 
 # What "Edit" on the review re-asks: a part is a run of steps; after its last, back to review.
 EDIT_PARTS: dict[str, tuple[Step, ...] | None] = {
     "category": None,  # the category's own steps: computed per draft
-    "place": (Step.COMMUNE, Step.LOCATION),
+    "place": (Step.COMMUNE,),
+    "location": (Step.LOCATION,),
     "description": (Step.DESCRIPTION,),
     "attachments": (Step.ATTACHMENTS,),
     "urgency": (Step.URGENT,),
@@ -138,6 +144,8 @@ class Draft:
     latitude: float | None = None
     longitude: float | None = None
     location_skipped: bool = False
+    # What the resident typed about the place where a location was asked ("nhà số 12 …").
+    place_detail: str | None = None
     description: str = ""
     # Text that would have made the description too long, kept so the resident retypes nothing.
     overflow: str | None = None
@@ -170,19 +178,40 @@ class Draft:
 
     def sequence(self) -> tuple[Step, ...]:
         own = _SEQUENCES.get(self.category or "", ())
-        common = tuple(s for s in _COMMON if not (s is Step.LOCATION and self.category == "fraud"))
-        return (Step.CATEGORY, *own, *common, Step.REVIEW)
+        return (Step.CATEGORY, *own, *_COMMON, Step.REVIEW)
 
     def advance(self) -> Step:
-        """Moves to the step after the current one (or back to the review when editing)."""
+        """Moves to the step after the current one (or back to the review when editing). The
+        urgency question is never asked once the resident has answered it (or "when" has)."""
         if self.edit_until is not None and self.step == self.edit_until:
             self.edit_until = None
             self.step = Step.REVIEW
             return self.step
         steps = self.sequence()
-        position = steps.index(self.step) if self.step in steps else 0
+        if self.step not in steps:
+            # A step asked only from the review (or a draft saved by an older version at a step
+            # the path no longer has): on to the description if it is missing, else the review.
+            self.step = Step.REVIEW if self.description.strip() else Step.DESCRIPTION
+            return self.step
+        position = steps.index(self.step)
         self.step = steps[min(position + 1, len(steps) - 1)]
+        if self.step is Step.URGENT and self.urgent is not None and self.edit_until is None:
+            return self.advance()
         return self.step
+
+    def skip_fraud_details(self) -> Step:
+        """ "Skip the rest" on any scam-detail question: past all of them in one tap."""
+        self.step = Step.LOSS
+        if self.edit_until in FRAUD_DETAILS:
+            self.edit_until = Step.LOSS
+        return self.advance()
+
+    def answer_when(self, when: str) -> None:
+        """For crime "when" also answers urgency: happening now means urgent (and 113)."""
+        if when not in WHEN:
+            raise ValueError(when)
+        self.when = when
+        self.urgent = when == "now"
 
     def start_edit(self, part: str) -> Step:
         if part == "category":
@@ -279,7 +308,7 @@ class Draft:
             gaps.append(Step.COMMUNE)
         if not self.description.strip():
             gaps.append(Step.DESCRIPTION)
-        if self.urgent is None:
+        if self.urgent is None and self.category != "fraud":  # fraud: optional, "not urgent"
             gaps.append(Step.URGENT)
         if self.overflow is not None:
             gaps.append(Step.DESCRIPTION)  # text waiting for "keep what fits" or "shorter"

@@ -60,7 +60,7 @@ def answers_of(draft: Draft) -> dict[str, object]:
         answers["when"] = draft.when
     if draft.channels:
         answers["channels"] = list(draft.channels)
-    for name in ("phones", "accounts", "links", "loss"):
+    for name in ("phones", "accounts", "links", "loss", "place_detail"):
         if value := getattr(draft, name):
             answers[name] = value
     return answers
@@ -82,8 +82,9 @@ async def refusal_before_start(runtime: Runtime, pseudonym: str) -> Refused | No
 async def submit(
     runtime: Runtime, pseudonym: str, chat_id: int, draft: Draft, *, language: str | None = None
 ) -> Submitted | Refused:
-    """Stores the tip and routes it. ``language`` is the one the resident uses with the bot: kept
-    with the tip so that officers ask in it (two languages: it identifies nobody)."""
+    """Stores the tip and routes it. `language`: the one the tip was written in; sealed with the
+    way back, so every later message to the tipster (acknowledgement, question, status, reply)
+    comes in it; and kept with the tip so that officers ask in it (two languages)."""
     if draft.missing():
         return Refused(Reason.INCOMPLETE)
     if await bans.is_banned(runtime.db, pseudonym):
@@ -124,7 +125,12 @@ async def submit(
             ),
             language=language,
             way_back=seal_way_back(
-                runtime.keys.way_back, chat_id, pseudonym, tip_code=code, contact=contact
+                runtime.keys.way_back,
+                chat_id,
+                pseudonym,
+                tip_code=code,
+                contact=contact,
+                language=language,
             ),
         )
         try:
@@ -210,6 +216,7 @@ async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> Sta
             window=HOUR,
         )  # fmt: skip
         return Refused(Reason.MALFORMED if receipt is None else Reason.UNKNOWN)
-    replies = await tips.list_messages(runtime.db, tip.id, kinds=("reply",))
+    # The whole conversation the tipster is part of; officers' internal notes stay out.
+    replies = await tips.list_messages(runtime.db, tip.id, kinds=("question", "reply", "answer"))
     last = max([tip.updated_at, *(r.created_at for r in replies)])
     return StatusView(tip=tip, replies=replies, last_change=last)

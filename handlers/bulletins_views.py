@@ -214,16 +214,20 @@ def not_subscribed_text(t: Texts) -> str:
     return t.gettext("You are not subscribed to bulletins.")
 
 
-def receipt_keyboard(t: Texts) -> InlineKeyboardMarkup:
-    """Under a tip's receipt: the offer to subscribe first, then the main menu without its own
-    bulletins button (one is enough)."""
+def receipt_keyboard(
+    t: Texts, *, first: list[InlineKeyboardButton] | None = None, subscribed: bool = False
+) -> InlineKeyboardMarkup:
+    """Under a tip's receipt: `first` (the tip's own status), the offer to subscribe unless the
+    resident already is, then the main menu without its own bulletins button (one is enough)."""
     offer = [InlineKeyboardButton(t.gettext("📬 Get safety bulletins"), callback_data=OPEN)]
     rows = [
         row
         for row in main_menu(t).inline_keyboard
         if not any(button.callback_data == MENU_BULLETINS for button in row)
     ]
-    return InlineKeyboardMarkup([offer, *rows])
+    return InlineKeyboardMarkup(
+        [*([first] if first else []), *([] if subscribed else [offer]), *rows]
+    )
 
 
 # Admins: refusals and usage --------------------------------------------------------------------

@@ -181,10 +181,16 @@ def pattern(*kinds: type[Callback], **fixed: Any) -> Callable[[object], bool]:
 
 def received[C: Callback](update: Update, kind: type[C]) -> C:
     """The callback a handler registered with `pattern(kind)` was called for."""
-    callback = decode(update.callback_query.data if update.callback_query else None)
-    if not isinstance(callback, kind):
+    callback = tapped_as(update, kind)
+    if callback is None:
         raise LookupError(f"the handler of {kind.__name__} got other data")
     return callback
+
+
+def tapped_as[C: Callback](update: Update, kind: type[C]) -> C | None:
+    """The button of this update if it is one of `kind` (for a handler registered for several)."""
+    callback = decode(update.callback_query.data if update.callback_query else None)
+    return callback if isinstance(callback, kind) else None
 
 
 # The buttons -----------------------------------------------------------------------------------
@@ -273,6 +279,17 @@ class OnTip(Callback):
     action: TipAction
     tip_id: int
     value: Annotated[str, Word(r"[a-z0-9_]{1,24}")] = ""
+
+
+# Under a receipt: that tip's status in one tap. The button holds the receipt, which the
+# message's own text already shows (Telegram keeps both in that chat; the bot stores neither).
+Receipt = Annotated[str, Word(r"[0-9A-HJKMNP-TV-Z]{4}(?:-[0-9A-HJKMNP-TV-Z]{4}){4}")]
+
+
+@declare("rs")
+@dataclass(frozen=True)
+class ReceiptStatus(Callback):
+    receipt: Receipt
 
 
 @declare("r")

@@ -2,10 +2,14 @@
 
 An officer who tapped "Ask the tipster", "Add a note", "Write a reply" or "Transfer" has a pending
 input; so has a tipster who tapped "Reply" under a question. Their next message is that input.
+A tipster's reply to a message about their tip (the question comes with ForceReply, so the app
+makes the next message such a reply) is an answer to that tip: the replied message names it.
 This runs in a handler group before the features and stops the update only when it used it.
 """
 
 from __future__ import annotations
+
+import re
 
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
@@ -15,6 +19,7 @@ from bot.anonymity import WayBackError, open_for, open_way_back, seal_for
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
+from bot.runtime import Runtime
 from handlers.access import tip_staff_or_refuse
 from handlers.callbacks import TipAction, TipsterReply, pattern, received
 from handlers.check import answer_check
@@ -28,6 +33,7 @@ from handlers.common import (
 from handlers.intake import attachment_of, banned_text
 from handlers.officer import ACTIONS
 from handlers.officer_views import data
+from handlers.status import tip_label
 from storage import drafts, pending, tips
 
 GROUP = -1
@@ -68,6 +74,10 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
         return
     found = await expected_input(runtime, update)
     if found is None:
+        tip = await tip_replied_to(context, update)
+        if tip is not None:
+            await take_answer(update, context, tip, None, message)
+            raise ApplicationHandlerStop
         return  # nothing asked for: the features handle it
     key, waiting = found
     t = await user_texts(update, context)
@@ -100,6 +110,41 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
     else:
         await take_officer_text(update, context, tip, key, waiting.kind, message)
     raise ApplicationHandlerStop
+
+
+TIP_CODE = re.compile(r"\bT-[0-9A-Z]{6}\b")
+
+
+async def tip_replied_to(context: TipbotContext, update: Update) -> tips.Tip | None:
+    """The resident's own tip named by the bot message this message replies to (a question
+    sent with ForceReply, or any message about the tip): the reply itself says which tip it is
+    about, so nothing pairing the resident with the tip is stored."""
+    message = update.effective_message
+    replied = message.reply_to_message if message else None
+    if (
+        replied is None
+        or chat_of(update).type != "private"
+        or replied.from_user is None
+        or replied.from_user.id != context.bot.id
+    ):
+        return None
+    found = TIP_CODE.search(replied.text or replied.caption or "")
+    if found is None:
+        return None
+    return await owned_tip(context.runtime, found[0], user_of(update).id)
+
+
+async def owned_tip(runtime: Runtime, code: str, user_id: int) -> tips.Tip | None:
+    """The tip with this code if this user sent it (its sealed way back opens to them)."""
+    tip = await tips.get_by_code(runtime.db, code)
+    sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
+    if tip is None or sealed is None:
+        return None
+    try:
+        way_back = open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code)
+    except WayBackError:
+        return None
+    return tip if way_back.pseudonym == runtime.pseudonym_of(user_id) else None
 
 
 async def tip_of(runtime, waiting: pending.PendingInput, user_id: int) -> tips.Tip | None:
@@ -196,13 +241,13 @@ def answer_refused_text(t, reason: str) -> str:
     )
 
 
-async def take_answer(update, context, tip, key: str, message: Message) -> None:
+async def take_answer(update, context, tip, key: str | None, message: Message) -> None:
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
     pseudonym = runtime.pseudonym_of(user_of(update).id)
     if reason := await casework.answer_refusal(runtime, tip, pseudonym):
-        if reason != "too_many":
+        if reason != "too_many" and key is not None:
             await pending.clear(runtime.db, key)
         await message.reply_text(answer_refused_text(t, reason))
         return
@@ -225,12 +270,13 @@ async def take_answer(update, context, tip, key: str, message: Message) -> None:
         else None
     )
     await casework.relay_answer(runtime, tip, body, stored)
-    await pending.clear(runtime.db, key)
+    if key is not None:
+        await pending.clear(runtime.db, key)
     await message.reply_text(
         _(
             "Thank you. Your answer was passed to the officers of {code}; they still don't know "
             "who you are."
-        ).format(code=tip.code)
+        ).format(code=tip_label(tip, t, runtime.config.timezone))  # which tip, by kind and date
     )
 
 
@@ -240,18 +286,9 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
     code = normalize_tip_code(received(update, TipsterReply).tip_code)
-    tip = await tips.get_by_code(runtime.db, code) if code else None
-    sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
+    tip = await owned_tip(runtime, code, user_of(update).id) if code else None
     pseudonym = runtime.pseudonym_of(user_of(update).id)
-    try:
-        way_back = (
-            open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code)
-            if tip and sealed
-            else None
-        )
-    except WayBackError:
-        way_back = None
-    if tip is None or way_back is None or way_back.pseudonym != pseudonym:
+    if tip is None:
         await answer_callback(update, _("This conversation has ended."), show_alert=True)
         return
     if reason := await casework.answer_refusal(runtime, tip, pseudonym):

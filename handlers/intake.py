@@ -23,13 +23,14 @@ from telegram import (
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import submission
+from bot import bulletins, submission
 from bot.anonymity import seal_for
 from bot.context import TipbotContext
 from bot.i18n import Texts
 from bot.intake import (
     CATEGORIES,
     CHANNELS,
+    FRAUD_DETAILS,
     KINDS,
     MAX_ANSWER,
     MAX_ATTACHMENTS,
@@ -68,15 +69,20 @@ from handlers.common import (
     user_texts,
 )
 from handlers.intake_views import (
+    CHANGE_PLACE,
+    SKIP_DETAILS,
     anonymity_note,
     button,
     commune_results,
+    emergency_text,
+    place_taken_keyboard,
     prompt,
     skip_label,
     stay_anonymous_label,
 )
 from handlers.locks import resident_lock
 from handlers.menu import main_menu, not_understood
+from handlers.status import status_button
 from storage import drafts
 
 DRAFT_TTL = 24 * 3600
@@ -89,6 +95,8 @@ TEXT_ANSWERS = {
 RECEIPT_ATTEMPTS = 5
 NO_LOSS = "0"  # "No money was lost", stored as an amount
 BUTTON_STEPS = (Step.CATEGORY, Step.KIND, Step.WHEN, Step.CHANNELS, Step.URGENT, Step.REVIEW)
+# Text typed where a tap was expected is kept as (the start of) the description.
+KEEP_AS_DESCRIPTION = (Step.CATEGORY, Step.KIND, Step.WHEN, Step.CHANNELS, Step.URGENT)
 
 
 class Turn:
@@ -154,6 +162,17 @@ class Turn:
         self.started.advance()
         await self.save()
         await self.ask(note, edit=True, replace_keyboard=replace_keyboard)
+
+    async def move_on_urgently(self, note: str) -> None:
+        """Happening now or someone in danger: the emergency numbers come first, before any
+        other question; then the tip goes on (it is saved first)."""
+        self.started.advance()
+        await self.save()
+        if self.update.callback_query is not None:
+            await edit_callback_message(self.update, note)
+            note = ""
+        await self.say(emergency_text(self.t))
+        await self.ask(note or None)
 
 
 async def load_turn(update: Update, context: TipbotContext) -> Turn:
@@ -262,6 +281,10 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
                 await query.answer()
             return
         overflow = step_name == "overflow" and draft.overflow is not None
+        if step_name == CHANGE_PLACE:
+            await answer_callback(update)
+            await change_place(turn)
+            return
         if step_name != draft.step and not overflow:
             await answer_callback(update, _("That button belongs to an earlier question."))
             await turn.ask()
@@ -275,6 +298,18 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
                 await apply_choice(turn, Step(step_name), value)
         finally:
             await answering
+
+
+async def change_place(turn: Turn) -> None:
+    """The only commune found was taken; the resident says it is the wrong one."""
+    draft = turn.started
+    await remove_buttons(turn.update)
+    if draft.step is Step.REVIEW or draft.description.strip():
+        draft.start_edit("place")
+    else:
+        draft.step, draft.edit_until = Step.COMMUNE, None
+    await turn.save()
+    await turn.ask()
 
 
 async def settle_overflow(turn: Turn, *, keep: bool) -> None:
@@ -306,8 +341,11 @@ async def apply_choice(turn: Turn, step: Step, value: str) -> None:
         draft.kind = value
         note = answered(_(kinds[value]))
     elif step is Step.WHEN and value in WHEN:
-        draft.when = value
+        draft.answer_when(value)
         note = answered(_(WHEN[value]))
+        if draft.urgent:
+            await turn.move_on_urgently(note)
+            return
     elif step is Step.CHANNELS and value in CHANNELS:
         draft.toggle_channel(value)
         await turn.save()
@@ -315,8 +353,13 @@ async def apply_choice(turn: Turn, step: Step, value: str) -> None:
         await query.edit_message_reply_markup(cast(InlineKeyboardMarkup, markup))  # inline
         return
     elif step is Step.CHANNELS and value == "next":
-        chosen = ", ".join(_(CHANNELS[c]) for c in draft.channels) or "—"
-        note = answered(chosen)
+        chosen = ", ".join(_(CHANNELS[c]) for c in draft.channels)
+        note = answered(chosen or _("No channel chosen"))
+    elif step in FRAUD_DETAILS and value == SKIP_DETAILS:
+        draft.skip_fraud_details()
+        await turn.save()
+        await turn.ask(answered(_("Scam details skipped")), edit=True)
+        return
     elif step in TEXT_ANSWERS and value in ("skip", "none"):
         setattr(draft, TEXT_ANSWERS[step], NO_LOSS if value == "none" else None)
         note = answered(_("No money was lost") if value == "none" else _("Skipped"))
@@ -328,15 +371,19 @@ async def apply_choice(turn: Turn, step: Step, value: str) -> None:
         note = answered(escape(turn.runtime.communes.name(int(value))))
     elif step is Step.ATTACHMENTS and value == "done":
         count = turn.t.number(len(draft.attachments))
-        note = answered(_("Attachments: {count}").format(count=count))
+        note = answered(
+            _("Attachments: {count}").format(count=count)
+            if draft.attachments
+            else _("No attachments")
+        )
+    elif step is Step.DESCRIPTION and value == "done" and draft.description.strip():
+        note = answered(_("Description kept"))
     elif step is Step.URGENT and value in ("yes", "no"):
         draft.urgent = value == "yes"
         note = answered(_("Urgent") if draft.urgent else _("Not urgent"))
         if draft.urgent:
-            note += "\n" + _(
-                "⚠️ If someone is in danger or it is happening now, <b>call 113 right away</b> "
-                "as well. Your tip will be marked urgent for the officers."
-            )
+            await turn.move_on_urgently(note)
+            return
     elif step is Step.REVIEW:
         await review_choice(turn, value)
         return
@@ -403,10 +450,18 @@ async def send_tip(turn: Turn) -> None:
     # Committed: the receipt is now the resident's only way back to the tip, so it goes first and
     # is retried through a bad connection; taking the buttons off the review can fail harmlessly.
     # The offer to subscribe comes with it; the subscription is not linked to the tip.
-    await deliver_receipt(turn, receipt_text(turn.t, sent), receipt_keyboard(turn.t))
+    await deliver_receipt(turn, receipt_text(turn.t, sent), await receipt_markup(turn, sent))
     await submission.receipt_shown(turn.runtime, turn.pseudonym, sent.code)
     with contextlib.suppress(TelegramError):
         await remove_buttons(turn.update)
+
+
+async def receipt_markup(turn: Turn, sent: submission.Submitted) -> InlineKeyboardMarkup:
+    """The tip's status in one tap; the offer of bulletins unless the resident has them."""
+    subscribed = await bulletins.active_subscription(turn.runtime, turn.chat_id) is not None
+    return receipt_keyboard(
+        turn.t, first=[status_button(turn.t, sent.receipt)], subscribed=subscribed
+    )
 
 
 async def show_unshown_receipts(turn: Turn) -> bool:
@@ -417,7 +472,7 @@ async def show_unshown_receipts(turn: Turn) -> bool:
         return False
     await answer_callback(turn.update)
     for sent in unshown:
-        await deliver_receipt(turn, receipt_text(turn.t, sent), receipt_keyboard(turn.t))
+        await deliver_receipt(turn, receipt_text(turn.t, sent), await receipt_markup(turn, sent))
         await submission.receipt_shown(turn.runtime, turn.pseudonym, sent.code)
     with contextlib.suppress(TelegramError):
         await remove_buttons(turn.update)
@@ -521,20 +576,54 @@ async def handle_message(turn: Turn, message: Message) -> None:
         await take_contact(turn, message)
         return
 
-    if attachment is not None and step is not Step.REVIEW:
+    if attachment is not None:
         await take_attachment(turn, attachment, message.caption)
         return
 
     text = clean_text(message.text or "")
+    if text == skip_label(turn.t) and step is not Step.LOCATION:
+        text = ""  # a double tap on the location keyboard's Skip, not a description
+    meaningful = bool(text) and is_meaningful_text(text)
     if step is Step.COMMUNE and text:
         await search_commune(turn, text)
     elif step in TEXT_ANSWERS and text:
         await take_answer(turn, step, text)
-    elif step in (Step.DESCRIPTION, Step.ATTACHMENTS) and text and text != skip_label(turn.t):
-        # ("Skip" again here is a double tap on the location keyboard, not a description.)
+    elif step in (Step.DESCRIPTION, Step.ATTACHMENTS, Step.REVIEW) and text:
         await take_description(turn, text)
+    elif step is Step.LOCATION and meaningful:
+        await take_place_detail(turn, text)
+    elif step in KEEP_AS_DESCRIPTION and meaningful:
+        await keep_typed_words(turn, text)
     else:
         await explain_expected(turn, message)
+
+
+async def take_place_detail(turn: Turn, text: str) -> None:
+    """An address or landmark typed where a location was asked: kept as the place's detail."""
+    draft, _ = turn.started, turn.t.gettext
+    detail = text[:MAX_ANSWER]
+    draft.place_detail = f"{draft.place_detail}\n{detail}" if draft.place_detail else detail
+    await turn.move_on(
+        _("📍 Kept as a detail of the place: {detail}").format(detail=escape(detail)),
+        replace_keyboard=True,
+    )
+
+
+async def keep_typed_words(turn: Turn, text: str) -> None:
+    """Words typed where a tap was expected: nothing a resident writes is thrown away. They
+    start the description (the resident is told), then the same question comes again."""
+    draft, _ = turn.started, turn.t.gettext
+    if not draft.add_description(text):
+        await turn.save()
+        await ask_about_overflow(turn)
+        return
+    await turn.save()
+    await turn.ask(
+        _(
+            "✍️ I kept what you wrote: it is the start of your description (you can add more "
+            "later). Now please tap one of the buttons below."
+        )
+    )
 
 
 async def take_contact(turn: Turn, message: Message) -> None:
@@ -619,6 +708,8 @@ async def take_attachment(turn: Turn, attachment: Attachment, caption: str | Non
         await turn.move_on()
     elif draft.step is Step.ATTACHMENTS:
         await turn.say(note, prompt(Step.ATTACHMENTS, draft, turn.t, turn.runtime.communes)[1])
+    elif draft.step is Step.REVIEW:
+        await turn.say(note + " " + _("It will be sent with your tip."))
     else:
         # A file sent before its question: kept with the tip, then the current question again.
         await turn.say(note + " " + _("It will be sent with your tip."))
@@ -653,12 +744,17 @@ async def take_description(turn: Turn, text: str) -> None:
     if not is_meaningful_text(text):
         await turn.say(_("Please describe what happened in words."))
         return
+    already_waiting = draft.overflow is not None
     if not draft.add_description(text):
         await turn.save()
-        await ask_about_overflow(turn)
+        if not already_waiting:  # the rest of one long message Telegram split: asked once
+            await ask_about_overflow(turn)
         return
     if draft.step is Step.DESCRIPTION:
         await turn.move_on()
+    elif draft.step is Step.REVIEW:
+        await turn.save()
+        await turn.ask(_("Added to your description."))
     else:
         await turn.save()
         await turn.say(
@@ -668,9 +764,18 @@ async def take_description(turn: Turn, text: str) -> None:
 
 
 async def search_commune(turn: Turn, text: str) -> None:
-    turn.started.commune_query = text[:100]
-    await turn.save()
+    draft = turn.started
+    draft.commune_query = text[:100]
     matches = turn.runtime.communes.search(text) if is_meaningful_text(text) else []
+    if len(matches) == 1:
+        # The only match is taken (one tap fewer); a button under it changes it.
+        draft.commune_code, draft.commune_unknown = matches[0].code, False
+        draft.advance()
+        await turn.save()
+        await turn.say(*place_taken_keyboard(matches[0], turn.t))
+        await turn.ask()
+        return
+    await turn.save()
     reply, markup = commune_results(matches, text[:100], turn.t)
     await turn.say(reply, markup)
 

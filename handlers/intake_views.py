@@ -29,6 +29,8 @@ from bot.intake import (
 )
 from handlers.callbacks import IntakeAnswer, encode
 
+SKIP_DETAILS = "rest"  # t:<scam detail step>:rest — skips all the optional scam details
+CHANGE_PLACE = "fix"  # t:fix:place — under a commune taken as the only match
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | None
 SUMMARY_DESCRIPTION_CHARS = 1500  # the review must stay well under Telegram's 4096
 
@@ -72,6 +74,44 @@ def location_keyboard(t: Texts) -> ReplyKeyboardMarkup:
     )
 
 
+def emergency_text(t: Texts) -> str:
+    """The first answer to "happening now / someone in danger". The numbers stand alone as plain
+    text: Telegram apps make phone numbers in a message tappable (a button cannot dial)."""
+    _ = t.gettext
+    return "\n".join(
+        [
+            _("🚨 <b>If it is happening now or someone is in danger, call right away:</b>"),
+            "",
+            _("📞 113 — police"),
+            _("📞 114 — fire and rescue"),
+            _("📞 115 — ambulance"),
+            _("📞 112 — disasters, search and rescue"),
+            "",
+            _(
+                "This tip is not a call for help: officers read it later. When you are safe, "
+                "you can continue it here — what you entered is kept, and it will be marked "
+                "urgent."
+            ),
+        ]
+    )
+
+
+def place_taken_keyboard(match: CommuneMatch, t: Texts) -> tuple[str, InlineKeyboardMarkup]:
+    """The only commune found, taken, with a way to change it."""
+    _ = t.gettext
+    text = _("✓ <b>{place}</b> — the only commune or ward matching what you typed.").format(
+        place=escape(commune_label(match, t))
+    )
+    change = InlineKeyboardButton(
+        _("✏️ Not this one — change"), callback_data=data(CHANGE_PLACE, "place")
+    )
+    return text, InlineKeyboardMarkup([[change]])
+
+
+def details_skip(t: Texts, step: Step) -> list[InlineKeyboardButton]:
+    return [button(t.gettext("⏭ Skip the scam details"), step, SKIP_DETAILS)]
+
+
 def anonymity_note(t: Texts) -> str:
     return t.gettext(
         "🔒 <b>Your tip is anonymous.</b> Officers see what you write and send, never who you are. "
@@ -92,7 +132,10 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
         rows = [[button(_(label), step, key)] for key, label in kinds.items()]
         return _(KIND_QUESTIONS[draft.category or "crime"]), InlineKeyboardMarkup(rows)
     if step is Step.WHEN:
-        rows = [[button(_(label), step, key)] for key, label in WHEN.items()]
+        rows = [
+            [button(("🚨 " if key == "now" else "") + _(label), step, key)]
+            for key, label in WHEN.items()
+        ]
         return _("When did it happen?"), InlineKeyboardMarkup(rows)
     if step is Step.CHANNELS:
         rows = [
@@ -100,6 +143,7 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
             for key, label in CHANNELS.items()
         ]
         rows.append([button(_("Next ➡️"), step, "next")])
+        rows.append(details_skip(t, step))
         return _(
             "How did the scammer reach you? Tap all that apply, then <b>Next</b>."
         ), InlineKeyboardMarkup(rows)
@@ -107,17 +151,17 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
         return _(
             "Which phone numbers did the scammer use? Type them, one or more "
             "(for example 0912 345 678). Or tap <b>Skip</b>."
-        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")]])
+        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")], details_skip(t, step)])
     if step is Step.ACCOUNTS:
         return _(
             "Which bank accounts or e-wallets did they ask you to pay into? Type the number and "
             "the bank (for example 0071001234567 Vietcombank). Or tap <b>Skip</b>."
-        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")]])
+        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")], details_skip(t, step)])
     if step is Step.LINKS:
         return _(
             "Which links, websites, apps or social media pages did they use? "
             "Type or paste them. Or tap <b>Skip</b>."
-        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")]])
+        ), InlineKeyboardMarkup([[button(skip_label(t), step, "skip")], details_skip(t, step)])
     if step is Step.LOSS:
         return _(
             "How much money was lost? For example <i>2 triệu</i>, <i>500k</i> or <i>1.500.000đ</i>."
@@ -134,7 +178,7 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
         text = _(
             "If you are at the place now, you can share your location so officers find it "
             "quickly. It shows where your phone is, so share it only if that is safe. "
-            "Or tap <b>Skip</b>."
+            "You can also type an address or a landmark. Or tap <b>Skip</b>."
         )
         if draft.category == "forest":
             text = _(
@@ -147,6 +191,14 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
         return _(
             "Send the new description. It replaces the old one, which was:\n<i>{old}</i>"
         ).format(old=escape(draft.description[:SUMMARY_DESCRIPTION_CHARS])), None
+    if step is Step.DESCRIPTION and draft.description.strip():
+        # Words typed earlier (at a button question) already started it.
+        return _(
+            "Your description so far:\n<i>{so_far}</i>\n\nSend more about what happened, or "
+            "tap <b>That's all</b>."
+        ).format(
+            so_far=escape(draft.description[:SUMMARY_DESCRIPTION_CHARS])
+        ), InlineKeyboardMarkup([[button(_("✅ That's all"), step, "done")]])
     if step is Step.DESCRIPTION:
         return _(
             "Now describe what happened: what you saw, where exactly, who, vehicles, times. "
@@ -213,19 +265,20 @@ def review_keyboard(t: Texts, draft: Draft) -> InlineKeyboardMarkup:
         if draft.contact_sealed
         else button(_("📞 Let officers call me (optional)"), step, "edit:contact")
     )
+    optional = [button(_("📎 Add photos or files"), step, "edit:attachments")]
+    if draft.category != "fraud":  # no map pin for fraud: it would only point at the resident
+        optional.append(button(_("📍 Add the exact place"), step, "edit:location"))
     return InlineKeyboardMarkup(
         [
+            [button(_("✅ Send"), step, "send")],
+            optional,
             [button(_("✏️ Type and details"), step, "edit:category")],
             [
                 button(_("✏️ Place"), step, "edit:place"),
                 button(_("✏️ Description"), step, "edit:description"),
             ],
-            [
-                button(_("✏️ Attachments"), step, "edit:attachments"),
-                button(_("✏️ Urgency"), step, "edit:urgency"),
-            ],
+            [button(_("✏️ Urgency"), step, "edit:urgency")],
             [contact],
-            [button(_("✅ Send"), step, "send")],
             [button(_("🗑 Cancel"), step, "cancel")],
         ]
     )
@@ -257,12 +310,19 @@ def review_text(draft: Draft, t: Texts, communes: CommuneDirectory) -> str:
     if len(description) > SUMMARY_DESCRIPTION_CHARS:
         description = description[:SUMMARY_DESCRIPTION_CHARS].rstrip() + " …"
     lines.append(_("<b>What happened:</b> {value}").format(value=escape(description) or "—"))
-    lines.append(_("<b>Attachments:</b> {value}").format(value=t.number(len(draft.attachments))))
+    attachments = t.number(len(draft.attachments)) if draft.attachments else _("none")
+    lines.append(_("<b>Attachments:</b> {value}").format(value=attachments))
     urgent = _("yes — happening now or someone in danger") if draft.urgent else _("no")
     lines.append(_("<b>Urgent:</b> {value}").format(value=urgent))
     if draft.contact_sealed:
         lines.append(_("📞 Officers will see the phone number you shared and may call you."))
-    lines += ["", _("Nothing is sent until you tap <b>Send</b>.")]
+    lines += [
+        "",
+        _(
+            "Nothing is sent until you tap <b>Send</b>. Until then you can still send photos, "
+            "videos or voice messages here: they go with the tip."
+        ),
+    ]
     return "\n".join(lines)
 
 
@@ -274,4 +334,6 @@ def place_text(draft: Draft, t: Texts, communes: CommuneDirectory) -> str:
         place = escape(communes.name(draft.commune_code) or str(draft.commune_code))
     if draft.latitude is not None:
         place += " · " + _("📍 location shared")
+    if draft.place_detail:
+        place += " · " + escape(draft.place_detail)
     return place

@@ -144,10 +144,14 @@ async def help_cmd(update: Update, context: TipbotContext) -> None:
 async def not_understood(update: Update, context: TipbotContext) -> None:
     """A message outside any flow that the bot has no use for."""
     t = await user_texts(update, context)
-    await message_of(update).reply_text(
-        t.gettext("I didn't understand that. Please tap a button below or send /help."),
-        reply_markup=main_menu(t),
-    )
+    text = t.gettext("I didn't understand that. Please tap a button below or send /help.")
+    if message_of(update).text:
+        # Perhaps an answer to an officer's question that could not be matched to it.
+        text += "\n\n" + t.gettext(
+            "To answer the officers' question about your tip, reply to that question: swipe "
+            "it to the left, or tap it and choose ↩️ <b>Reply</b>, then send your answer."
+        )
+    await message_of(update).reply_text(text, reply_markup=main_menu(t))
 
 
 HANDLERS = [

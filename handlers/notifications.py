@@ -10,18 +10,22 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
+from telegram import (
+    ForceReply,
+    InlineKeyboardMarkup,
+    InputFile,
+    ReplyParameters,
+)
 from telegram.error import BadRequest
 from telegram.ext import Application
 
 from bot import routing
-from bot.anonymity import WayBackError, open_way_back
+from bot.anonymity import WayBackError, open_way_back, seal_for
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
 from bot.media import NAMED_KINDS, neutral_name, strip_audio_tags
 from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.runtime import Runtime
-from handlers.callbacks import TipsterReply, encode
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
     STATUS_LABELS,
@@ -33,8 +37,8 @@ from handlers.officer_views import (
     tip_card_parts,
     tip_summary,
 )
-from handlers.status import STATUS_NAMES
-from storage import officers, outbox, residents, tips
+from handlers.status import STATUS_NAMES, tip_label
+from storage import officers, outbox, pending, residents, tips
 from storage.outbox import OutboxItem
 
 SENDERS = {
@@ -44,6 +48,9 @@ SENDERS = {
     "audio": "send_audio",
     "document": "send_document",
 }
+# Last resort for an answer typed without replying to the question (a client that dropped the
+# ForceReply, the web door): the newest question waits this long for a plain message.
+QUESTION_WAITS = 24 * 3600
 
 
 class Notifier:
@@ -312,11 +319,31 @@ class Notifier:
             way_back = open_way_back(self.runtime.keys.way_back, sealed, tip_code=tip.code)
         except WayBackError as error:
             raise Undeliverable("the way back does not open") from error
-        language = await residents.get_language(self.runtime.db, way_back.pseudonym)
+        # The tip's own language first: a tipster who wrote in English reads English.
+        language = way_back.language or await residents.get_language(
+            self.runtime.db, way_back.pseudonym
+        )
         t = texts(language or self.runtime.config.default_language)
         text, markup = await tipster_message(self.runtime, tip, t, item.payload)
         message = await self.bot.send_message(way_back.chat_id, text, reply_markup=markup)
+        if item.payload.get("template") == "question":
+            await self.await_answer(tip, way_back.pseudonym, message.message_id)
         return message.message_id
+
+    async def await_answer(self, tip: tips.Tip, pseudonym: str, question_id: int) -> None:
+        """A reply to the question names its tip by itself (nothing stored). Only for a plain
+        message typed without replying, the newest question waits a day, keyed by pseudonym,
+        the tip sealed to it: a copy of the database does not pair the two."""
+        sealed = seal_for(
+            self.runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer"
+        )
+        await pending.put(
+            self.runtime.db,
+            pending.resident_key("answer", pseudonym),
+            "answer",
+            {"tip": sealed, "prompt": question_id},
+            ttl=QUESTION_WAITS,
+        )
 
 
 def chunks(text: str) -> list[str]:
@@ -363,21 +390,23 @@ async def staff_message(runtime: Runtime, tip: tips.Tip, t: Texts, payload: dict
     )
 
 
+# {tip} names the tip with its kind and date: with several tips, the resident knows which.
 TIPSTER_TEMPLATES = {
-    "ack": N_("✅ Officers have received your tip <code>{code}</code>. Thank you."),
+    "ack": N_("✅ Officers have received your tip {tip}. Thank you."),
     "question": N_(
-        "❓ Officers have a question about your tip <code>{code}</code>:\n\n{body}\n\n"
-        "They don't know who you are. Tap <b>Reply</b> to answer."
+        "❓ Officers have a question about your tip {tip}:\n\n{body}\n\n"
+        "They don't know who you are. Just type your answer and send it: it goes to them as a "
+        "reply to this message."
     ),
-    "status": N_("📋 Your tip <code>{code}</code> is now: {status}"),
-    "reply": N_("📣 A message from the officers about your tip <code>{code}</code>:\n\n{body}"),
-    "answer_relayed": N_("Your answer was passed to the officers of tip <code>{code}</code>."),
+    "status": N_("📋 Your tip {tip} is now: {status}"),
+    "reply": N_("📣 A message from the officers about your tip {tip}:\n\n{body}"),
+    "answer_relayed": N_("Your answer was passed to the officers of tip {tip}."),
 }
 
 
 async def tipster_message(
     runtime: Runtime, tip: tips.Tip, t: Texts, payload: dict
-) -> tuple[str, InlineKeyboardMarkup | None]:
+) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
     _ = t.gettext
     body = ""
     if message_id := payload.get("message_id"):
@@ -385,13 +414,11 @@ async def tipster_message(
         body = thread[message_id].body if message_id in thread else ""
     template = payload["template"]
     text = _(TIPSTER_TEMPLATES[template]).format(
-        code=tip.code,
+        tip=tip_label(tip, t, runtime.config.timezone),
         body=escape(body),
         status=_(STATUS_NAMES.get(payload.get("status", ""), payload.get("status", ""))),
     )
-    markup = None
     if template == "question":
-        markup = InlineKeyboardMarkup(
-            [[InlineKeyboardButton(_("↩️ Reply"), callback_data=encode(TipsterReply(tip.code)))]]
-        )
-    return text, markup
+        # The app opens the answer as a reply to the question, and the reply names the tip.
+        return text, ForceReply(input_field_placeholder=_("Your answer for the officers"))
+    return text, None

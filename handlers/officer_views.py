@@ -14,7 +14,7 @@ from bot import routing
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts
 from bot.indicators import display_link, format_phone, link_spans
-from bot.intake import CATEGORIES, CHANNELS, KINDS, WHEN
+from bot.intake import CATEGORIES, CHANNELS, KINDS, MAX_ANSWER, WHEN
 from bot.runtime import Runtime
 from handlers.callbacks import OnTip, TipAction, decode, encode
 from handlers.common import utf16_len
@@ -205,6 +205,7 @@ async def tip_card_parts(
         value = ", ".join(_(CHANNELS.get(c, c)) for c in channels)
         lines.append(_("<b>Contacted by:</b> {value}").format(value=value))
     lines += await indicator_lines(runtime, tip, t)
+    lines += own_words_lines(tip, t)
     if tip.location and tip.commune_code is not None:
         lines.append(location_line(t, tip.location))
     if tip.attachments:
@@ -321,6 +322,32 @@ def indicator_html(indicator: tips.Indicator, t: Texts) -> str:
         decoded = display_link(indicator.value)
         return shown + (f" ({escape(decoded)})" if decoded != indicator.value else "")
     return escape(indicator_text(indicator, t)[:ANSWER_CHARS])
+
+
+OWN_WORDS_LABELS = {
+    "phones": N_("Phone numbers"),
+    "accounts": N_("Accounts"),
+    "links": N_("Links or apps"),
+    "loss": N_("Money lost"),
+    "place_detail": N_("Place"),
+}
+
+
+def own_words_lines(tip: tips.Tip, t: Texts) -> list[str]:
+    """Each answer as the tipster typed it: a number read wrongly, the account holder's name,
+    "không nhớ số" are evidence too. As code: links in it must not open with a stray tap."""
+    _ = t.gettext
+    words = [
+        (_(label), str(tip.answers[name]))
+        for name, label in OWN_WORDS_LABELS.items()
+        if tip.answers.get(name) and tip.answers[name] != "0"
+    ]
+    if not words:
+        return []
+    lines = [_("✍️ <b>In the tipster's words:</b>")]
+    for label, value in words:
+        lines.append(f"• {label}: <code>{escape(value[:MAX_ANSWER])}</code>")
+    return lines
 
 
 async def earlier_reports(runtime: Runtime, tip: tips.Tip, indicator, t: Texts) -> str:

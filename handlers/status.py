@@ -1,20 +1,36 @@
-"""/status <receipt>: any account can check a tip with its receipt; guesses are throttled."""
+"""/status <receipt>: any account can check a tip with its receipt; guesses are throttled.
+
+The receipt message carries a button that opens its tip's status in one tap: the button holds
+the receipt, which Telegram already keeps in that chat in the receipt's text; the bot stores it
+nowhere (only its slow hash, as always).
+"""
 
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
-from telegram import Update
+from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot import submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
+from bot.intake import CATEGORIES, KINDS
+from bot.receipts import normalize_receipt, normalize_tip_code
 from bot.refusals import Reason
-from handlers.callbacks import Menu, MenuEntry, pattern
+from handlers.callbacks import Menu, MenuEntry, ReceiptStatus, encode, pattern, tapped_as
 from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_texts
 from handlers.locks import resident_lock
 from handlers.menu import main_menu
+from storage import tips
+
+
+def status_button(t: Texts, receipt: str) -> InlineKeyboardButton:
+    return InlineKeyboardButton(
+        t.gettext("🔎 Status of this tip"), callback_data=encode(ReceiptStatus(receipt))
+    )
+
 
 STATUS_NAMES = {
     "new": N_("received, waiting for the officers"),
@@ -30,8 +46,17 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     chat_id = chat_of(update).id
     receipt_text = " ".join(context.args or []) if update.message else ""
+    if (button := tapped_as(update, ReceiptStatus)) is not None:
+        receipt_text = button.receipt
     if not receipt_text.strip():
-        await context.bot.send_message(chat_id, ask_receipt_text(t))
+        shortcut = t.gettext(
+            "Or simply tap <b>🔎 Status of this tip</b> under the message with your receipt."
+        )
+        await context.bot.send_message(chat_id, f"{ask_receipt_text(t)}\n\n{shortcut}")
+        return
+    if normalize_receipt(receipt_text) is None and (code := normalize_tip_code(receipt_text)):
+        # The tip code, not the receipt: a common mix-up, not a guess (nothing counted).
+        await context.bot.send_message(chat_id, tip_code_given_text(t, code))
         return
     runtime = context.runtime
     pseudonym = runtime.pseudonym_of(user_of(update).id)
@@ -55,6 +80,24 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
     await context.bot.send_message(chat_id, replies[result.reason], reply_markup=main_menu(t))
 
 
+def tip_label(tip: tips.Tip, t: Texts, tz: ZoneInfo) -> str:
+    """A tip as the resident recognises it: its code, kind and the day it was sent."""
+    _ = t.gettext
+    kind = KINDS.get(tip.category, {}).get(tip.kind or "") or CATEGORIES.get(tip.category)
+    what = _(kind) if kind else tip.category
+    when = t.date_from_timestamp(tip.created_at, tz)
+    return f"<code>{tip.code}</code> ({escape(what)}, {when})"
+
+
+def tip_code_given_text(t: Texts, code: str) -> str:
+    return t.gettext(
+        "<code>{code}</code> is your tip's <b>code</b>: officers use it to name the tip. To "
+        "check the tip, /status needs its <b>receipt</b> — the longer code of 20 letters and "
+        "digits in the same message, like <code>/status 7K3Q-9XWD-M2PA-4RTE-8HJN</code>. Or "
+        "just tap <b>🔎 Status of this tip</b> under that message."
+    ).format(code=code)
+
+
 def ask_receipt_text(t: Texts) -> str:
     return t.gettext(
         "Send <code>/status</code> followed by the receipt you got when you sent your tip, "
@@ -62,23 +105,34 @@ def ask_receipt_text(t: Texts) -> str:
     )
 
 
-def status_text(t: Texts, view: submission.StatusView, tz) -> str:
+THREAD_LABELS = {
+    "question": N_("❓ Officers asked"),
+    "reply": N_("📣 Officers replied"),
+    "answer": N_("💬 You answered"),
+}
+
+
+def status_text(t: Texts, view: submission.StatusView, tz: ZoneInfo) -> str:
+    """The tip, its status and its whole conversation: the officers' questions and public
+    replies, and the resident's answers (never the officers' internal notes)."""
     _ = t.gettext
     tip = view.tip
     lines = [
-        _("<b>Tip {code}</b>").format(code=tip.code),
+        _("<b>Tip {tip}</b>").format(tip=tip_label(tip, t, tz)),
         _("Status: {status}").format(status=_(STATUS_NAMES.get(tip.status, tip.status))),
         _("Last change: {when}").format(when=t.datetime_from_timestamp(view.last_change, tz)),
     ]
     if view.replies:
-        lines += ["", _("<b>Replies from the officers, newest first:</b>")]
-        for reply in reversed(view.replies):
-            when = t.datetime_from_timestamp(reply.created_at, tz)
-            lines.append(f"• <i>{when}</i> — {escape(reply.body)}")
-    return fit_lines(lines, _("…and {count} earlier replies."))
+        lines += ["", _("<b>The conversation, newest first:</b>")]
+        for message in reversed(view.replies):
+            when = t.datetime_from_timestamp(message.created_at, tz)
+            who = _(THREAD_LABELS.get(message.kind, THREAD_LABELS["reply"]))
+            lines.append(f"• <i>{when}</i> — {who}: {escape(message.body)}")
+    return fit_lines(lines, _("…and {count} earlier messages."))
 
 
 HANDLERS = [
     CommandHandler("status", status_cmd, filters=filters.ChatType.PRIVATE),
     CallbackQueryHandler(status_cmd, pattern=pattern(Menu, entry=MenuEntry.STATUS)),
+    CallbackQueryHandler(status_cmd, pattern=pattern(ReceiptStatus)),
 ]

@@ -201,3 +201,14 @@ def test_text_sealed_to_its_resident_and_purpose():
         open_for(key, sealed, pseudonym="b" * 64, purpose="contact")
     with pytest.raises(WayBackError):
         open_for(key, sealed, pseudonym="a" * 64, purpose="answer")
+
+
+@pytest.mark.parametrize("contact", [None, "0912345678"])
+def test_the_way_back_keeps_the_language_of_the_tip(contact):
+    blob = seal_way_back(KEY, 42, "p" * 64, tip_code="T-ABC123", contact=contact, language="en")
+    opened = open_way_back(KEY, blob, tip_code="T-ABC123")
+    assert (opened.contact, opened.language) == (contact, "en")
+    older = open_way_back(
+        KEY, seal_way_back(KEY, 42, "p" * 64, tip_code="T-ABC123"), tip_code="T-ABC123"
+    )
+    assert (older.pseudonym, older.contact, older.language) == ("p" * 64, None, None)

@@ -78,7 +78,7 @@ async def test_rows_columns_and_local_times(staffed):
     assert first["Số phút đến khi tiếp nhận"] == "120"
     assert first["Khẩn cấp"] == "Có" and first["Tình trạng"] == "Đã tiếp nhận"
     assert first["Xã, phường"] == "Phường Xuân Hương - Đà Lạt"
-    assert first["Thời điểm xảy ra"] == "Đang xảy ra"
+    assert first["Thời điểm xảy ra"] == "Đang xảy ra / có người gặp nguy hiểm"
     assert first["Đối tượng liên lạc qua"] == "Zalo, Gọi điện thoại"
     assert first["Số điện thoại (như người dân ghi)"] == "0912 345 678"
     assert "phone:+84912345678" in first["Số, tài khoản, link (đã chuẩn hóa)"]

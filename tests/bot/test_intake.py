@@ -23,20 +23,47 @@ def walk(draft: Draft) -> list[Step]:
 @pytest.mark.parametrize(
     ("category", "expected"),
     [
-        ("crime", ["category", "kind", "when", "commune", "location", "description",
-                   "attachments", "urgent", "review"]),
-        ("forest", ["category", "kind", "commune", "location", "description", "attachments",
-                    "urgent", "review"]),
+        ("crime", ["category", "kind", "when", "commune", "description", "review"]),
+        ("forest", ["category", "kind", "urgent", "commune", "description", "review"]),
         ("fraud", ["category", "kind", "channels", "phones", "accounts", "links", "loss",
-                   "commune", "description", "attachments", "urgent", "review"]),
-        ("other", ["category", "commune", "location", "description", "attachments", "urgent",
-                   "review"]),
+                   "commune", "description", "review"]),
+        ("other", ["category", "urgent", "commune", "description", "review"]),
     ],
 )  # fmt: skip
 def test_each_category_has_its_questions(category, expected):
+    """The shortest path: location and attachments are offered on the review, not asked."""
     draft = Draft()
     draft.choose_category(category)
     assert walk(draft) == expected
+
+
+def test_urgency_is_never_asked_twice():
+    draft = Draft()
+    draft.choose_category("other")
+    draft.urgent = True  # answered already (or by "happening now")
+    assert walk(draft) == ["category", "commune", "description", "review"]
+    crime = Draft()
+    crime.choose_category("crime")
+    crime.answer_when("now")
+    assert crime.urgent is True and Step.URGENT not in walk(crime)
+    crime.answer_when("earlier")
+    assert crime.urgent is False and Step.URGENT not in crime.missing()
+
+
+def test_scam_details_skipped_with_one_tap():
+    draft = Draft()
+    draft.choose_category("fraud")
+    draft.step = Step.CHANNELS
+    assert draft.skip_fraud_details() is Step.COMMUNE
+    draft.step = Step.REVIEW
+    draft.start_edit("category")
+    draft.step = Step.PHONES
+    assert draft.skip_fraud_details() is Step.REVIEW  # while editing: back to the review
+
+
+def test_fraud_needs_no_urgency_answer():
+    draft = Draft(category="fraud", kind="tasks", commune_unknown=True, description="x")
+    assert draft.missing() == []
 
 
 def test_edit_returns_to_review_after_the_part():
@@ -44,7 +71,8 @@ def test_edit_returns_to_review_after_the_part():
     draft.choose_category("crime")
     walk(draft)
     assert draft.start_edit("place") is Step.COMMUNE
-    assert draft.advance() is Step.LOCATION
+    assert draft.advance() is Step.REVIEW
+    assert draft.start_edit("location") is Step.LOCATION
     assert draft.advance() is Step.REVIEW
     assert draft.start_edit("description") is Step.DESCRIPTION
     assert draft.advance() is Step.REVIEW
@@ -135,3 +163,12 @@ def test_any_category_changes_still_reach_review(categories):
     for category in categories:
         draft.choose_category(category)
     assert walk(draft)[-1] is Step.REVIEW
+
+
+@pytest.mark.parametrize("step", [Step.LOCATION, Step.ATTACHMENTS, Step.URGENT])
+def test_a_draft_saved_at_a_step_the_path_no_longer_has_goes_on(step):
+    """Drafts saved by the older, longer path (location, attachments, urgency at the end)."""
+    draft = Draft(category="crime", kind="drugs", when="today", commune_unknown=True, step=step)
+    assert draft.advance() is Step.DESCRIPTION
+    draft.description, draft.step = "x", step
+    assert draft.advance() is Step.REVIEW

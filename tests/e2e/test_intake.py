@@ -17,7 +17,7 @@ NEXT_QUESTION = {
     "🚨 Tội phạm": "loại tội phạm",
     "🌲 Vi phạm về rừng": "Rừng đang bị",
     "💸 Lừa đảo qua mạng": "kiểu lừa đảo",
-    "📝 Việc khác": "xã, phường",
+    "📝 Việc khác": "đang diễn ra",
 }
 
 
@@ -27,19 +27,14 @@ async def start_tip(resident: Person, category: str) -> None:
     await resident.tap(category, expect=NEXT_QUESTION[category])
 
 
-async def choose_place(
-    resident: Person, query: str = "xuan huong", pick: str = "Phường Xuân Hương - Đà Lạt"
-) -> None:
+async def choose_place(resident: Person, query: str, pick: str) -> None:
+    """A name with several matches: the resident taps one."""
     results = await resident.send(query, expect="Bạn bấm chọn đúng xã, phường, đặc khu")
     assert pick in buttons_of(results)
-    await resident.tap(pick, expect="vị trí")
+    await resident.tap(pick, expect="kể lại sự việc")
 
 
-async def finish_and_send(resident: Person, *, urgent: bool = False) -> tuple[str, str]:
-    await resident.tap(
-        "🚨 Có, khẩn cấp" if urgent else "Không",
-        expect="Bạn kiểm tra lại tin báo",
-    )
+async def send_reviewed(resident: Person) -> tuple[str, str]:
     done = await resident.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
     return CODE.search(text_of(done))[0], RECEIPT.search(text_of(done))[1]
 
@@ -53,14 +48,17 @@ async def test_crime_tip_with_photo_and_location(sandbox, bot):
     lan = Person(sandbox, sandbox.add_user("Lan", username="lan_dl", language_code="vi"))
     await start_tip(lan, "🚨 Tội phạm")
     await lan.tap("Ma túy", expect="Sự việc xảy ra khi nào?")
-    await lan.tap("Đang xảy ra", expect="xã, phường")
-    await choose_place(lan)
-    await lan.do(lambda: sandbox.send_location(lan.user, 11.94, 108.44), expect="kể lại sự việc")
-    await lan.send("Có nhóm thanh niên <b>mua bán</b> & sử dụng ma túy sau chợ", expect="Xong")
+    await lan.tap("🚨 Đang xảy ra / có người gặp nguy hiểm", expect="xã, phường")
+    assert "113 — công an" in lan.history_text()
+    await lan.send("xuan huong", expect="kể lại sự việc")
+    text = "Có nhóm thanh niên <b>mua bán</b> & sử dụng ma túy sau chợ"
+    await lan.send(text, expect="Bạn kiểm tra lại tin báo")
     await lan.photo(caption=None, expect="Đã nhận (1/10)")
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    code, receipt = await finish_and_send(lan, urgent=True)
-    assert "gọi ngay 113" in lan.history_text()
+    await lan.tap("📍 Thêm vị trí cụ thể", expect="gửi vị trí")
+    await lan.do(
+        lambda: sandbox.send_location(lan.user, 11.94, 108.44), expect="Bạn kiểm tra lại tin báo"
+    )
+    code, receipt = await send_reviewed(lan)
 
     [tip] = tips_rows(bot)
     assert tip["code"] == code
@@ -90,9 +88,8 @@ async def test_fraud_tip_normalises_indicators(sandbox, bot):
     await tom.send("https://www.Example-Scam.vn/login?x=1", expect="mất bao nhiêu tiền")
     await tom.send("1,5 triệu", expect="xã, phường")
     await tom.tap("Tôi không rõ", expect="kể lại sự việc")
-    await tom.send("Họ bảo làm nhiệm vụ like video được hoàn tiền", expect="Xong")
-    await tom.tap("✅ Xong", expect="đang diễn ra")
-    await finish_and_send(tom)
+    await tom.send("Họ bảo làm nhiệm vụ like video được hoàn tiền", expect="Bạn kiểm tra")
+    await send_reviewed(tom)
 
     [tip] = tips_rows(bot)
     assert tip["commune_code"] is None
@@ -110,12 +107,10 @@ async def test_fraud_tip_normalises_indicators(sandbox, bot):
 async def test_forest_tip_with_edits_on_review(sandbox, bot):
     lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
     await start_tip(lan, "🌲 Vi phạm về rừng")
-    await lan.tap("Chặt phá rừng trái phép", expect="xã, phường")
+    await lan.tap("Chặt phá rừng trái phép", expect="đang diễn ra")
+    await lan.tap("Không", expect="xã, phường")
     await choose_place(lan, "bao lam", "Xã Bảo Lâm 1")  # also an old district's name
-    await lan.send("Bỏ qua", expect="kể lại sự việc")
-    await lan.send("Có người cưa gỗ thông ban đêm", expect="Xong")
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    review = await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
+    review = await lan.send("Có người cưa gỗ thông ban đêm", expect="Bạn kiểm tra lại tin báo")
     assert "cưa gỗ thông" in text_of(review)
 
     await lan.tap("✏️ Mô tả", expect="thay cho nội dung cũ")
@@ -136,14 +131,14 @@ async def test_place_written_as_on_an_envelope(sandbox, bot):
     """An old ward with its old district, then a typo: both find today's ward."""
     lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
     await start_tip(lan, "📝 Việc khác")
-    results = await lan.send("Xuân Hươg", expect="Bạn bấm chọn")
-    assert buttons_of(results)[0] == "Phường Xuân Hương - Đà Lạt"
+    await lan.tap("Không", expect="xã, phường")
+    taken = await lan.send("Xuân Hươg", expect="duy nhất")  # the only match: taken at once
+    assert "Phường Xuân Hương - Đà Lạt" in text_of(taken)
+    await lan.tap("✏️ Không phải nơi này — chọn lại", expect="xã, phường")  # a way to change it
     formerly = "Phường Xuân Hương - Đà Lạt (trước đây: Phường 1, TP Đà Lạt)"
     await choose_place(lan, "phuong 1 tp da lat", formerly)
-    await lan.send("Bỏ qua", expect="kể lại sự việc")
-    await lan.send("Trộm xe máy trước chợ", expect="Xong")
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    await finish_and_send(lan)
+    await lan.send("Trộm xe máy trước chợ", expect="Bạn kiểm tra")
+    await send_reviewed(lan)
     [tip] = tips_rows(bot)
     assert tip["commune_code"] == 24781
 
@@ -151,11 +146,10 @@ async def test_place_written_as_on_an_envelope(sandbox, bot):
 async def test_status_from_another_account_and_throttling(sandbox, bot):
     lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
     await start_tip(lan, "📝 Việc khác")
-    await lan.tap("Tôi không rõ", expect="vị trí")
-    await lan.send("Bỏ qua", expect="kể lại sự việc")
-    await lan.send("Trộm chó ở thôn 3", expect="Xong")
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    code, receipt = await finish_and_send(lan)
+    await lan.tap("Không", expect="xã, phường")
+    await lan.tap("Tôi không rõ", expect="kể lại sự việc")
+    await lan.send("Trộm chó ở thôn 3", expect="Bạn kiểm tra")
+    code, receipt = await send_reviewed(lan)
 
     other = Person(sandbox, sandbox.add_user("Hùng", language_code="vi"))
     status = await other.send(f"/status {receipt.lower()}", expect=code)
@@ -172,11 +166,10 @@ async def test_database_holds_no_identity_of_residents(sandbox, bot):
     lan_user = sandbox.add_user("Lan", last_name="Nguyễn Thị", username="lan_dalat_1990")
     lan = Person(sandbox, lan_user)
     await start_tip(lan, "📝 Việc khác")
-    await lan.tap("Tôi không rõ", expect="vị trí")
-    await lan.send("Bỏ qua", expect="kể lại sự việc")
-    await lan.send("Có cháy nhỏ ở bãi rác", expect="Xong")
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    await finish_and_send(lan)
+    await lan.tap("Không", expect="xã, phường")
+    await lan.tap("Tôi không rõ", expect="kể lại sự việc")
+    await lan.send("Có cháy nhỏ ở bãi rác", expect="Bạn kiểm tra")
+    await send_reviewed(lan)
     with bot.db() as conn:
         dump = "\n".join(conn.iterdump())
     for needle in (str(lan_user.id), "lan_dalat_1990", "Nguyễn Thị"):

@@ -59,31 +59,32 @@ async def probe_wrong_inputs(sandbox, bot, person: Person, *, text_is_answer: bo
 async def test_wrong_inputs_at_every_step_of_a_crime_tip(sandbox, bot):
     lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"))
     await start_tip(lan, "🚨 Tội phạm")
-    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=False)  # kind
+    # (Text typed at a button question is kept as the description: tests/e2e/test_resident.py.)
+    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # kind
     await lan.tap("Cờ bạc, cá độ", expect="khi nào")
-    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=False)  # when
+    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # when
     await lan.tap("Trong hôm nay", expect="xã, phường")
     await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # commune
     for text in HOSTILE_TEXTS:
         reply = await lan.send(text, expect="xã, phường")
         assert "<script>" not in text_of(reply) or "“<script>" in text_of(reply)
-    await lan.tap("Tôi không rõ", expect="vị trí")
-    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=False)  # location
-    await lan.send("Bỏ qua", expect="kể lại sự việc")
+    await lan.tap("Tôi không rõ", expect="kể lại sự việc")
     await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # description
     # The app splits 10,000 characters into three messages; every part is kept.
     await lan.send(LONG_TEXT, expect="vượt mức tối đa")
     await wait_until(lambda: squeeze(draft_of(bot)["overflow"] or "") == squeeze(LONG_TEXT))
-    await lan.tap("✂️ Giữ phần vừa đủ", expect="gửi thêm ảnh")
+    review = await lan.tap("✂️ Giữ phần vừa đủ", expect="Bạn kiểm tra lại")
+    assert len(text_of(review)) < 4096
     assert 2900 < len(draft_of(bot)["description"]) <= 3000
-    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # attachments
+    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # review
     await lan.send("<script>alert(1)</script> & <b>", expect="vượt mức tối đa")
     await lan.tap("✍️ Tôi sẽ gửi bản ngắn hơn", expect="bản ngắn gọn hơn")  # decided: drop it
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=False)  # urgent
-    review = await lan.tap("Không", expect="Bạn kiểm tra lại")
-    assert len(text_of(review)) < 4096
-    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=False)  # review
+    await lan.tap("📎 Thêm ảnh hoặc tệp", expect="Xong")
+    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # attachments
+    await lan.tap("✅ Xong", expect="Bạn kiểm tra lại")
+    await lan.tap("📍 Thêm vị trí cụ thể", expect="gửi vị trí")
+    await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # location
+    await lan.send("Bỏ qua", expect="Bạn kiểm tra lại")
     await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
     # A tap on a button of the finished tip: told politely, nothing breaks.
     old_prompt = sandbox.history(lan.chat_id)[1]["message_id"]
@@ -105,9 +106,7 @@ async def test_hostile_text_is_escaped_in_fraud_answers(sandbox, bot):
     await tom.send("<script>https://evil.example/x</script>", expect="mất bao nhiêu")
     await tom.tap("Không bị mất tiền", expect="xã, phường")
     await tom.tap("Tôi không rõ", expect="kể lại sự việc")
-    await tom.send("Kẻ gian dùng app <Vay Nhanh> & hứa giải ngân", expect="Xong")
-    await tom.tap("✅ Xong", expect="đang diễn ra")
-    review = await tom.tap("Không", expect="Bạn kiểm tra lại")
+    review = await tom.send("Kẻ gian dùng app <Vay Nhanh> & hứa giải ngân", expect="Bạn kiểm tra")
     assert "<Vay Nhanh>" in text_of(review)  # shown as typed: escaped in HTML, not swallowed
     assert "<b>0912345678</b> &" in text_of(review)
     await tom.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
@@ -117,13 +116,11 @@ async def test_hostile_text_is_escaped_in_fraud_answers(sandbox, bot):
 STEPS = [
     ("kind", []),
     ("when", [("tap", "Ma túy", "khi nào")]),
-    ("commune", [("tap", "Đang xảy ra", "xã, phường")]),
-    ("location", [("send", "xuan huong", "Bạn bấm chọn"),
-                  ("tap", "Phường Xuân Hương - Đà Lạt", "vị trí")]),
-    ("description", [("send", "Bỏ qua", "kể lại sự việc")]),
-    ("attachments", [("send", "Có người bán ma túy", "Xong"), ("photo", None, "Đã nhận")]),
-    ("urgent", [("tap", "✅ Xong", "đang diễn ra")]),
-    ("review", [("tap", "Không", "Bạn kiểm tra lại")]),
+    ("commune", [("tap", "Trong hôm nay", "xã, phường")]),
+    ("description", [("send", "xuan huong", "kể lại sự việc")]),
+    ("review", [("send", "Có người bán ma túy", "Bạn kiểm tra"), ("photo", None, "Đã nhận")]),
+    ("location", [("tap", "📍 Thêm vị trí cụ thể", "gửi vị trí")]),
+    ("review", [("send", "Bỏ qua", "Bạn kiểm tra lại")]),
 ]  # fmt: skip
 
 

@@ -10,7 +10,7 @@ import pytest
 from storage import officers
 from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
-from tests.e2e.test_intake import finish_and_send, start_tip
+from tests.e2e.test_intake import send_reviewed, start_tip
 
 XUAN_HUONG = 24781  # Phường Xuân Hương - Đà Lạt
 LANG_BIANG = 24846  # Phường Lang Biang - Đà Lạt
@@ -37,18 +37,15 @@ async def register(bot, user, *communes: int) -> None:
 async def send_tip(resident: Person, *, place: str | None = "xuan huong", photo=False) -> str:
     await start_tip(resident, "🚨 Tội phạm")
     await resident.tap("Ma túy", expect="khi nào")
-    await resident.tap("Đang xảy ra", expect="xã, phường")
+    await resident.tap("🚨 Đang xảy ra / có người gặp nguy hiểm", expect="xã, phường")
     if place:
-        await resident.send(place, expect="Bạn bấm chọn")
-        await resident.tap("Phường Xuân Hương - Đà Lạt", expect="vị trí")
+        await resident.send(place, expect="kể lại sự việc")  # the only match: taken
     else:
-        await resident.tap("Tôi không rõ", expect="vị trí")
-    await resident.send("Bỏ qua", expect="kể lại sự việc")
-    await resident.send("Bán ma túy ở quán <Karaoke> & bida", expect="Xong")
+        await resident.tap("Tôi không rõ", expect="kể lại sự việc")
+    await resident.send("Bán ma túy ở quán <Karaoke> & bida", expect="Bạn kiểm tra")
     if photo:
         await resident.photo(expect="Đã nhận")
-    await resident.tap("✅ Xong", expect="đang diễn ra")
-    code, _receipt = await finish_and_send(resident, urgent=True)
+    code, _receipt = await send_reviewed(resident)
     return code
 
 
@@ -74,6 +71,17 @@ async def arrives(sandbox, chat_id: int, fragment: str, since: int) -> dict:
 def tip_id_of(bot, code: str) -> int:
     with bot.db() as conn:
         return conn.execute("SELECT id FROM tips WHERE code = ?", (code,)).fetchone()[0]
+
+
+def forced_reply(sandbox, message: dict) -> bool:
+    """The bot sent this message with ForceReply (the app opens the answer as a reply to it)."""
+    return any(
+        call.method == "sendMessage"
+        and (call.result or {}).get("message_id") == message["message_id"]
+        and call.params.get("chat_id") == message["chat"]["id"]
+        and (call.params.get("reply_markup") or {}).get("force_reply") is True
+        for call in sandbox.calls
+    )
 
 
 def visible_to(sandbox, chat_id: int) -> str:
@@ -104,10 +112,14 @@ async def test_resident_to_officer_and_back(sandbox, bot):
     since = sandbox.version
     await minh.send("Quán ở số nhà mấy?", expect="Đã gửi câu hỏi")
     question = await arrives(sandbox, lan_user.id, "Quán ở số nhà mấy?", since)
-    assert "↩️ Trả lời" in buttons_of(question)
-    await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
+    assert forced_reply(sandbox, question)  # the app answers it as a reply
     since = sandbox.version
-    await lan.send("Số 12 đường Phan Đình Phùng", expect="đã được chuyển tới cán bộ")
+    await lan.do(
+        lambda: sandbox.send_text(
+            lan_user, "Số 12 đường Phan Đình Phùng", reply_to=question["message_id"]
+        ),
+        expect="đã được chuyển tới cán bộ",
+    )
     await arrives(sandbox, minh_user.id, "Số 12 đường Phan Đình Phùng", since)
 
     await minh.tap("📋 Tình trạng ▸", expect=None)
@@ -336,19 +348,16 @@ async def test_follow_ups_reach_only_the_current_commune_and_never_eat_a_new_tip
     await hoa.tap("❓ Hỏi người báo tin", expect="Nhập câu hỏi")
     since = sandbox.version
     await hoa.send("Mấy người?", expect="Đã gửi câu hỏi")
-    await arrives(sandbox, lan_user.id, "Mấy người?", since)
-    await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
+    question = await arrives(sandbox, lan_user.id, "Mấy người?", since)
 
     # Lan starts a new tip before answering: her typing goes to the new tip, not to the officers.
     await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
-    await lan.tap("📝 Việc khác", expect="xã, phường")
-    await lan.send("xuan huong", expect="Bạn bấm chọn")
-    # Then she answers by replying to the question box: that reaches Hoa, and only Hoa.
-    box = next(
-        m for m in reversed(sandbox.history(lan_user.id)) if "viết câu trả lời" in text_of(m)
-    )
+    await lan.tap("📝 Việc khác", expect="đang diễn ra")
+    await lan.tap("Không", expect="xã, phường")
+    await lan.send("xuan huong", expect="kể lại sự việc")
+    # Then she answers by replying to the question: that reaches Hoa, and only Hoa.
     since = sandbox.version
-    await sandbox.send_text(lan_user, "Khoảng 5 người", reply_to=box["message_id"])
+    await sandbox.send_text(lan_user, "Khoảng 5 người", reply_to=question["message_id"])
     await arrives(sandbox, hoa_user.id, "Khoảng 5 người", since)
     await arrives(sandbox, lan_user.id, "đã được chuyển tới cán bộ", since)
     assert "Khoảng 5 người" not in visible_to(sandbox, minh_user.id)

@@ -277,8 +277,9 @@ class Resident:
 
     def _check_progress(self, draft: dict[str, Any], furthest: int) -> int:
         """A draft never goes back to an earlier step by itself (the resident edits nothing; the
-        phone number, asked from the review, counts as the review)."""
-        position = STEP_ORDER.index("review" if draft["step"] == "contact" else draft["step"])
+        phone number, the location and files, offered on the review, count as the review)."""
+        step = "review" if draft["step"] in FROM_REVIEW else draft["step"]
+        position = STEP_ORDER.index(step)
         if position < furthest:
             self.regressions.append(f"{STEP_ORDER[furthest]} -> {draft['step']}")
         return max(furthest, position)
@@ -323,6 +324,10 @@ class Resident:
             await tap_data(sb, user, "t:attachments:done")
         elif step == "urgent":
             await tap_data(sb, user, f"t:urgent:{'yes' if plan.urgent else 'no'}")
+        elif step == "review" and plan.photo and not draft["attachments"]:
+            await sb.send_photo(user)  # files are taken at any step; the review offers them
+        elif step == "review" and plan.share_location and draft.get("latitude") is None:
+            await tap_data(sb, user, "t:review:edit:location")
         elif step == "review" and plan.share_phone and not draft.get("contact_sealed"):
             await tap_data(sb, user, "t:review:edit:contact")
         elif step == "contact":
@@ -374,9 +379,10 @@ class Resident:
 RECEIPT_RETAPS = 6  # taps on Send again, at most, while a receipt does not come
 
 STEP_ORDER = [
-    "category", "kind", "when", "channels", "phones", "accounts", "links", "loss", "commune",
-    "location", "description", "attachments", "urgent", "review", "contact",
+    "category", "kind", "when", "urgent", "channels", "phones", "accounts", "links", "loss",
+    "commune", "description", "review",
 ]  # fmt: skip
+FROM_REVIEW = ("contact", "location", "attachments")  # optional, offered on the review
 
 
 async def enrol(sandbox: Sandbox, db_path: Path, user: User, *communes: int) -> None:

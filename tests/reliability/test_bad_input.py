@@ -62,13 +62,13 @@ def draft_at(step: str) -> Draft:
     if fraud:
         draft.channels = ["zalo"]
     else:
-        draft.when = "now"
+        draft.answer_when("now")
     order = [s.value for s in draft.sequence()]
     if step == "category":
         return Draft()
-    if step == "contact":
+    if step in FROM_REVIEW:  # optional questions, asked from the review
         draft = draft_at("review")
-        draft.start_edit("contact")
+        draft.start_edit(FROM_REVIEW[step])
         return draft
     for earlier in order[: order.index(step)]:
         match earlier:
@@ -82,6 +82,12 @@ def draft_at(step: str) -> Draft:
                 draft.urgent = False
     draft.step = Step(step)
     return draft
+
+
+FROM_REVIEW = {
+    "contact": "contact", "location": "location", "attachments": "attachments",
+    "urgent": "urgency",
+}  # fmt: skip
 
 
 # --- what people do ------------------------------------------------------------------------------
@@ -266,6 +272,9 @@ NO_MATCH = "I found no commune or ward matching “{query}”. Try another spell
 IN_WORDS = "Please describe what happened in words."
 TOO_LONG_ANSWER = "That is longer than this question needs ({limit} characters at most). Please send just the numbers or names; you can tell the whole story a little later."  # noqa: E501
 NOTED = "Noted: {answer}"
+KEPT_WORDS = "✍️ I kept what you wrote: it is the start of your description (you can add more later). Now please tap one of the buttons below."  # noqa: E501
+ADDED = "Added to your description."
+RECEIVED = "📎 Received ({count}/{limit})."
 OVERFLOW = "That would make your description {count} characters long; the limit is {limit}. Keep as much as fits, or send a shorter version instead. Nothing you wrote is lost until you choose."  # noqa: E501
 ASK_RECEIPT = "Send <code>/status</code> followed by the receipt you got when you sent your tip, for example <code>/status 7K3Q-9XWD-M2PA-4RTE-8HJN</code>."  # noqa: E501
 MALFORMED = "That doesn't look like a receipt. A receipt has 20 letters and digits in groups of four, like <code>/status 7K3Q-9XWD-…</code>."  # noqa: E501
@@ -300,10 +309,15 @@ CASES = [
     Case("video at commune", "vi", "commune", media("video"), KEPT),
     Case("document at urgent", "vi", "urgent", media("document"), KEPT),
     Case("photo at phones", "vi", "phones", media("photo"), KEPT),
-    Case("voice note at review", "vi", "review", media("voice"), REPROMPT),
+    Case("voice note at review", "vi", "review", media("voice"),
+         Reply(RECEIVED, changes_draft=True)),
     Case("photo at contact", "vi", "contact", media("photo"), REPROMPT),
-    # Text where a button is expected, and text with no letter or digit in it.
-    *(Case(f"text at {s}", "vi", s, text("có người bán ma túy"), REPROMPT) for s in BUTTON_STEPS),
+    # Text with no letter or digit in it.
+    # Text where a button is expected is kept as the description, and the question asked again.
+    *(Case(f"text at {s}", "vi", s, text("có người bán ma túy"),
+           Reply(KEPT_WORDS, changes_draft=True)) for s in BUTTON_STEPS if s != "review"),
+    Case("text at review", "vi", "review", text("có người bán ma túy"),
+         Reply(ADDED, changes_draft=True)),
     *(Case(f"emoji only at {s}", "vi", s, text("😀😀😀"), REPROMPT) for s in TEXT_STEPS),
     Case("zero-width only at phones", "vi", "phones", text("\u200b\u200c\u200d"), REPROMPT),
     Case("zero-width only at location", "vi", "location", text("\u200b\u2060"), REPROMPT),
