@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from html import escape
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyParameters
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
 from telegram.ext import Application
 
 from bot import routing
 from bot.anonymity import WayBackError, open_way_back
+from bot.doors import TELEGRAM, door_of
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
 from bot.outbox_worker import Deliver, Undeliverable
@@ -28,7 +29,7 @@ from handlers.officer_views import (
     tip_card_parts,
 )
 from handlers.status import STATUS_NAMES
-from storage import officers, outbox, residents, tips
+from storage import officers, outbox, residents, tips, web_files
 from storage.outbox import OutboxItem
 
 SENDERS = {
@@ -39,6 +40,7 @@ SENDERS = {
     "document": "send_document",
 }
 REPLY_PREFIX = "r"  # the tipster's "Reply" button: r:<tip code>
+WEB_FILE_PREFIX = "web-"  # the file ids of web door uploads (bot/webdoor/media.py)
 
 
 class Notifier:
@@ -135,12 +137,22 @@ class Notifier:
         send = getattr(self.bot, SENDERS.get(kind, "send_document"))
         message = await send(
             chat_id,
-            file_id,
+            await self.file_to_send(file_id),
             caption=caption or None,
             protect_content=True,
             reply_parameters=_reply_to(reply_to),
         )
         return message.message_id
+
+    async def file_to_send(self, file_id: str) -> str | InputFile:
+        """A Telegram file id as it is; a web door upload has none, so it goes as an upload
+        (already cleaned of metadata when the door took it, bot/webdoor/media.py)."""
+        if not file_id.startswith(WEB_FILE_PREFIX):
+            return file_id
+        found = await web_files.get(self.runtime.db, file_id)
+        if found is None:
+            raise Undeliverable("the web upload was deleted")
+        return InputFile(found.data, filename=found.file_name)
 
     async def tip_location(self, item: OutboxItem) -> int:
         tip = await self.load_tip(item)
@@ -218,7 +230,12 @@ class Notifier:
         language = await residents.get_language(self.runtime.db, way_back.pseudonym)
         t = texts(language or self.runtime.config.default_language)
         text, markup = await tipster_message(self.runtime, tip, t, item.payload)
-        message = await self.bot.send_message(way_back.chat_id, text, reply_markup=markup)
+        # The door the tipster came in by: the chat id in the sealed way back says which.
+        bot = self.bot if door_of(way_back.chat_id) == TELEGRAM else None
+        bot = bot or self.runtime.doors.get(door_of(way_back.chat_id))
+        if bot is None:
+            raise Undeliverable("the tipster's door is closed")
+        message = await bot.send_message(way_back.chat_id, text, reply_markup=markup)
         return message.message_id
 
 

@@ -57,6 +57,10 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ],
         "SELECT count(*) = 1 FROM tip_indicators WHERE value = '+84912345678'",
     ),
+    5: (
+        ["INSERT INTO check_counts (day, outcome, count) VALUES ('2026-01-01', 'unknown', 1)"],
+        "SELECT count(*) = 1 FROM check_counts WHERE outcome = 'unknown'",
+    ),
 }
 
 
