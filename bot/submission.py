@@ -161,6 +161,8 @@ async def status_for_receipt(runtime: Runtime, pseudonym: str, text: str) -> Sta
             window=HOUR,
         )  # fmt: skip
         return "malformed" if receipt is None else "unknown"
-    replies = await tips.list_messages(runtime.db, tip.id, kinds=("reply",))
+    # The whole conversation the tipster may see: officers' questions and public replies, and
+    # their own answers (never the officers' internal notes).
+    replies = await tips.list_messages(runtime.db, tip.id, kinds=("question", "reply", "answer"))
     last = max([tip.updated_at, *(r.created_at for r in replies)])
     return StatusView(tip=tip, replies=replies, last_change=last)

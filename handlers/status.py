@@ -22,6 +22,12 @@ STATUS_NAMES = {
     "not_actionable": N_("closed: the police could not act on it"),
 }
 
+THREAD_LABELS = {
+    "question": N_("❓ Officers asked"),
+    "reply": N_("📣 Officers replied"),
+    "answer": N_("💬 You answered"),
+}
+
 
 async def status_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)
@@ -69,10 +75,11 @@ def status_text(t: Texts, view: submission.StatusView, tz) -> str:
         _("Last change: {when}").format(when=t.datetime_from_timestamp(view.last_change, tz)),
     ]
     if view.replies:
-        lines += ["", _("<b>Replies from the officers, newest first:</b>")]
+        lines += ["", _("<b>Messages about this tip, newest first:</b>")]
         for reply in reversed(view.replies):
             when = t.datetime_from_timestamp(reply.created_at, tz)
-            lines.append(f"• <i>{when}</i> — {escape(reply.body)}")
+            who = _(THREAD_LABELS.get(reply.kind, THREAD_LABELS["reply"]))
+            lines.append(f"• <i>{when}</i> {who}: {escape(reply.body)}")
     return fit_lines(lines, _("…and {count} earlier replies."))
 
 

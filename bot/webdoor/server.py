@@ -4,7 +4,7 @@ Hardened like a public site: every response carries a strict Content-Security-Po
 script, nothing from elsewhere), X-Frame-Options DENY and Referrer-Policy no-referrer; every POST
 must come from the page's own origin; bodies are bounded; there are no cookies; an error is a
 short JSON answer, never a traceback. Nothing about the client is logged or stored: aiohttp's
-access log is off, and no handler here reads the peer's address or its User-Agent.
+access log is off, and no handler here reads the peer's address or its user agent.
 """
 
 from __future__ import annotations

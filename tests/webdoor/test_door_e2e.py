@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 
 from bot.doors import WEB_ID_BASE
 from bot.webdoor.identity import visitor_id
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.e2e.test_officers import XUAN_HUONG, arrives, card, register
+from tests.webdoor.visitor import plain
 
 
 async def web_tip(resident, *, photo: bytes | None = None) -> str:
@@ -27,10 +29,7 @@ async def web_tip(resident, *, photo: bytes | None = None) -> str:
     await resident.tap("✅ Xong", expect="đang diễn ra")
     await resident.tap("🚨 Có, khẩn cấp", expect="Bạn kiểm tra lại tin báo")
     done = await resident.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
-    import re
-
-    from tests.webdoor.visitor import plain
-
+    resident.receipt = re.search(r"/status ([0-9A-Z-]{24})", plain(done["html"]))[1]
     return re.search(r"T-[0-9A-Z]{6}", plain(done["html"]))[0]
 
 
@@ -56,6 +55,12 @@ async def test_text_tip_through_the_web_door_and_the_way_back(sandbox, bot, visi
     await web.send("Số 12 đường Phan Đình Phùng", expect="đã được chuyển tới cán bộ")
     await arrives(sandbox, minh_user.id, "Số 12 đường Phan Đình Phùng", since)
     assert not sandbox.errors
+
+    # Another browser, with only the receipt, reads the whole thread.
+    other = visitor()
+    thread = await other.send(f"/status {web.receipt}", expect="Trao đổi về tin báo này")
+    assert "Cán bộ hỏi: Quán ở số nhà mấy?" in plain(thread["html"])
+    assert "Bạn trả lời: Số 12 đường Phan Đình Phùng" in plain(thread["html"])
 
     # The web tipster's pseudonym lives in the web door's namespace, and no Telegram chat of the
     # sandbox ever heard from the bot about this visitor.
