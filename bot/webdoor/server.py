@@ -99,6 +99,7 @@ class DoorServer:
         self.app.on_response_prepare.append(add_headers)
         self.app.router.add_get("/", self.get_index)
         self.app.router.add_get("/static/{name}", self.get_static)
+        self.app.router.add_get("/favicon.ico", self.no_icon)
         self.app.router.add_get("/api/challenge", self.challenge)
         self.app.router.add_post("/api/unlock", self.unlock)
         self.app.router.add_get("/api/chat", self.chat)
@@ -128,6 +129,9 @@ class DoorServer:
 
     async def get_index(self, request: web.Request) -> web.Response:
         return web.Response(body=self.index, content_type="text/html", charset="utf-8")
+
+    async def no_icon(self, request: web.Request) -> web.Response:
+        return web.Response(status=204)  # browsers ask for one; a byte saved on slow links
 
     async def get_static(self, request: web.Request) -> web.Response:
         name = request.match_info["name"]
