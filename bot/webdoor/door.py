@@ -31,6 +31,7 @@ from storage import drafts, pending, web_files
 
 ACTIONS_PER_PROOF = 60  # a whole tip, with a few mistakes, for one proof of work
 IN_FLIGHT = 64  # visitors' actions being handled at once
+MAX_WAITING = 512  # actions waiting their turn; past that the door is busy
 ADMITTED_PER_SECOND = 400  # actions started per second, all visitors together
 MAX_CREDITED = 100_000  # visitors whose credit is remembered; the oldest are forgotten
 TEXT_LIMIT = 10_000  # characters of one typed message (the handlers' own limits are lower)
@@ -56,7 +57,7 @@ class WebDoor:
         # Gone with the last action that holds it: nothing per visitor outlives its work.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
-        self._second, self._admitted = 0, 0
+        self._second, self._admitted, self._waiting = 0, 0, 0
         self._update_ids = itertools.count(1)
 
     async def start(self) -> None:
@@ -95,7 +96,7 @@ class WebDoor:
         if second != self._second:
             self._second, self._admitted = second, 0
         self._admitted += 1
-        if self._admitted > ADMITTED_PER_SECOND or self._in_flight.locked():
+        if self._admitted > ADMITTED_PER_SECOND or self._waiting >= MAX_WAITING:
             raise Refused(503, "busy")
 
     # --- what a visitor does ------------------------------------------------------------------
@@ -224,8 +225,15 @@ class WebDoor:
         lock = self._locks.get(box.user_id)
         if lock is None:
             lock = self._locks[box.user_id] = asyncio.Lock()
-        async with self._in_flight, lock:  # a visitor's actions in order, like a phone's
-            await self.application.process_update(update)
+        self._waiting += 1
+        entered = False
+        try:
+            async with self._in_flight, lock:  # a visitor's actions in order, like a phone's
+                self._waiting, entered = self._waiting - 1, True
+                await self.application.process_update(update)
+        finally:
+            if not entered:  # cancelled while waiting
+                self._waiting -= 1
 
     @staticmethod
     def _user(user_id: int, language: str) -> dict[str, Any]:
