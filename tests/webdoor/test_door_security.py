@@ -153,3 +153,18 @@ def test_the_door_never_reads_the_peer_address_or_agent():
     source = "".join(p.read_text() for p in Path(bot.webdoor.__file__).parent.glob("*.py"))
     for reading in ("request.remote", "peername", "User-Agent", "X-Forwarded-For", "X-Real-IP"):
         assert reading not in source
+
+
+def test_web_door_settings():
+    from bot.config import ConfigError, load_config
+
+    base = {"TIPBOT_TOKEN": "1:abc"}
+    assert load_config(base).web_listen is None
+    config = load_config(base | {"TIPBOT_WEB_LISTEN": "127.0.0.1:8090"})
+    assert config.web_listen == ("127.0.0.1", 8090)
+    for name, bad in (("TIPBOT_WEB_LISTEN", "8090"), ("TIPBOT_WEB_LISTEN", "host:http"),
+                      ("TIPBOT_WEB_PUBLIC_URL", "tin.example.vn"),
+                      ("TIPBOT_WEB_PUBLIC_URL", "ftp://x/")):  # fmt: skip
+        with pytest.raises(ConfigError) as error:
+            load_config(base | {name: bad})
+        assert str(error.value).startswith(name) and "\n" not in str(error.value)
