@@ -118,7 +118,11 @@ async def run_people(
 
 
 async def with_process(
-    sandbox: Sandbox, argv: list[str], env: dict[str, str], work: Callable[[], Awaitable[dict]]
+    sandbox: Sandbox,
+    argv: list[str],
+    env: dict[str, str],
+    work: Callable[[], Awaitable[dict]],
+    on_start: Callable[[int], None] = lambda pid: None,
 ) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TIPBOT_")} | env
     seen = len(sandbox.calls)
@@ -134,6 +138,7 @@ async def with_process(
                 raise RuntimeError(f"{argv} exited with {process.returncode}")
             await asyncio.sleep(0.05)
         cpu_before = cpu_seconds(process.pid)
+        on_start(process.pid)
         figures = await work()
         cpu = cpu_seconds(process.pid) - cpu_before
         # CPU time per update barely depends on what else the machine runs: the steadier figure.

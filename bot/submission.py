@@ -8,7 +8,9 @@ the caller shows any receipt. A crash before the commit loses nothing: the draft
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 
 from bot import indicators as parse
@@ -71,10 +73,21 @@ def answers_of(draft: Draft) -> dict[str, object]:
     return answers
 
 
+# One scrypt per core at a time: each holds 16 MiB while it runs, and more at once than there
+# are cores only adds memory (six worker threads were 96 MiB at the peak of a burst), not speed.
+# A thread semaphore, taken inside the worker thread: it belongs to no event loop.
+_SCRYPT_SLOTS = threading.BoundedSemaphore(os.cpu_count() or 2)
+
+
+def _hash_in_turn(receipt: str, salt: bytes) -> str:
+    with _SCRYPT_SLOTS:
+        return hash_receipt(receipt, salt)
+
+
 async def slow_hash(receipt: str, runtime: Runtime) -> str:
     """scrypt takes ~40 ms of CPU on purpose; in a worker thread (it releases the GIL) it does not
     stall every other resident's update for that long."""
-    return await asyncio.to_thread(hash_receipt, receipt, runtime.keys.receipt_salt)
+    return await asyncio.to_thread(_hash_in_turn, receipt, runtime.keys.receipt_salt)
 
 
 async def refusal_before_start(runtime: Runtime, pseudonym: str) -> str | None:

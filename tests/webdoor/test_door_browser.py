@@ -14,7 +14,7 @@ from playwright.async_api import Page, async_playwright, expect
 from tests.browser import ARTIFACTS, launch, needs_chromium
 from tests.e2e.driver import Person
 from tests.e2e.test_officers import XUAN_HUONG, arrives, card, register
-from tests.webdoor.test_door_security import jpeg_with_gps
+from tests.webdoor.visitor import jpeg_with_gps
 
 pytestmark = needs_chromium
 PHONE = {"width": 360, "height": 740}

@@ -13,6 +13,7 @@ from PIL import Image
 from bot.webdoor.server import SECURITY_HEADERS
 from tests.e2e.test_officers import XUAN_HUONG, register
 from tests.webdoor.test_door_e2e import web_tip
+from tests.webdoor.visitor import jpeg_with_gps
 
 
 @pytest.fixture
@@ -98,19 +99,6 @@ async def test_cross_origin_oversized_and_unproven_posts_are_refused(bot, visito
         assert response.status == 413
     async with web.session.post(url, json=body, headers=web.headers) as response:
         assert response.status == 200
-
-
-def jpeg_with_gps() -> bytes:
-    image = Image.new("RGB", (64, 48), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x010F] = "SecretCam"  # Make
-    exif[0xA431] = "SERIAL-123456"  # BodySerialNumber
-    exif[0x8825] = {1: "N", 2: (11.0, 56.0, 30.0), 3: "E", 4: (108.0, 26.0, 40.0)}
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    data = out.getvalue()
-    assert b"SecretCam" in data and b"SERIAL-123456" in data
-    return data
 
 
 async def test_photo_reaches_officers_without_metadata_and_no_client_trace(

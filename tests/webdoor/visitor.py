@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import re
 import secrets
 from html import unescape
 from typing import Any
 
 import aiohttp
+from PIL import Image
 
 from bot.webdoor.pow import solve
 
@@ -105,3 +107,16 @@ class Visitor:
 
     def texts(self) -> list[str]:
         return [plain(m["html"]) for m in self.view["messages"]]
+
+
+def jpeg_with_gps() -> bytes:
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x010F] = "SecretCam"  # Make
+    exif[0xA431] = "SERIAL-123456"  # BodySerialNumber
+    exif[0x8825] = {1: "N", 2: (11.0, 56.0, 30.0), 3: "E", 4: (108.0, 26.0, 40.0)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    data = out.getvalue()
+    assert b"SecretCam" in data and b"SERIAL-123456" in data
+    return data
