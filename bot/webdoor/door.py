@@ -30,7 +30,7 @@ from bot.webdoor.pow import ProofOfWork
 from storage import drafts, pending, web_files
 
 ACTIONS_PER_PROOF = 60  # a whole tip, with a few mistakes, for one proof of work
-IN_FLIGHT = 64  # visitors' actions being handled at once
+IN_FLIGHT = 16  # visitors' actions being handled at once
 MAX_WAITING = 512  # actions waiting their turn; past that the door is busy
 ADMITTED_PER_SECOND = 1000  # actions started per second, all visitors together
 MAX_CREDITED = 100_000  # visitors whose credit is remembered; the oldest are forgotten
