@@ -129,6 +129,21 @@ async def test_fraud_tip_with_photo_there_and_back(sandbox, bot, door_url, tmp_p
         await shows(stranger, "Bạn trả lời: Tên NGUYEN VAN B")
         width = await stranger.evaluate("document.documentElement.scrollWidth")
         assert width <= PHONE["width"]  # nothing wider than the phone
+        # English by a switch; the bulletins are a library to read.
+        await stranger.get_by_role("button", name="English").click()
+        await expect(stranger.get_by_role("heading", name="Report anonymously")).to_be_visible()
+        await stranger.get_by_role("tab", name="Bulletins").click()
+        await expect(stranger.locator("#bulletins article").first).to_be_visible()
+        # "Forget this device": the key and the receipts leave the browser.
+        stranger.on("dialog", lambda dialog: dialog.accept())
+        old_key = await stranger.evaluate("localStorage.getItem('tipbot.key')")
+        await stranger.get_by_role("tab", name="Chat").click()
+        await stranger.get_by_role("button", name="Forget this device").click()
+        await stranger.wait_for_function(
+            "old => (localStorage.getItem('tipbot.key') || old) !== old", arg=old_key
+        )
+        await expect(stranger.locator("#log")).to_contain_text("anonymous", timeout=20_000)
+        assert "/status" not in await stranger.locator("#log").inner_text()
         await browser.close()
     # 428 is the door asking for the proof of work, as designed; nothing else may go wrong.
     assert not [p for p in problems if "428" not in p], problems
