@@ -32,6 +32,7 @@ from storage import drafts, pending, web_files
 ACTIONS_PER_PROOF = 60  # a whole tip, with a few mistakes, for one proof of work
 IN_FLIGHT = 16  # visitors' actions being handled at once
 MAX_WAITING = 512  # actions waiting their turn; past that the door is busy
+MAX_POLLING = 5_000  # pages waiting for news at once
 ADMITTED_PER_SECOND = 1000  # actions started per second, all visitors together
 MAX_CREDITED = 100_000  # visitors whose credit is remembered; the oldest are forgotten
 TEXT_LIMIT = 10_000  # characters of one typed message (the handlers' own limits are lower)
@@ -57,7 +58,7 @@ class WebDoor:
         # Gone with the last action that holds it: nothing per visitor outlives its work.
         self._locks: weakref.WeakValueDictionary[int, asyncio.Lock] = weakref.WeakValueDictionary()
         self._in_flight = asyncio.Semaphore(IN_FLIGHT)
-        self._second, self._admitted, self._waiting = 0, 0, 0
+        self._second, self._admitted, self._waiting, self._polling = 0, 0, 0, 0
         self._update_ids = itertools.count(1)
 
     async def start(self) -> None:
@@ -102,17 +103,25 @@ class WebDoor:
     # --- what a visitor does ------------------------------------------------------------------
 
     def view(self, user_id: int) -> dict[str, Any]:
-        box = self.mailboxes.get(user_id)
-        assert box is not None
-        return box.view()
+        """The conversation. Reading makes no mailbox: only an action does (after a proof of
+        work), so nobody can push a tipster's waiting question out of memory with free keys."""
+        box = self.mailboxes.get(user_id, create=False)
+        return box.view() if box is not None else Mailbox(user_id).view()
 
     async def wait_for_change(self, user_id: int, since: int, seconds: float) -> dict[str, Any]:
-        box = self.mailboxes.get(user_id)
-        assert box is not None
-        if box.version <= since:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(box.changed.wait(), seconds)
-        return box.view()
+        if self._polling >= MAX_POLLING:
+            raise Refused(503, "busy")
+        self._polling += 1
+        try:
+            box = self.mailboxes.get(user_id, create=False)
+            if box is None:
+                await asyncio.sleep(seconds)  # nothing can arrive before the visitor acts
+            elif box.version <= since:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(box.changed.wait(), seconds)
+        finally:
+            self._polling -= 1
+        return self.view(user_id)
 
     async def send_text(self, user_id: int, language: str, text: str) -> dict[str, Any]:
         text = text.strip()
@@ -171,6 +180,15 @@ class WebDoor:
         }
         await self._process(box, {"update_id": next(self._update_ids), "callback_query": query})
         return box.view()
+
+    async def choose_language(self, user_id: int, language: str) -> None:
+        """The page's switch, remembered by the bot as a /language choice: a database write, so
+        it costs an action like any other."""
+        from bot.language import choose_language
+
+        self._admit()
+        self._spend(user_id)
+        await choose_language(self.runtime, user_id, language)
 
     async def forget(self, user_id: int) -> None:
         """ "Forget this device": the mailbox, the draft, what the bot waited for, the credit."""

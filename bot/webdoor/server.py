@@ -205,10 +205,8 @@ class DoorServer:
         return web.json_response(view)
 
     async def language(self, request: web.Request) -> web.Response:
-        from bot.language import choose_language
-
         user_id = self.visitor(request)
-        await choose_language(self.door.runtime, user_id, language_of(await json_body(request)))
+        await self.door.choose_language(user_id, language_of(await json_body(request)))
         return web.json_response({"ok": True})
 
     async def forget(self, request: web.Request) -> web.Response:

@@ -10,6 +10,7 @@ import secrets
 import pytest
 from PIL import Image
 
+from bot.webdoor import WEB_DOOR
 from bot.webdoor.server import SECURITY_HEADERS
 from tests.e2e.test_officers import XUAN_HUONG, register
 from tests.webdoor.test_door_e2e import web_tip
@@ -156,3 +157,21 @@ def test_web_door_settings():
         with pytest.raises(ConfigError) as error:
             load_config(base | {name: bad})
         assert str(error.value).startswith(name) and "\n" not in str(error.value)
+
+
+async def test_reading_with_free_keys_keeps_nothing(bot, visitor):
+    """Keys cost nothing to make: without a proof of work they may read, never write or make
+    the door remember them (which could push a tipster's waiting question out of memory)."""
+    door = bot.application.bot_data[WEB_DOOR].door
+    before = len(door.mailboxes)
+    for _ in range(50):
+        web = visitor()
+        view = await web.refresh()
+        assert view["messages"] == []
+        async with web.session.post(
+            f"{web.base}/api/language", json={"language": "en"}, headers=web.headers
+        ) as response:
+            assert response.status == 428
+    assert len(door.mailboxes) == before
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM resident_prefs").fetchone()[0] == 0
