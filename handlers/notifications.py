@@ -8,6 +8,7 @@ the tipster's chat.
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile, ReplyParameters
@@ -46,6 +47,8 @@ WEB_FILE_PREFIX = "web-"  # the file ids of web door uploads (bot/webdoor/media.
 class Notifier:
     def __init__(self, application: Application, runtime: Runtime) -> None:
         self.bot, self.runtime = application.bot, runtime
+        self.uploaded: dict[str, str] = {}  # a web door upload's Telegram file id, once sent
+        self.uploading: dict[str, asyncio.Lock] = {}
 
     def deliverers(self) -> dict[str, Deliver]:
         return {
@@ -134,6 +137,16 @@ class Notifier:
     async def send_file(
         self, chat_id: int, kind: str, file_id: str, reply_to: int | None, caption: str = ""
     ) -> int:
+        if not file_id.startswith(WEB_FILE_PREFIX):
+            return await self._send_file(chat_id, kind, file_id, reply_to, caption)
+        # A web door upload: the first chat's send uploads it, the others wait for its file id.
+        lock = self.uploading.setdefault(file_id, asyncio.Lock())
+        async with lock:
+            return await self._send_file(chat_id, kind, file_id, reply_to, caption)
+
+    async def _send_file(
+        self, chat_id: int, kind: str, file_id: str, reply_to: int | None, caption: str
+    ) -> int:
         send = getattr(self.bot, SENDERS.get(kind, "send_document"))
         message = await send(
             chat_id,
@@ -142,13 +155,20 @@ class Notifier:
             protect_content=True,
             reply_parameters=_reply_to(reply_to),
         )
+        if file_id.startswith(WEB_FILE_PREFIX) and (sent := message.effective_attachment):
+            # Telegram now holds the upload: the tip's other chats get it by its file id.
+            largest = sent[-1] if isinstance(sent, tuple) else sent
+            self.uploaded[file_id] = largest.file_id
+            self.uploading.pop(file_id, None)
         return message.message_id
 
     async def file_to_send(self, file_id: str) -> str | InputFile:
-        """A Telegram file id as it is; a web door upload has none, so it goes as an upload
-        (already cleaned of metadata when the door took it, bot/webdoor/media.py)."""
+        """A Telegram file id as it is; a web door upload has none, so it goes as an upload the
+        first time (already cleaned of metadata when the door took it, bot/webdoor/media.py)."""
         if not file_id.startswith(WEB_FILE_PREFIX):
             return file_id
+        if file_id in self.uploaded:
+            return self.uploaded[file_id]
         found = await web_files.get(self.runtime.db, file_id)
         if found is None:
             raise Undeliverable("the web upload was deleted")

@@ -18,8 +18,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from bot.runtime import Runtime
+
+if TYPE_CHECKING:
+    from bot.webdoor.door import WebDoor
+    from bot.webdoor.server import DoorServer
 
 log = logging.getLogger(__name__)
 
@@ -28,16 +33,17 @@ WEB_DOOR = "web_door"  # the running door, in the Telegram Application's bot_dat
 
 @dataclass
 class RunningDoor:
-    door: object  # bot.webdoor.door.WebDoor
-    server: object  # bot.webdoor.server.DoorServer
+    door: WebDoor
+    server: DoorServer
 
     @property
     def port(self) -> int:
-        return self.server.port  # type: ignore[attr-defined]
+        assert self.server.port is not None
+        return self.server.port
 
     async def stop(self) -> None:
-        await self.server.stop()  # type: ignore[attr-defined]
-        await self.door.stop()  # type: ignore[attr-defined]
+        await self.server.stop()
+        await self.door.stop()
 
 
 async def start_web_door(runtime: Runtime, host: str, port: int) -> RunningDoor:

@@ -108,6 +108,8 @@ async def test_photo_reaches_officers_without_metadata_and_no_client_trace(
     caplog.set_level(logging.DEBUG)
     minh_user = sandbox.add_user("Minh", language_code="vi")
     await register(bot, minh_user, XUAN_HUONG)
+    hoa_user = sandbox.add_user("Hoa", language_code="vi")
+    await register(bot, hoa_user, XUAN_HUONG)
     web = visitor()
     user_agent = "Mozilla/5.0 (Linux; Android 10; SM-A105F) TipsterPhone/" + secrets.token_hex(4)
     web.session.headers["User-Agent"] = user_agent
@@ -122,6 +124,13 @@ async def test_photo_reaches_officers_without_metadata_and_no_client_trace(
     with Image.open(io.BytesIO(data)) as seen:
         assert not seen.getexif() and (seen.width, seen.height) == (64, 48)
     assert code
+    # The second officer gets it too, by the file id Telegram gave the first upload.
+    await sandbox.wait_for_message(hoa_user.id, timeout=15, predicate=lambda m: "photo" in m)
+    sends = [c.params.get("photo") for c in sandbox.calls if c.method == "sendPhoto"]
+    assert len(sends) == 2 and [isinstance(p, dict) and "upload" in p for p in sends] == [
+        True,
+        False,
+    ]
 
     await bot.stop()  # everything written and closed, WAL included
     files = [bot.config.db_path, *bot.config.db_path.parent.glob("*.sqlite3-*")]
