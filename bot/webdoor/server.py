@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import re
+from html import escape
 from importlib import resources
 from typing import Any
 
@@ -20,6 +22,7 @@ from bot.webdoor.door import LANGUAGES, Refused, WebDoor
 from bot.webdoor.identity import HEADER, visitor_id
 from bot.webdoor.media import MAX_FILE_BYTES
 from bot.webdoor.render import render
+from bot.webdoor.texts import page_texts
 from storage import bulletins, web_files
 
 log = logging.getLogger(__name__)
@@ -94,7 +97,8 @@ class DoorServer:
     def __init__(self, door: WebDoor) -> None:
         self.door = door
         self.pages = {name: _static(name) for name in STATIC}
-        self.index = _static("index.html")
+        self.texts = page_texts()
+        self.index = render_page(_static("index.html").decode(), door.runtime.config, self.texts)
         self.app = web.Application(middlewares=[guard], client_max_size=UPLOAD_LIMIT)
         self.app.on_response_prepare.append(add_headers)
         self.app.router.add_get("/", self.get_index)
@@ -110,6 +114,7 @@ class DoorServer:
         self.app.router.add_post("/api/forget", self.forget)
         self.app.router.add_get("/api/file/{file_id}", self.file)
         self.app.router.add_get("/api/bulletins", self.bulletins)
+        self.app.router.add_get("/api/texts", self.get_texts)
         self.runner: web.AppRunner | None = None
         self.port: int | None = None
 
@@ -228,6 +233,9 @@ class DoorServer:
             headers={"Content-Disposition": f'attachment; filename="{found.file_name}"'},
         )
 
+    async def get_texts(self, request: web.Request) -> web.Response:
+        return web.json_response(self.texts, headers={"Cache-Control": "no-cache"})
+
     async def bulletins(self, request: web.Request) -> web.Response:
         """The bulletin library to read on the page: no subscription, a browser can't be
         reached."""
@@ -237,6 +245,17 @@ class DoorServer:
         return web.json_response(
             [{"topic": b.topic, "title": b.title, "html": render(b.body, "HTML")[0]} for b in rows]
         )
+
+
+SWITCH_TO = {"vi": "English", "en": "Tiếng Việt"}  # each language's name, in itself
+
+
+def render_page(template: str, config: Any, texts: dict[str, dict[str, str]]) -> bytes:
+    """The page in the province's default language; the script switches by the browser's."""
+    language = config.default_language
+    values = {**texts[language], "lang": language, "switchTo": SWITCH_TO[language]}
+    page = re.sub(r"\{\{(\w+)\}\}", lambda m: escape(values[m[1]], quote=True), template)
+    return page.encode("utf-8")
 
 
 def language_of(body: dict[str, Any]) -> str:

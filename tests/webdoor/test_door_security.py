@@ -50,6 +50,10 @@ async def test_headers_on_every_response_and_no_sandbox_endpoints(bot, session, 
         page = await response.text()
     assert "<script>" not in page and "http://" not in page and "https://" not in page
     assert "113" in page and "114" in page and "115" in page and "112" in page
+    assert "{{" not in page and '<html lang="vi">' in page and "Quên máy này" in page
+    async with session.get(door_url + "/api/texts") as response:
+        texts = await response.json()
+    assert texts["en"]["forget"] == "Forget this device" and texts["vi"]["forget"] == "Quên máy này"
 
 
 async def test_first_load_is_small(bot, session, door_url):

@@ -3,30 +3,10 @@
 // any host name or as an onion service. The server sanitises every message's HTML.
 "use strict";
 (() => {
-  const T = {
-    vi: {}, // the page is written in Vietnamese; these are the English texts
-    en: {
-      police: "Police", fire: "Fire", ambulance: "Ambulance", rescue: "Rescue",
-      title: "Report anonymously", chat: "Chat", library: "Bulletins", message: "Message",
-      notice: "Nobody can notify you when officers ask or answer. Open this page again on this device, or send /status with your receipt, to see it.",
-      attach: "Photo, file", send: "Send", receipts: "Tips you sent from this device",
-      privacy: "This page uses no cookies and records no IP address. Photos are stripped of hidden data (GPS position, camera serial) before they are kept. Your network still sees that you visit; use Tor to hide that too.",
-      forget: "Forget this device", placeholder: "Type a message…", open: "Open",
-      confirmForget: "Remove this device's key, its tips list and the unfinished tip?",
-      working: "Checking your device (a few seconds)…", busy: "The service is busy. Please try again in a moment.",
-      failed: "That did not go through. Please try again.", tooLarge: "The file is too large.",
-      switchTo: "Tiếng Việt",
-    },
-  };
-  const VI = {};
-  document.querySelectorAll("[data-t]").forEach((el) => { VI[el.dataset.t] = el.textContent; });
-  VI.placeholder = document.getElementById("text").placeholder;
-  Object.assign(VI, {
-    open: "Xem", confirmForget: "Xóa khóa của máy này, danh sách tin đã gửi và tin báo đang viết dở?",
-    working: "Đang kiểm tra thiết bị (vài giây)…", busy: "Hệ thống đang bận. Bạn thử lại sau giây lát nhé.",
-    failed: "Chưa gửi được. Bạn thử lại nhé.", tooLarge: "Tệp quá lớn.", switchTo: "English",
-  });
-  T.vi = VI;
+  // The page's words in both languages, from the catalogs (GET api/texts); until they come,
+  // the page stays in the language the server wrote it in.
+  let T = null;
+  const SWITCH_TO = { vi: "English", en: "Tiếng Việt" };
   const store = window.localStorage;
   let key = store.getItem("tipbot.key");
   if (!/^[0-9a-f]{32}$/.test(key || "")) {
@@ -37,15 +17,20 @@
   }
   let lang = store.getItem("tipbot.lang") || ((navigator.language || "vi").toLowerCase().startsWith("en") ? "en" : "vi");
   const $ = (id) => document.getElementById(id);
-  const t = (name) => T[lang][name] || T.vi[name];
+  const t = (name) => (T && T[lang] && T[lang][name]) || "";
   let version = 0;
 
   function translate() {
-    document.documentElement.lang = lang;
-    document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
-    $("text").placeholder = t("placeholder");
-    $("language").textContent = t("switchTo");
-    $("language").lang = lang === "vi" ? "en" : "vi";
+    if (T) {
+      document.documentElement.lang = lang;
+      document.title = t("page_title");
+      document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
+      $("text").placeholder = t("placeholder");
+      $("emergency").setAttribute("aria-label", t("emergency"));
+      $("log").setAttribute("aria-label", t("conversation"));
+      $("language").textContent = SWITCH_TO[lang];
+      $("language").lang = lang === "vi" ? "en" : "vi";
+    }
     renderReceipts();
   }
 
@@ -245,6 +230,7 @@
   }
 
   translate();
+  fetch("api/texts").then((r) => r.json()).then((texts) => { T = texts; translate(); }).catch(() => {});
   (async () => {
     try {
       const view = await getChat();
