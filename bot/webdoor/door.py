@@ -27,7 +27,7 @@ from bot.runtime import Runtime
 from bot.webdoor.botapi import DoorBotApi, Entry, Mailbox, Mailboxes, chat_of
 from bot.webdoor.media import clean_upload
 from bot.webdoor.pow import ProofOfWork
-from storage import drafts, pending, web_files
+from storage import drafts, pending, residents, web_files
 
 ACTIONS_PER_PROOF = 60  # a whole tip, with a few mistakes, for one proof of work
 IN_FLIGHT = 16  # visitors' actions being handled at once
@@ -196,6 +196,8 @@ class WebDoor:
         self.mailboxes.drop(user_id)
         self.credits.pop(user_id, None)
         await drafts.delete(self.runtime.db, pseudonym)
+        await residents.forget_language(self.runtime.db, pseudonym)
+        self.runtime.languages.pop(pseudonym, None)
         for kind in ("answer", "check"):
             await pending.clear(self.runtime.db, pending.resident_key(kind, pseudonym))
 

@@ -9,6 +9,7 @@ from bot.webdoor.render import render
 
 async def test_same_device_resumes_and_forget_removes_the_draft(bot, visitor):
     web = visitor()
+    await web.post("/api/language", {"language": "vi"})
     await web.send("/report", expect="Bạn muốn báo tin về việc gì?")
     await web.tap("🚨 Tội phạm", expect="loại tội phạm")
     await bot.restart()  # the conversation in memory is gone; the draft is not
@@ -26,6 +27,7 @@ async def test_same_device_resumes_and_forget_removes_the_draft(bot, visitor):
         assert response.status == 200
     with bot.db() as conn:
         assert conn.execute("SELECT count(*) FROM drafts").fetchone()[0] == 1  # the stranger's
+        assert conn.execute("SELECT count(*) FROM resident_prefs").fetchone()[0] == 0
     web.view = await web.refresh()
     assert web.view["messages"] == []
     await web.send("/report", expect="Bạn muốn báo tin về việc gì?")
