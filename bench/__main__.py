@@ -32,6 +32,7 @@ BENCHMARKS = {
     "intake": ["--residents", "500"],
     "broadcast": ["--paced", "10000", "--fast", "10000", "--memory", "100000"],
     "storage": ["--tips", "1000000"],
+    "webdoor": ["--residents", "200"],
 }
 GRACE = 20  # seconds a benchmark gets to stop its own processes after SIGINT
 

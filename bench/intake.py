@@ -55,6 +55,14 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def peak_rss_mb(pid: int) -> float:
+    """The process's peak resident memory so far (Linux's VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024, 1)
+    return 0.0
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -110,7 +118,11 @@ async def run_people(
 
 
 async def with_process(
-    sandbox: Sandbox, argv: list[str], env: dict[str, str], work: Callable[[], Awaitable[dict]]
+    sandbox: Sandbox,
+    argv: list[str],
+    env: dict[str, str],
+    work: Callable[[], Awaitable[dict]],
+    on_start: Callable[[int], None] = lambda pid: None,
 ) -> dict:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("TIPBOT_")} | env
     seen = len(sandbox.calls)
@@ -126,10 +138,12 @@ async def with_process(
                 raise RuntimeError(f"{argv} exited with {process.returncode}")
             await asyncio.sleep(0.05)
         cpu_before = cpu_seconds(process.pid)
+        on_start(process.pid)
         figures = await work()
         cpu = cpu_seconds(process.pid) - cpu_before
         # CPU time per update barely depends on what else the machine runs: the steadier figure.
         figures["cpu_ms_per_update"] = round(cpu * 1000 / max(1, figures["updates"]), 2)
+        figures["peak_rss_mb"] = peak_rss_mb(process.pid)
         return figures
     finally:
         process.terminate()  # both bots stop cleanly on SIGTERM; a stuck one is killed

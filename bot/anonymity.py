@@ -102,12 +102,15 @@ def decode_key(text: str) -> bytes:
     return key
 
 
-def pseudonym(key: bytes, user_id: int) -> str:
-    """The tipster's pseudonym: HMAC-SHA256(key, decimal user id), 64 hex characters."""
+def pseudonym(key: bytes, user_id: int, door: str = "telegram") -> str:
+    """The tipster's pseudonym: HMAC-SHA256(key, decimal user id), 64 hex characters. Another
+    door than Telegram's (bot/doors.py) is named in the HMAC's input ("web:<id>"), so its
+    pseudonyms live in a space of their own."""
     _check_key(key)
     if isinstance(user_id, bool) or not isinstance(user_id, int):
         raise TypeError("user_id must be an int")
-    return hmac.new(key, str(user_id).encode("ascii"), hashlib.sha256).hexdigest()
+    message = str(user_id) if door == "telegram" else f"{door}:{user_id}"
+    return hmac.new(key, message.encode("ascii"), hashlib.sha256).hexdigest()
 
 
 def _associated_data(version: int, tip_code: str) -> bytes:

@@ -10,8 +10,10 @@ import logging
 from telegram import BotCommandScopeDefault, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+from telegram.request import BaseRequest
 
 import handlers
+import handlers.webdoor
 from bot.aiohttp_request import AiohttpRequest
 from bot.communes import CommuneDirectory, sync_communes
 from bot.config import Config, Keys
@@ -36,12 +38,16 @@ CONCURRENT_UPDATES = 64
 CONNECTIONS = 20
 
 
-def build_application(config: Config, budget: SendBudget) -> Application:
-    defaults = Defaults(
+def tipbot_defaults() -> Defaults:
+    return Defaults(
         parse_mode=ParseMode.HTML,
         # Links in tips and bulletins must not unfold into previews that fetch the scammer's page.
         link_preview_options=LinkPreviewOptions(is_disabled=True),
     )
+
+
+def build_application(config: Config, budget: SendBudget) -> Application:
+    defaults = tipbot_defaults()
     application = (
         ApplicationBuilder()
         .token(config.token)
@@ -65,6 +71,31 @@ def build_application(config: Config, budget: SendBudget) -> Application:
         .build()
     )
     handlers.add_handlers(application)
+    return application
+
+
+# The web door's Application never reaches Telegram: its transport calls the door in-process
+# (bot/webdoor/botapi.py), so this token and address only satisfy PTB's checks.
+WEB_DOOR_TOKEN = "1:web-door"  # noqa: S105 - not a secret: it never leaves the process
+WEB_DOOR_BASE_URL = "http://web-door.invalid/bot"
+
+
+def build_web_application(request: BaseRequest) -> Application:
+    """The second Application of `tipbot run`: the resident's handlers only (handlers/webdoor.py),
+    the same database through the same Runtime, its Bot API the web door (bot/webdoor/)."""
+    application = (
+        ApplicationBuilder()
+        .token(WEB_DOOR_TOKEN)
+        .base_url(WEB_DOOR_BASE_URL)
+        .defaults(tipbot_defaults())
+        .context_types(ContextTypes(context=TipbotContext))
+        .request(request)
+        .get_updates_request(request)
+        .updater(None)  # updates are handed over by the door, not fetched
+        .job_queue(None)  # the Telegram Application runs every job
+        .build()
+    )
+    handlers.webdoor.add_handlers(application)
     return application
 
 

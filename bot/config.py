@@ -68,6 +68,10 @@ class Config:
     broadcast_rate: float = 29.0
     quiet_hours: tuple[int, int] | None = (21 * 60, 7 * 60)
     channel_id: int | str | None = None
+    # The web door (bot/webdoor/): where it listens, (host, port), None: off; and its public
+    # address, for the links tipbot prints.
+    web_listen: tuple[str, int] | None = None
+    web_public_url: str | None = None
 
     @property
     def keys_dir(self) -> Path:
@@ -166,6 +170,8 @@ def load_config(env: Mapping[str, str]) -> Config:
         broadcast_rate=_broadcast_rate(env.get("TIPBOT_BROADCAST_RATE", "").strip(), max_rate),
         quiet_hours=_quiet_hours(env.get("TIPBOT_QUIET_HOURS", "").strip() or "21-7"),
         channel_id=_channel_id(env.get("TIPBOT_CHANNEL_ID", "").strip()),
+        web_listen=_web_listen(env.get("TIPBOT_WEB_LISTEN", "").strip()),
+        web_public_url=_web_public_url(env.get("TIPBOT_WEB_PUBLIC_URL", "").strip()),
     )
 
 
@@ -358,3 +364,33 @@ def _log_level(text: str) -> str:
     if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError(f"TIPBOT_LOG_LEVEL: {text!r} is not DEBUG, INFO, WARNING or ERROR")
     return level
+
+
+def _web_listen(text: str) -> tuple[str, int] | None:
+    """`127.0.0.1:8090`, `[::1]:8090` or `0.0.0.0:8090` (port 0: any free port); empty: the web
+    door is off."""
+    if not text:
+        return None
+    host, _, port = text.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if (
+        not host
+        or not port.isdigit()
+        or not 0 <= int(port) < 65536
+        or not re.fullmatch(r"[A-Za-z0-9.:-]+", host)
+    ):
+        raise ConfigError(
+            f"TIPBOT_WEB_LISTEN: {text!r} is not an address and port like 127.0.0.1:8090"
+        )
+    return host, int(port)
+
+
+def _web_public_url(text: str) -> str | None:
+    if not text:
+        return None
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(
+            f"TIPBOT_WEB_PUBLIC_URL: {text!r} is not an address like https://tin.example.vn/"
+        )
+    return text.rstrip("/") + "/"

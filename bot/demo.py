@@ -86,6 +86,8 @@ async def running_demo(host: str, port: int, data_dir: Path) -> AsyncIterator[De
             "TIPBOT_API_URL": sandbox.base_url,
             "TIPBOT_DATA_DIR": str(data_dir),
             "TIPBOT_ADMIN_IDS": str(by_key["admin"].id),
+            # The resident web door beside it: 8090 beside the sandbox's 8080.
+            "TIPBOT_WEB_LISTEN": f"{host}:{port + 10 if port else 0}",
         }
         if timezone := os.environ.get("TIPBOT_TIMEZONE"):
             env["TIPBOT_TIMEZONE"] = timezone
@@ -108,4 +110,11 @@ async def run_demo(host: str, port: int, stop: asyncio.Event) -> None:
     configure_logging("INFO", secrets_of_token(DEMO_TOKEN))
     async with running_demo(host, port, DEMO_DIR) as demo:
         log.info("event=demo_ready url=%s hint=open_it_in_a_browser_ctrl_c_stops", demo.url)
+        web = demo.config.web_listen
+        log.info(
+            "event=demo_doors telegram_door=%s (the sandbox chat: pick a Telegram persona, "
+            "resident, officer or admin) web_door=http://%s:%s/ (the resident web door: what a "
+            "resident without Telegram sees, no personas)",
+            demo.url, *(web or ("-", "-")),
+        )  # fmt: skip
         await stop.wait()

@@ -9,6 +9,7 @@
 | the sealed way back to a tipster       | TIPBOT_RETENTION_DAYS after the tip was closed      |
 | a whole closed tip (if configured)     | TIPBOT_TIP_RETENTION_DAYS after it was closed       |
 | a sent (or abandoned) outbox message   | OUTBOX_KEPT days after it was sent                  |
+| a web door upload                      | nothing names it: no tip, draft or outbox message   |
 | the audit log                          | for ever (append-only; it names tips by plain id)   |
 
 Expired drafts and inputs are already invisible to the bot before they are deleted; deleting them
@@ -26,7 +27,7 @@ from dataclasses import asdict, dataclass
 from bot.config import Config
 from bot.context import TipbotContext
 from bot.logging_setup import kv
-from storage import drafts, outbox, pending, ratelimits, retention, tips
+from storage import drafts, outbox, pending, ratelimits, retention, tips, web_files
 from storage.db import Database
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,7 @@ class Purged:
     way_backs: int
     tips: int
     outbox: int = 0
+    web_files: int = 0
 
 
 async def purge(db: Database, config: Config, now: int) -> Purged:
@@ -63,6 +65,8 @@ async def purge(db: Database, config: Config, now: int) -> Purged:
         way_backs=await tips.purge_way_backs(db, now=now),
         tips=whole_tips,
         outbox=await outbox.purge_finished(db, before=now - OUTBOX_KEPT),
+        # After the drafts and the outbox: their files go the same day.
+        web_files=await web_files.purge_unreferenced(db),
     )
 
 

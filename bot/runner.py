@@ -23,6 +23,7 @@ from bot.app import build_application, open_runtime, start_application, stop_out
 from bot.backup import DataDirLock
 from bot.config import Config, Keys
 from bot.telegram_errors import is_transient
+from bot.webdoor import WEB_DOOR, start_web_door
 from bot.webhook import WebhookSettings
 
 log = logging.getLogger(__name__)
@@ -49,9 +50,13 @@ async def serve(
 async def _serve(config, keys, stop, on_started, webhook: WebhookSettings | None) -> None:
     runtime = await open_runtime(config, keys)
     application = build_application(config, runtime.send_budget)
+    web_door = None
     try:
         await start_application(application, runtime)
         updater = cast(Updater, application.updater)  # ApplicationBuilder always makes one
+        if config.web_listen is not None:
+            web_door = await start_web_door(runtime, *config.web_listen)
+            application.bot_data[WEB_DOOR] = web_door
         if webhook is None:
             await updater.start_polling(
                 allowed_updates=Update.ALL_TYPES, error_callback=log_polling_error
@@ -72,6 +77,8 @@ async def _serve(config, keys, stop, on_started, webhook: WebhookSettings | None
             on_started(application)
         await stop.wait()
     finally:
+        if web_door is not None:
+            await web_door.stop()
         await stop_application(application)
         await runtime.db.close()
         log.info("event=stopped")

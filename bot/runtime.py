@@ -9,10 +9,12 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from bot.anonymity import pseudonym
 from bot.communes import CommuneDirectory
 from bot.config import Config, Keys
+from bot.doors import TELEGRAM, door_of
 from bot.send_budget import SendBudget
 from storage.db import Database
 
@@ -33,16 +35,20 @@ class Runtime:
     wake_outbox: Callable[[], None] = field(default=lambda: None)
     # Telegram's overall limit, shared by the application's messages and broadcasts.
     send_budget: SendBudget = field(init=False)
+    # The Bot of each door besides Telegram's (the web door, bot/webdoor/), by door name: a
+    # message to a tipster goes out through the door their way back names.
+    doors: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.send_budget = SendBudget(self.config.max_messages_per_second)
 
     def pseudonym_of(self, user_id: int) -> str:
         """The only name under which the bot remembers a resident (HMAC of the user id)."""
-        return pseudonym(self.keys.pseudonym, user_id)
+        return pseudonym(self.keys.pseudonym, user_id, door_of(user_id))
 
     def now(self) -> int:
         return int(self.clock())
 
     def is_admin(self, user_id: int) -> bool:
-        return user_id in self.config.admin_ids
+        # Admins are Telegram accounts: an id of another door is never one, whatever the list.
+        return user_id in self.config.admin_ids and door_of(user_id) == TELEGRAM

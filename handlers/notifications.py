@@ -8,6 +8,7 @@ the tipster's chat.
 
 from __future__ import annotations
 
+import asyncio
 from html import escape
 
 from telegram import (
@@ -21,6 +22,7 @@ from telegram.ext import Application
 
 from bot import routing
 from bot.anonymity import WayBackError, open_way_back, seal_for
+from bot.doors import TELEGRAM, door_of
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
 from bot.media import NAMED_KINDS, neutral_name, strip_audio_tags
@@ -38,7 +40,7 @@ from handlers.officer_views import (
     tip_summary,
 )
 from handlers.status import STATUS_NAMES, tip_label
-from storage import officers, outbox, pending, residents, tips
+from storage import officers, outbox, pending, residents, tips, web_files
 from storage.outbox import OutboxItem
 
 SENDERS = {
@@ -51,13 +53,16 @@ SENDERS = {
 # Last resort for an answer typed without replying to the question (a client that dropped the
 # ForceReply, the web door): the newest question waits this long for a plain message.
 QUESTION_WAITS = 24 * 3600
+WEB_FILE_PREFIX = "web-"  # the file ids of web door uploads (bot/webdoor/media.py)
 
 
 class Notifier:
     def __init__(self, application: Application, runtime: Runtime) -> None:
         self.bot, self.runtime = application.bot, runtime
-        # (tipster's file id, number) -> the file id of its neutral upload, for the next chats
-        self._neutral: dict[tuple[str, int], str] = {}
+        # (tipster's file id, number) -> the file id of its upload (neutral name, or a web door
+        # file), for the tip's other chats
+        self.uploaded: dict[tuple[str, int], str] = {}
+        self.uploading: dict[str, asyncio.Lock] = {}
 
     def deliverers(self) -> dict[str, Deliver]:
         return {
@@ -183,14 +188,29 @@ class Notifier:
         *,
         number: int = 1,
     ) -> int:
-        """A copy of the tipster's file. One that carries a name (document, video, audio) is
-        uploaded again under a neutral name, an MP3 without its tags; the upload's file id is
-        then reused for the other chats."""
+        """A copy of the tipster's file. A Telegram file that carries a name (document, video,
+        audio) is uploaded again under a neutral name, an MP3 without its tags; a web door upload
+        (cleaned when the door took it) has no Telegram file id, so it goes as an upload too. The
+        upload's file id is then reused for the tip's other chats."""
+        if not file_id.startswith(WEB_FILE_PREFIX):
+            return await self._send_file(chat_id, kind, file_id, reply_to, caption, markup, number)
+        # A web door upload: the first chat's send uploads it, the others wait for its file id.
+        lock = self.uploading.setdefault(file_id, asyncio.Lock())
+        async with lock:
+            return await self._send_file(chat_id, kind, file_id, reply_to, caption, markup, number)
+
+    async def _send_file(
+        self,
+        chat_id: int,
+        kind: str,
+        file_id: str,
+        reply_to: int | None,
+        caption: str,
+        markup: InlineKeyboardMarkup | None,
+        number: int,
+    ) -> int:
         send = getattr(self.bot, SENDERS.get(kind, "send_document"))
-        neutral = kind in NAMED_KINDS
-        media: str | InputFile | None = self._neutral.get((file_id, number)) if neutral else file_id
-        if media is None:
-            media = await self.neutral_upload(kind, file_id, number)
+        media = await self.media_for(kind, file_id, number)
         if media is None:
             t = await self.staff_texts(chat_id)
             note = t.gettext(
@@ -210,17 +230,28 @@ class Notifier:
             reply_markup=markup,
             reply_parameters=_reply_to(reply_to),
         )
-        if neutral and isinstance(media, InputFile):
-            sent = getattr(message, kind, None)
-            if sent is not None:
-                if len(self._neutral) > 10_000:
-                    self._neutral.clear()  # a cache only: a miss means one more upload
-                self._neutral[(file_id, number)] = sent.file_id
+        if isinstance(media, InputFile) and (sent := message.effective_attachment):
+            # Telegram now holds the upload: the tip's other chats get it by its file id.
+            largest = sent[-1] if isinstance(sent, tuple) else sent
+            if len(self.uploaded) > 10_000:
+                self.uploaded.clear()  # a cache only: a miss means one more upload
+            self.uploaded[(file_id, number)] = largest.file_id
+            self.uploading.pop(file_id, None)
         return message.message_id
 
-    async def neutral_upload(self, kind: str, file_id: str, number: int) -> InputFile | None:
-        """The file under its neutral name; None if it is too big for a bot to download (over
-        20 MB): it cannot be renamed then, so it is not passed on with the tipster's name."""
+    async def media_for(self, kind: str, file_id: str, number: int) -> str | InputFile | None:
+        """What goes to Telegram for this file: its file id, or an upload under a neutral name;
+        None if it is too big for a bot to download (over 20 MB): it cannot be renamed then, so
+        it is not passed on with the tipster's name."""
+        if (file_id, number) in self.uploaded:
+            return self.uploaded[(file_id, number)]
+        if file_id.startswith(WEB_FILE_PREFIX):
+            found = await web_files.get(self.runtime.db, file_id)
+            if found is None:
+                raise Undeliverable("the web upload was deleted")
+            return InputFile(found.data, filename=found.file_name)
+        if kind not in NAMED_KINDS:
+            return file_id
         try:
             file = await self.bot.get_file(file_id)
         except BadRequest as error:
@@ -325,7 +356,12 @@ class Notifier:
         )
         t = texts(language or self.runtime.config.default_language)
         text, markup = await tipster_message(self.runtime, tip, t, item.payload)
-        message = await self.bot.send_message(way_back.chat_id, text, reply_markup=markup)
+        # The door the tipster came in by: the chat id in the sealed way back says which.
+        bot = self.bot if door_of(way_back.chat_id) == TELEGRAM else None
+        bot = bot or self.runtime.doors.get(door_of(way_back.chat_id))
+        if bot is None:
+            raise Undeliverable("the tipster's door is closed")
+        message = await bot.send_message(way_back.chat_id, text, reply_markup=markup)
         if item.payload.get("template") == "question":
             await self.await_answer(tip, way_back.pseudonym, message.message_id)
         return message.message_id

@@ -40,6 +40,12 @@ STATUS_NAMES = {
     "not_actionable": N_("closed: the police could not act on it"),
 }
 
+THREAD_LABELS = {
+    "question": N_("❓ Officers asked"),
+    "reply": N_("📣 Officers replied"),
+    "answer": N_("💬 You answered"),
+}
+
 
 async def status_cmd(update: Update, context: TipbotContext) -> None:
     await answer_callback(update)

@@ -18,3 +18,9 @@ async def set_language(db: Database, pseudonym: str, language: str) -> None:
                ON CONFLICT (pseudonym) DO UPDATE SET language = excluded.language""",
             (pseudonym, language),
         )
+
+
+async def forget_language(db: Database, pseudonym: str) -> None:
+    """A web visitor's "Forget this device": not even their language choice stays."""
+    async with db.transaction():
+        await db.execute("DELETE FROM resident_prefs WHERE pseudonym = ?", (pseudonym,))

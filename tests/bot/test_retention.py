@@ -70,7 +70,7 @@ async def test_everything_expired_goes_and_nothing_else(staffed):
     purged = await purge(db, config(), NOW)
     assert purged.__dict__ == {
         "drafts": 1, "pending_inputs": 1, "rate_windows": 1, "invites": 2, "way_backs": 1,
-        "tips": 0, "outbox": 0,
+        "tips": 0, "outbox": 0, "web_files": 0,
     }  # fmt: skip
     assert await drafts.get(db, "fresh", now=NOW) is not None
     assert await tips.get_way_back(db, old.id) is None  # the tip stays, its sender unreachable
@@ -127,7 +127,7 @@ async def test_the_job_logs_one_line_of_counts(staffed, caplog):
         await retention_job(SimpleNamespace(runtime=runtime))
     [line] = [r.getMessage() for r in caplog.records if r.name == "bot.retention"]
     assert line.startswith("event=retention drafts=1 pending_inputs=0 rate_windows=0 invites=0")
-    assert "way_backs=0 tips=0 outbox=0 checkpointed=True took_ms=" in line
+    assert "way_backs=0 tips=0 outbox=0 web_files=0 checkpointed=True took_ms=" in line
 
 
 def test_tip_retention_setting():

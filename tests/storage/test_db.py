@@ -79,6 +79,11 @@ SEEDS: dict[int, tuple[list[str], str]] = {
                   AND (SELECT name FROM officers WHERE user_id = 7) = 'Minhgnp'
            FROM commune_groups""",
     ),
+    # 0008 adds the web door's uploads.
+    7: (
+        ["INSERT INTO check_counts (day, outcome, count) VALUES ('2026-01-01', 'unknown', 1)"],
+        "SELECT count(*) = 1 FROM check_counts WHERE outcome = 'unknown'",
+    ),
 }
 
 
