@@ -88,7 +88,6 @@ CHANNELS = {
     "website": N_("Website"),
     "app": N_("App"),
 }
-ATTACHMENT_KINDS = ("photo", "video", "voice", "audio", "document")
 
 # The steps of each category, in order. Fraud has no location step: the scammer is not where the
 # victim is, and a map pin would only point at the resident.

@@ -23,7 +23,6 @@ from handlers.menu import MENU_BULLETINS, main_menu
 from storage.broadcasts import Broadcast, Progress
 from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
 
-SUB = "bs:"
 OPEN = "bs:open"  # the topic screen as a new message (from a bulletin, the menu, a receipt)
 EDIT = "bs:edit"  # the topic screen in place of the message tapped
 STOP = "bs:stop"  # unsubscribe, one tap

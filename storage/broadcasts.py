@@ -90,52 +90,6 @@ async def get(db: Database, broadcast_id: int) -> Broadcast | None:
     return None if row is None else Broadcast(**row)
 
 
-async def list_sending(db: Database) -> list[Broadcast]:
-    """Broadcasts still under way: the sender resumes these at start."""
-    rows = await db.fetch_all("SELECT * FROM broadcasts WHERE status = 'sending' ORDER BY id")
-    return [Broadcast(**row) for row in rows]
-
-
-async def next_pending(db: Database, broadcast_id: int, *, limit: int) -> list[Delivery]:
-    rows = await db.fetch_all(
-        """SELECT d.broadcast_id, d.subscriber_id, s.chat_id, s.language
-           FROM deliveries AS d JOIN subscribers AS s ON s.id = d.subscriber_id
-           WHERE d.broadcast_id = ? AND d.status = 'pending'
-           ORDER BY d.subscriber_id LIMIT ?""",
-        (broadcast_id, limit),
-    )
-    return [Delivery(**row) for row in rows]
-
-
-async def mark(
-    db: Database,
-    broadcast_id: int,
-    subscriber_id: int,
-    status: str,
-    *,
-    message_id: int | None = None,
-) -> None:
-    """Move a delivery to 'sending', then to 'sent', 'failed' or 'blocked'."""
-    async with db.transaction():
-        await db.execute(
-            """UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id)
-               WHERE broadcast_id = ? AND subscriber_id = ?""",
-            (status, message_id, broadcast_id, subscriber_id),
-        )
-
-
-async def finish_if_done(db: Database, broadcast_id: int, *, now: int | None = None) -> bool:
-    """Mark the broadcast done once no delivery is pending."""
-    async with db.transaction():
-        cursor = await db.execute(
-            """UPDATE broadcasts SET status = 'done', finished_at = ?
-               WHERE id = ? AND status = 'sending' AND NOT EXISTS
-                   (SELECT 1 FROM deliveries WHERE broadcast_id = ? AND status = 'pending')""",
-            (now_or(now), broadcast_id, broadcast_id),
-        )
-    return cursor.rowcount > 0
-
-
 async def cancel(db: Database, broadcast_id: int, *, now: int | None = None) -> bool:
     async with db.transaction():
         cursor = await db.execute(
@@ -231,20 +185,9 @@ async def due(
     return [Delivery(**row) for row in rows]
 
 
-async def claim(db: Database, broadcast_id: int, subscriber_id: int) -> bool:
-    """'pending' -> 'sending' just before the call; False if the row moved on meanwhile (the
-    subscriber left, the broadcast was cancelled)."""
-    async with db.transaction():
-        cursor = await db.execute(
-            """UPDATE deliveries SET status = 'sending'
-               WHERE broadcast_id = ? AND subscriber_id = ? AND status = 'pending'""",
-            (broadcast_id, subscriber_id),
-        )
-    return cursor.rowcount > 0
-
-
 async def claim_many(db: Database, broadcast_id: int, subscriber_ids: list[int]) -> set[int]:
-    """``claim`` for several rows in one statement; the ones claimed (the others moved on)."""
+    """'pending' -> 'sending' just before the calls, in one statement: the rows claimed (the
+    others moved on meanwhile: the subscriber left, the broadcast was cancelled)."""
     async with db.transaction():
         cursor = await db.execute(
             """UPDATE deliveries SET status = 'sending'
@@ -398,15 +341,6 @@ async def list_recent(db: Database, *, finished: int = 5) -> list[Broadcast]:
         "SELECT * FROM broadcasts WHERE status <> 'sending' ORDER BY id DESC LIMIT ?", (finished,)
     )
     return [Broadcast(**row) for row in [*under_way, *ended]]
-
-
-async def remaining_before(db: Database, broadcast_id: int) -> int:
-    """Deliveries still to send in broadcasts that go first (older ones under way)."""
-    return await db.fetch_value(
-        """SELECT count(*) FROM deliveries AS d JOIN broadcasts AS b ON b.id = d.broadcast_id
-           WHERE b.status = 'sending' AND b.id < ? AND d.status IN ('pending', 'sending')""",
-        (broadcast_id,),
-    )
 
 
 # The channel (0003) ----------------------------------------------------------------------------

@@ -161,17 +161,6 @@ async def get_by_receipt_hash(db: Database, receipt_hash: str) -> Tip | None:
     return await _one(db, "receipt_hash = ?", (receipt_hash,))
 
 
-async def codes_with_indicator(db: Database, kind: str, value: str) -> list[str]:
-    """Codes of the tips naming this phone, account, link... (normalised value), newest first:
-    the same scammer reported again, or a /check before paying."""
-    rows = await db.fetch_all(
-        """SELECT DISTINCT t.code, t.id FROM tip_indicators AS i JOIN tips AS t ON t.id = i.tip_id
-           WHERE i.kind = ? AND i.value = ? ORDER BY t.id DESC""",
-        (kind, value),
-    )
-    return [row["code"] for row in rows]
-
-
 # Status --------------------------------------------------------------------------------------
 
 
