@@ -19,6 +19,7 @@ from bot.bulletins import MAX_TEXT, MAX_TITLE, ComposeError, Target
 from bot.cron import CronError
 from bot.i18n import LANGUAGES, N_, Texts
 from bot.quiet_hours import QuietHours
+from handlers.common import fit_lines
 from handlers.menu import MENU_BULLETINS, main_menu
 from storage.broadcasts import Broadcast, Progress
 from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
@@ -30,7 +31,6 @@ TOGGLE = "bs:t:"  # + mask:language:topic index
 LANGUAGE = "bs:l:"  # + mask:language
 SAVE = "bs:save:"  # + mask:language
 ADMIN = "bb:"
-MAX_MESSAGE = 4000  # Telegram's limit is 4096
 
 TOPIC_NAMES = {
     "online_fraud": N_("Online scams"),
@@ -50,16 +50,6 @@ def esc(text: str) -> str:
 
 def topic_name(t: Texts, topic: str) -> str:
     return t.gettext(TOPIC_NAMES[topic]) if topic in TOPIC_NAMES else esc(topic)
-
-
-def fit(lines: Sequence[str]) -> str:
-    """Whole lines (each closes its own tags) up to Telegram's length limit, then "…"."""
-    text = ""
-    for line in lines:
-        if len(text) + len(line) + 2 > MAX_MESSAGE:
-            return text + "…"
-        text += line + "\n"
-    return text.rstrip("\n")
 
 
 # The bulletin ----------------------------------------------------------------------------------
@@ -449,7 +439,7 @@ def catalogue_text(t: Texts, entries: Sequence[CatalogueEntry], when) -> str:
             )
             mine = " ✍️" if entry.source == "admin" else ""
             lines.append(f"• <code>{entry.slug}</code>{mine} — {esc(title)} ({languages}) · {sent}")
-    return fit(lines)
+    return fit_lines(lines, "…")
 
 
 # Admins: sending -------------------------------------------------------------------------------
@@ -585,7 +575,7 @@ def schedules_text(
         lines.append(_("None: plan one with /sendat."))
     for send, description, when in planned:
         lines.append(f"#{send.id} · {when} · {description}")
-    return fit(lines)
+    return fit_lines(lines, "…")
 
 
 def schedules_keyboard(
@@ -687,7 +677,7 @@ def broadcasts_text(t: Texts, lines: Sequence[str]) -> str:
     _ = t.gettext
     if not lines:
         return _("📤 No broadcasts yet. Start one with /sendnow or /schedule.")
-    return fit([_("📤 <b>Broadcasts</b>"), *("\n" + line for line in lines)])
+    return fit_lines([_("📤 <b>Broadcasts</b>"), *("\n" + line for line in lines)], "…")
 
 
 def broadcasts_keyboard(t: Texts, under_way: Sequence[int]) -> InlineKeyboardMarkup:
