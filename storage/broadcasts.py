@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from storage.db import Database, now_or
 
+ERROR_LIMIT = 300  # characters of an error kept on a delivery or channel post
+
 
 @dataclass(frozen=True)
 class Broadcast:
@@ -240,22 +242,23 @@ async def record(
 ) -> None:
     """The outcome of a call: 'sent', 'failed', 'blocked', or 'pending' again at ``retry_at``.
     Only a row still 'sending' is changed (a cancelled broadcast's rows stay cancelled)."""
+    outcome = _outcome(status, message_id, error, retry_at, count_attempt)
     async with db.transaction():
         await db.execute(
             """UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id),
                    error = ?, next_attempt_at = coalesce(?, next_attempt_at),
                    attempts = attempts + ?
                WHERE broadcast_id = ? AND subscriber_id = ? AND status = 'sending'""",
-            (
-                status,
-                message_id,
-                None if error is None else error[:300],
-                retry_at,
-                int(count_attempt),
-                broadcast_id,
-                subscriber_id,
-            ),
+            (*outcome, broadcast_id, subscriber_id),
         )
+
+
+def _outcome(
+    status: str, message_id: int | None, error: str | None, retry_at: int | None, count: bool
+) -> tuple[str, int | None, str | None, int | None, int]:
+    """The values a call's outcome sets on its delivery or channel post, in the order of both
+    UPDATEs (two statements, one per table: merging them would build SQL from strings)."""
+    return status, message_id, None if error is None else error[:ERROR_LIMIT], retry_at, int(count)
 
 
 async def mark_started(db: Database, broadcast_id: int, *, now: int) -> None:
@@ -398,19 +401,13 @@ async def record_channel_post(
     retry_at: int | None = None,
     count_attempt: bool = True,
 ) -> None:
+    """``record`` for the channel's post of a bulletin."""
+    outcome = _outcome(status, message_id, error, retry_at, count_attempt)
     async with db.transaction():
         await db.execute(
             """UPDATE channel_posts SET status = ?, message_id = coalesce(?, message_id),
                    error = ?, next_attempt_at = coalesce(?, next_attempt_at),
                    attempts = attempts + ?
                WHERE slug = ? AND channel = ? AND status = 'sending'""",
-            (
-                status,
-                message_id,
-                None if error is None else error[:300],
-                retry_at,
-                int(count_attempt),
-                slug,
-                channel,
-            ),
+            (*outcome, slug, channel),
         )
