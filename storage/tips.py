@@ -4,8 +4,9 @@ sealed way back to the tipster. Nothing here knows who the tipster is."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from sqlite3 import Row
 from typing import Any
 
 from storage.db import Database, now_or
@@ -386,32 +387,37 @@ async def _load(db: Database, where: str, params: tuple[Any, ...]) -> list[Tip]:
                WHERE tip_id = ? ORDER BY position""",
             (row["id"],),
         )
-        location = None if row["latitude"] is None else (row["latitude"], row["longitude"])
-        tips.append(
-            Tip(
-                id=row["id"],
-                code=row["code"],
-                category=row["category"],
-                kind=row["kind"],
-                commune_code=row["commune_code"],
-                urgent=bool(row["urgent"]),
-                description=row["description"],
-                answers=json.loads(row["answers"]),
-                location=location,
-                status=row["status"],
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-                routed_at=row["routed_at"],
-                reminded_at=row["reminded_at"],
-                escalated_at=row["escalated_at"],
-                acknowledged_at=row["acknowledged_at"],
-                acknowledged_by=row["acknowledged_by"],
-                closed_at=row["closed_at"],
-                indicators=tuple(Indicator(**i) for i in indicators),
-                attachments=tuple(Attachment(**a) for a in attachments),
-            )
-        )
+        tips.append(tip_from_row(row, indicators, attachments))
     return tips
+
+
+def tip_from_row(row: Row, indicators: Iterable[Row], attachments: Iterable[Row]) -> Tip:
+    """A row of `tips` with the rows of its indicators (kind, value, raw, bank) and attachments
+    (kind, file_id, file_unique_id)."""
+    return Tip(
+        id=row["id"],
+        code=row["code"],
+        category=row["category"],
+        kind=row["kind"],
+        commune_code=row["commune_code"],
+        urgent=bool(row["urgent"]),
+        description=row["description"],
+        answers=json.loads(row["answers"]),
+        location=None if row["latitude"] is None else (row["latitude"], row["longitude"]),
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        routed_at=row["routed_at"],
+        reminded_at=row["reminded_at"],
+        escalated_at=row["escalated_at"],
+        acknowledged_at=row["acknowledged_at"],
+        acknowledged_by=row["acknowledged_by"],
+        closed_at=row["closed_at"],
+        indicators=tuple(Indicator(i["kind"], i["value"], i["raw"], i["bank"]) for i in indicators),
+        attachments=tuple(
+            Attachment(a["kind"], a["file_id"], a["file_unique_id"]) for a in attachments
+        ),
+    )
 
 
 # Work lists ----------------------------------------------------------------------------------
