@@ -61,6 +61,23 @@ def _today(context: TipbotContext):
     return stats.today_in(runtime.config.timezone, runtime.now())
 
 
+async def _period_of_command(update: Update, context: TipbotContext, t: Texts):
+    """/stats' and /export's period from the command's words, or None after showing the usage."""
+    try:
+        return stats.parse_period(context.args or [], _today(context))
+    except stats.PeriodError as error:
+        await update.effective_message.reply_text(views.stats_usage(t, str(error)))
+        return None
+
+
+async def _period_of_button(update: Update, context: TipbotContext, t: Texts, prefix: str):
+    """The period of a /stats or /export button, or None after saying the button is stale."""
+    period = _period_from_data(update.callback_query.data, prefix, _today(context))
+    if period is None:
+        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
+    return period
+
+
 # /stats ----------------------------------------------------------------------------------------
 
 
@@ -68,24 +85,17 @@ async def stats_cmd(update: Update, context: TipbotContext) -> None:
     if await _admin(update, context, "stats.view") is None:
         return
     t = await user_texts(update, context)
-    try:
-        period = stats.parse_period(context.args or [], _today(context))
-    except stats.PeriodError as error:
-        await update.effective_message.reply_text(views.stats_usage(t, str(error)))
-        return
-    await _send_stats(update, context, t, period, edit=False)
+    if (period := await _period_of_command(update, context, t)) is not None:
+        await _send_stats(update, context, t, period, edit=False)
 
 
 async def stats_callback(update: Update, context: TipbotContext) -> None:
     if await _admin(update, context, "stats.view") is None:
         return
     t = await user_texts(update, context)
-    period = _period_from_data(update.callback_query.data, views.STATS, _today(context))
-    if period is None:
-        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
-        return
-    await answer_callback(update, views.working(t))
-    await _send_stats(update, context, t, period, edit=True)
+    if (period := await _period_of_button(update, context, t, views.STATS)) is not None:
+        await answer_callback(update, views.working(t))
+        await _send_stats(update, context, t, period, edit=True)
 
 
 async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit: bool) -> None:
@@ -130,24 +140,17 @@ async def export_cmd(update: Update, context: TipbotContext) -> None:
     if await _admin(update, context, "tips.export") is None:
         return
     t = await user_texts(update, context)
-    try:
-        period = stats.parse_period(context.args or [], _today(context))
-    except stats.PeriodError as error:
-        await update.effective_message.reply_text(views.stats_usage(t, str(error)))
-        return
-    await _send_export(update, context, t, period)
+    if (period := await _period_of_command(update, context, t)) is not None:
+        await _send_export(update, context, t, period)
 
 
 async def export_callback(update: Update, context: TipbotContext) -> None:
     if await _admin(update, context, "tips.export") is None:
         return
     t = await user_texts(update, context)
-    period = _period_from_data(update.callback_query.data, views.EXPORT, _today(context))
-    if period is None:
-        await update.callback_query.answer(t.gettext("This button no longer works. Send /start."))
-        return
-    await answer_callback(update)
-    await _send_export(update, context, t, period)
+    if (period := await _period_of_button(update, context, t, views.EXPORT)) is not None:
+        await answer_callback(update)
+        await _send_export(update, context, t, period)
 
 
 async def _send_export(update, context: TipbotContext, t: Texts, period) -> None:
