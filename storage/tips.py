@@ -12,6 +12,8 @@ from typing import Any
 from storage.db import Database, now_or
 
 CLOSED_STATUSES = frozenset({"resolved", "not_actionable"})
+# The same set as an SQL parameter: `status NOT IN (SELECT value FROM json_each(?))`.
+_CLOSED_JSON = json.dumps(sorted(CLOSED_STATUSES))
 _SETTABLE_STATUSES = frozenset({"investigating"}) | CLOSED_STATUSES
 
 
@@ -208,8 +210,9 @@ async def set_status(
     async with db.transaction():
         cursor = await db.execute(
             """UPDATE tips SET status = ?, updated_at = ?, closed_at = ?
-               WHERE id = ? AND status <> ? AND status NOT IN ('resolved', 'not_actionable')""",
-            (status, now, now if closing else None, tip_id, status),
+               WHERE id = ? AND status <> ?
+                   AND status NOT IN (SELECT value FROM json_each(?))""",
+            (status, now, now if closing else None, tip_id, status, _CLOSED_JSON),
         )
         if cursor.rowcount == 0:
             return False
@@ -231,9 +234,9 @@ async def transfer(
         cursor = await db.execute(
             """UPDATE tips SET commune_code = ?, status = 'new', routed_at = ?, reminded_at = NULL,
                    escalated_at = NULL, updated_at = ?
-               WHERE id = ? AND status NOT IN ('resolved', 'not_actionable')
+               WHERE id = ? AND status NOT IN (SELECT value FROM json_each(?))
                    AND commune_code IS NOT ?""",
-            (commune_code, now, now, tip_id, commune_code),
+            (commune_code, now, now, tip_id, _CLOSED_JSON, commune_code),
         )
         if cursor.rowcount == 0:
             return False
@@ -441,8 +444,8 @@ async def open_tips(
     db: Database, commune_codes: Collection[int] | None, *, limit: int
 ) -> tuple[list[OpenTip], int]:
     """Open tips of these communes (None: all, for admins), oldest first, and how many in all."""
-    where = "status NOT IN ('resolved', 'not_actionable')"
-    params: list[Any] = []
+    where = "status NOT IN (SELECT value FROM json_each(?))"
+    params: list[Any] = [_CLOSED_JSON]
     if commune_codes is not None:
         where += " AND commune_code IN (SELECT value FROM json_each(?))"
         params.append(json.dumps(sorted(commune_codes)))

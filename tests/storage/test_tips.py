@@ -136,6 +136,7 @@ async def test_status_changes_and_close(staffed):
     )
     assert not await tips.set_status(db, tip.id, "investigating", officer_id=OFFICER)
     assert not await tips.transfer(db, tip.id, COMMUNES[1], officer_id=OFFICER)
+    assert await tips.open_tips(db, None, limit=10) == ([], 0)
 
 
 async def test_set_status_rejects_what_it_cannot_do(staffed):
