@@ -8,16 +8,19 @@
 # The base is pinned by tag; for byte-for-byte rebuilds pin its digest too
 # (FROM python:3.13-slim-trixie@sha256:…, from `docker buildx imagetools inspect`) in both stages.
 FROM python:3.13-slim-trixie AS wheel
-# The wheel, built from the sources (setup.py compiles the catalogs into it); the build's own tools
-# (setuptools, Babel) pinned by constraints.txt like everything else.
-ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_CONSTRAINT=/src/constraints.txt
+# The wheel, built from the sources (setup.py compiles the catalogs into it) with the build's own
+# tools (setuptools, Babel) pinned by constraints.txt like everything else. This stage is thrown
+# away: only the wheel and the list of dependencies go on.
+ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 WORKDIR /src
-COPY pyproject.toml setup.py MANIFEST.in constraints.txt README.md ./
+COPY constraints.txt ./
+RUN pip install -c constraints.txt setuptools babel
+COPY pyproject.toml setup.py MANIFEST.in README.md ./
 COPY bot bot
 COPY handlers handlers
 COPY storage storage
 COPY locales locales
-RUN pip wheel --no-deps --wheel-dir /wheels . \
+RUN pip wheel --no-deps --no-build-isolation --wheel-dir /wheels . \
     && python -c "import tomllib; project = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
         print(*project['dependencies'], sep='\n')" > /wheels/requirements.txt
 
