@@ -84,6 +84,17 @@ def build_wheel(tmp_path: Path) -> Path:
     return wheel
 
 
+def package_data() -> list[str]:
+    """The files other than Python beside the code of the installed packages (migrations, static
+    files): each must be declared as package data in pyproject.toml to reach the wheel."""
+    return [
+        path.relative_to(ROOT).as_posix()
+        for package in ("bot", "handlers", "storage")
+        for path in (ROOT / package).rglob("*")
+        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+    ]
+
+
 @pytest.mark.slow
 def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     wheel = build_wheel(tmp_path)
@@ -92,6 +103,7 @@ def test_wheel_installs_and_runs_outside_the_checkout(tmp_path):
     assert "bot/demo.py" not in names  # the demo's personas
     assert "bot/locales/vi/LC_MESSAGES/tipbot.mo" in names
     assert "storage/migrations/0001_initial.sql" in names
+    assert not [path for path in package_data() if path not in names]  # package-data forgotten
 
     # A fresh environment that borrows the dependencies from this one's site-packages (a .pth
     # line: the editable install's own .pth there is not read, so the checkout stays invisible).
