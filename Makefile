@@ -5,6 +5,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+DEMO_STAMP := $(VENV)/.installed-demo
 
 # The first interpreter that really is Python >= 3.12. pyenv's shims exist but fail unless
 # selected, so each candidate is asked for its version rather than trusted by name.
@@ -26,13 +27,20 @@ help:
 	@echo "make messages  extract, update and compile the gettext catalogs"
 	@echo "make bench     benchmarks, figures beside their baselines"
 
-$(STAMP): pyproject.toml constraints.txt
+$(PY):
 	@test -n "$(BASE_PYTHON)" || { echo "tipbot needs Python 3.12 or newer; none found" >&2; exit 1; }
-	test -x $(PY) || $(BASE_PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
-	touch $(STAMP)
+	$(BASE_PYTHON) -m venv $(VENV)
 
-compile-messages: $(STAMP)
+# The demo needs the bot and the demo extra; the tests and the linters the dev extra too.
+$(DEMO_STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[demo]'
+	touch $(DEMO_STAMP)
+
+$(STAMP): pyproject.toml constraints.txt | $(PY)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,demo]'
+	touch $(STAMP) $(DEMO_STAMP)
+
+compile-messages: $(DEMO_STAMP)
 	$(PY) -m bot.i18n_tools compile
 
 messages: $(STAMP)
@@ -48,14 +56,14 @@ lint: $(STAMP)
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 
-test: compile-messages lint
+test: lint compile-messages
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: compile-messages
 	$(PY) -m bench
 
 lock: $(STAMP)
-	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact versions for a fresh machine; regenerate with `make lock`.' > constraints.txt
+	$(PY) -m pip freeze --all --exclude pip --exclude-editable | sed '1i # Exact versions for a fresh machine; regenerate with `make lock`.' > constraints.txt
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from bot.i18n import LOCALES_DIR
+
 TOPICS: tuple[str, ...] = (
     "online_fraud",
     "forest",
@@ -38,7 +40,7 @@ TOPICS: tuple[str, ...] = (
 )
 LANGUAGES: tuple[str, ...] = ("vi", "en")
 
-DEFAULT_PATH = Path(__file__).resolve().parent.parent / "locales" / "bulletins"
+DEFAULT_PATH = LOCALES_DIR / "bulletins"
 
 #: Telegram's hard limit for a message's text (after entities are parsed).
 TELEGRAM_MESSAGE_LIMIT = 4096

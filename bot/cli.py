@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import importlib.util
 import signal
 import sys
 
@@ -42,6 +43,9 @@ def main(argv: list[str] | None = None) -> int:
         if args.command in ops_cli.COMMANDS:
             return ops_cli.dispatch(args)
         if args.command == "demo":
+            if not _demo_installed():
+                print(DEMO_NOT_INSTALLED, file=sys.stderr)
+                return 2
             from bot.demo import run_demo
 
             return asyncio.run(_until_signal(lambda stop: run_demo(args.host, args.port, stop)))
@@ -51,6 +55,17 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tipbot: configuration error: {error}", file=sys.stderr)
         return 2
     return 0
+
+
+DEMO_NOT_INSTALLED = (
+    "tipbot: demo: not in this installation; it runs from a checkout of tipbot: "
+    "`make demo` (or `pip install -e '.[demo]'`, then `python -m bot.cli demo` there)"
+)
+
+
+def _demo_installed() -> bool:
+    """The wheel leaves out the demo (setup.py): its personas and the sandbox."""
+    return all(importlib.util.find_spec(name) is not None for name in ("bot.demo", "sandbox"))
 
 
 def _run(args: argparse.Namespace) -> int:

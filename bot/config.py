@@ -11,22 +11,20 @@ mode 0600.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import hmac
 import os
 import re
-import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.anonymity import KEY_BYTES, decode_key, encode_key, generate_key
+
 DEFAULT_API_URL = "https://api.telegram.org/bot"
 LANGUAGES = ("vi", "en")
-KEY_BYTES = 32
 
 # "<digits>:<letters, digits, - and _>" — Telegram's token shape, loose enough for local sandboxes.
 _TOKEN_RE = re.compile(r"^\d{1,20}:[A-Za-z0-9_-]{1,100}$")
@@ -187,18 +185,11 @@ def load_keys(config: Config, env: Mapping[str, str]) -> Keys:
     return keys
 
 
-def encode_key(key: bytes) -> str:
-    return base64.urlsafe_b64encode(key).decode("ascii")
-
-
 def _decode_key(text: str, source: str) -> bytes:
     try:
-        key = base64.urlsafe_b64decode(text.strip().encode("ascii"))
-    except (binascii.Error, ValueError, UnicodeEncodeError):
-        raise ConfigError(f"{source}: not a base64 key") from None
-    if len(key) != KEY_BYTES:
-        raise ConfigError(f"{source}: a key must be {KEY_BYTES} bytes, got {len(key)}")
-    return key
+        return decode_key(text)
+    except ValueError:  # the text itself is never echoed
+        raise ConfigError(f"{source}: not a key ({KEY_BYTES} bytes in URL-safe base64)") from None
 
 
 def _key(env: Mapping[str, str], name: str, path: Path) -> bytes:
@@ -208,7 +199,7 @@ def _key(env: Mapping[str, str], name: str, path: Path) -> bytes:
         if path.exists():
             return _decode_key(path.read_text(encoding="ascii"), str(path))
         path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        key = secrets.token_bytes(KEY_BYTES)
+        key = generate_key()
         # O_EXCL: two processes starting at once must not overwrite each other's fresh key.
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w", encoding="ascii") as handle:

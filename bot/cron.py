@@ -18,7 +18,6 @@ from apscheduler.triggers.cron import CronTrigger
 
 WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # cron's numbering: Sunday = 0
 MIN_GAP = 3600  # seconds: a schedule may not fire more often than hourly
-FIELDS = ("minute", "hour", "day of month", "month", "day of week")
 
 
 class CronError(ValueError):

@@ -78,8 +78,9 @@ def _indicator(indicator) -> str:
     return f"{indicator.kind}:{indicator.value}{bank}"
 
 
-def tip_row(tip: ExportedTip, t: Texts, communes: CommuneDirectory, tz: ZoneInfo) -> list:
+def tip_row(exported: ExportedTip, t: Texts, communes: CommuneDirectory, tz: ZoneInfo) -> list:
     _ = t.gettext
+    tip = exported.tip
     answers = tip.answers
     kind = KINDS.get(tip.category, {}).get(tip.kind or "")
     when = answers.get("when")
@@ -98,7 +99,7 @@ def tip_row(tip: ExportedTip, t: Texts, communes: CommuneDirectory, tz: ZoneInfo
         _time(tip.acknowledged_at, tz),
         "" if minutes is None else minutes,
         _time(tip.closed_at, tz),
-        _("Yes") if tip.escalations else _("No"),
+        _("Yes") if exported.escalations else _("No"),
         _(WHEN[when]) if when in WHEN else (when or ""),
         ", ".join(_(CHANNELS.get(c, c)) for c in answers.get("channels", ())),
         answers.get("phones", ""),
@@ -109,11 +110,11 @@ def tip_row(tip: ExportedTip, t: Texts, communes: CommuneDirectory, tz: ZoneInfo
         "" if tip.location is None else tip.location[0],
         "" if tip.location is None else tip.location[1],
         tip.description,
-        tip.attachments,
-        tip.messages.get("question", 0),
-        tip.messages.get("answer", 0),
-        tip.messages.get("note", 0),
-        tip.messages.get("reply", 0),
+        len(tip.attachments),
+        exported.messages.get("question", 0),
+        exported.messages.get("answer", 0),
+        exported.messages.get("note", 0),
+        exported.messages.get("reply", 0),
     ]
     return [safe_cell(value) for value in row]
 

@@ -21,7 +21,12 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal
 
 DOMAIN = "tipbot"
-LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+# A built wheel carries the compiled catalogs and the bulletin library inside the package
+# (setup.py); a checkout has them in locales/ beside bot/.
+_PACKAGED_LOCALES = Path(__file__).resolve().parent / "locales"
+LOCALES_DIR = (
+    _PACKAGED_LOCALES if _PACKAGED_LOCALES.is_dir() else _PACKAGED_LOCALES.parent.parent / "locales"
+)
 LANGUAGES = ("vi", "en")
 # Full years and 24-hour clocks: these times go into reports and must not be misread.
 DATETIME_PATTERNS = {"vi": "HH:mm dd/MM/yyyy", "en": "d MMM yyyy, HH:mm"}

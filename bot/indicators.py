@@ -45,16 +45,10 @@ __all__ = [
     "display_link",
     "find_accounts",
     "find_banks",
-    "find_links",
-    "find_phones",
     "format_phone",
     "link_spans",
     "normalize_app",
-    "normalize_bank",
-    "normalize_link",
-    "normalize_phone",
     "normalize_query",
-    "parse_account",
     "parse_amount",
     "parse_indicators",
     "search_key",
@@ -192,7 +186,6 @@ _OLD_MOBILE = re.compile(
 )
 # PhoneNumberMatcher ignores numbers glued to letters ("SĐT0912345678"): pull them apart.
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?=[^\W\d_])")
-_PHONE_CHARS_ONLY = re.compile(r"[\d\s.\-()+]+")
 
 
 def _modernise_old_mobile(m: re.Match[str]) -> str:
@@ -213,7 +206,11 @@ def _e164(number: phonenumbers.PhoneNumber) -> str:
 
 
 def _phone_matches(text: str) -> list[tuple[str, int, int]]:
-    """(E.164, start, end in ``text``) of every valid number in a free text."""
+    """(E.164, start, end in ``text``) of every valid number in a free text.
+
+    Vietnamese numbers may be written nationally (``0912 345 678``), with 84/+84/0084, with any
+    separators, or in the pre-2018 11-digit form; foreign numbers need their ``+``.
+    """
     prepared, origin = _prepare_for_phones(text)
     found = []
     for m in phonenumbers.PhoneNumberMatcher(prepared, "VN"):
@@ -221,29 +218,6 @@ def _phone_matches(text: str) -> list[tuple[str, int, int]]:
             start, end = _span_in_original(origin, m.start, m.end, len(text))
             found.append((_e164(m.number), start, end))
     return found
-
-
-def find_phones(text: str) -> list[str]:
-    """Every valid phone number in a free text, as E.164, in order of appearance, no duplicates.
-
-    Vietnamese numbers may be written nationally (``0912 345 678``), with 84/+84/0084, with any
-    separators, or in the pre-2018 11-digit form; foreign numbers need their ``+``.
-    """
-    return list(dict.fromkeys(e164 for e164, _, _ in _phone_matches(clean_text(text))))
-
-
-def normalize_phone(text: str) -> str | None:
-    """The phone number ``text`` holds, as E.164, or None if it holds none or several."""
-    cleaned = clean_text(text)
-    if _PHONE_CHARS_ONLY.fullmatch(cleaned):
-        try:
-            number = phonenumbers.parse(_OLD_MOBILE.sub(_modernise_old_mobile, cleaned), "VN")
-        except phonenumbers.NumberParseException:
-            number = None
-        if number is not None and phonenumbers.is_valid_number(number):
-            return _e164(number)
-    found = find_phones(cleaned)
-    return found[0] if len(found) == 1 else None
 
 
 def format_phone(e164: str) -> str:
@@ -360,12 +334,6 @@ def find_banks(text: str) -> list[str]:
     return list(dict.fromkeys(name for name, _, _ in _bank_mentions(clean_text(text))))
 
 
-def normalize_bank(text: str) -> str | None:
-    """The canonical short name of a bank spelling: ``"vietcom bank"`` -> ``"Vietcombank"``."""
-    banks = find_banks(text)
-    return banks[0] if len(banks) == 1 else None
-
-
 _ACCOUNT_MIN_DIGITS, _ACCOUNT_MAX_DIGITS = 6, 19
 _DIGIT_RUN = re.compile(r"(?<!\d)\d(?:[ .\-]?\d)*(?!\d)")
 # A number written like money is not an account: 5.000.000 or 5000000đ / 5tr / 5 triệu.
@@ -415,13 +383,6 @@ def find_accounts(text: str) -> list[BankAccount]:
         if account.number not in accounts or accounts[account.number].bank is None:
             accounts[account.number] = account
     return list(accounts.values())
-
-
-def parse_account(text: str) -> BankAccount | None:
-    """The first account number in ``text`` with its bank: ``"STK 190333 MB bank"`` ->
-    ``BankAccount("190333", "MB")``; None if there is no number of 6-19 digits."""
-    accounts = find_accounts(text)
-    return accounts[0] if accounts else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -572,29 +533,10 @@ def _link_matches(text: str) -> list[tuple[str, int, int]]:
     return found
 
 
-def find_links(text: str) -> list[str]:
-    """Search values of every link and e-mail address in ``text``, in order, no duplicates."""
-    return list(dict.fromkeys(value for value, _, _ in _link_matches(clean_text(text))))
-
-
 def link_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each link or e-mail address in a free text, as written there (defanged
     ones included): where a message must keep Telegram from making a tappable link."""
     return [(start, end) for _value, start, end in _link_matches(text)]
-
-
-def normalize_link(text: str) -> str | None:
-    """The search value of a link: ``https://www.Example-Scam.vn/login?x=1`` ->
-    ``example-scam.vn``; None if ``text`` is not one link (surrounding brackets/quotes allowed)."""
-    cleaned = clean_text(text).strip("<>()[]{}\"'")
-    matches = _link_matches(cleaned)
-    if (
-        len(matches) == 1
-        and matches[0][1] == 0
-        and matches[0][2] >= len(cleaned.rstrip(_TRAILING_PUNCTUATION))
-    ):
-        return matches[0][0]
-    return None
 
 
 def display_link(value: str) -> str:

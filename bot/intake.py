@@ -89,7 +89,6 @@ CHANNELS = {
     "website": N_("Website"),
     "app": N_("App"),
 }
-ATTACHMENT_KINDS = ("photo", "video", "voice", "audio", "document")
 
 # The steps of each category, in order: the shortest tip is category, kind, commune, description,
 # Send. Urgency comes early, so "happening now" sends the resident to 113 at once; for crime the

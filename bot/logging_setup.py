@@ -80,10 +80,6 @@ class RedactingFormatter(logging.Formatter):
         # Longest first, so a secret containing another is replaced whole.
         self._secrets = sorted({s for s in secrets if len(s) >= 6}, key=len, reverse=True)
 
-    def add_secret(self, secret: str) -> None:
-        if len(secret) >= 6 and secret not in self._secrets:
-            self._secrets = sorted([*self._secrets, secret], key=len, reverse=True)
-
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)

@@ -10,8 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-DAY_MINUTES = 24 * 60
-
 
 def parse_quiet_hours(text: str) -> tuple[int, int] | None:
     """'21-7', '21:00-07:00' or '21:30-6' to (start, end) in minutes after midnight; 'off' to

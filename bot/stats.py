@@ -29,7 +29,6 @@ from storage import stats
 from storage.db import Database
 from storage.stats import bucket_of
 
-DAY = 24 * 3600
 TOP_COMMUNES = 10
 P90 = 0.9  # the share of tips in "90 % of tips acknowledged within …"
 

@@ -59,29 +59,45 @@ def _today(context: TipbotContext):
     return stats.today_in(runtime.config.timezone, runtime.now())
 
 
+async def _period_of_command(
+    update: Update, context: TipbotContext, t: Texts
+) -> stats.Period | None:
+    """/stats' and /export's period from the command's words, or None after showing the usage."""
+    try:
+        return stats.parse_period(context.args or [], _today(context))
+    except stats.PeriodError as error:
+        await message_of(update).reply_text(views.stats_usage(t, str(error)))
+        return None
+
+
+async def _period_of_button(
+    update: Update, context: TipbotContext, t: Texts, value: str
+) -> stats.Period | None:
+    """The period of a /stats or /export button, or None after saying the button is stale."""
+    period = _period_from_data(value, _today(context))
+    if period is None:
+        await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
+    return period
+
+
 # /stats ----------------------------------------------------------------------------------------
 
 
 @staff_only(Role.ADMIN, "stats.view")
 async def stats_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    try:
-        period = stats.parse_period(context.args or [], _today(context))
-    except stats.PeriodError as error:
-        await message_of(update).reply_text(views.stats_usage(t, str(error)))
-        return
-    await _send_stats(update, context, t, period, edit=False)
+    if (period := await _period_of_command(update, context, t)) is not None:
+        await _send_stats(update, context, t, period, edit=False)
 
 
 @staff_only(Role.ADMIN, "stats.view")
 async def stats_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    period = _period_from_data(received(update, StatsPeriod).period, _today(context))
-    if period is None:
-        await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
-        return
-    await answer_callback(update, views.working(t))
-    await _send_stats(update, context, t, period, edit=True)
+    if (
+        period := await _period_of_button(update, context, t, received(update, StatsPeriod).period)
+    ) is not None:
+        await answer_callback(update, views.working(t))
+        await _send_stats(update, context, t, period, edit=True)
 
 
 async def _send_stats(update, context: TipbotContext, t: Texts, period, *, edit: bool) -> None:
@@ -131,23 +147,18 @@ async def _chart(report, t: Texts, runtime) -> dict[str, bytes]:
 @staff_only(Role.ADMIN, "tips.export")
 async def export_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    try:
-        period = stats.parse_period(context.args or [], _today(context))
-    except stats.PeriodError as error:
-        await message_of(update).reply_text(views.stats_usage(t, str(error)))
-        return
-    await _send_export(update, context, t, period)
+    if (period := await _period_of_command(update, context, t)) is not None:
+        await _send_export(update, context, t, period)
 
 
 @staff_only(Role.ADMIN, "tips.export")
 async def export_callback(update: Update, context: TipbotContext, staff: Staff) -> None:
     t = await user_texts(update, context)
-    period = _period_from_data(received(update, ExportPeriod).period, _today(context))
-    if period is None:
-        await query_of(update).answer(t.gettext("This button no longer works. Send /start."))
-        return
-    await answer_callback(update)
-    await _send_export(update, context, t, period)
+    if (
+        period := await _period_of_button(update, context, t, received(update, ExportPeriod).period)
+    ) is not None:
+        await answer_callback(update)
+        await _send_export(update, context, t, period)
 
 
 async def _send_export(update, context: TipbotContext, t: Texts, period) -> None:

@@ -45,7 +45,7 @@ from handlers.callbacks import (
     TopicsLanguage,
     encode,
 )
-from handlers.common import utf16_len
+from handlers.common import fit_lines, utf16_len
 from handlers.menu import MENU_BULLETINS, main_menu
 from storage.broadcasts import Broadcast, Progress
 from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
@@ -53,7 +53,7 @@ from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
 OPEN = encode(OpenTopics())  # the topic screen as a new message (a bulletin, the menu, a receipt)
 EDIT = encode(EditTopics())  # the topic screen in place of the message tapped
 STOP = encode(StopBulletins())  # unsubscribe, one tap
-MAX_MESSAGE = 4000  # Telegram's limit is 4096
+MAX_MESSAGE = 4000  # Telegram's limit is 4096 UTF-16 units
 
 TOPIC_NAMES = {
     "online_fraud": N_("Online scams"),
@@ -73,16 +73,6 @@ def esc(text: str) -> str:
 
 def topic_name(t: Texts, topic: str) -> str:
     return t.gettext(TOPIC_NAMES[topic]) if topic in TOPIC_NAMES else esc(topic)
-
-
-def fit(lines: Sequence[str]) -> str:
-    """Whole lines (each closes its own tags) up to Telegram's length limit, then "…"."""
-    text = ""
-    for line in lines:
-        if len(text) + len(line) + 2 > MAX_MESSAGE:
-            return text + "…"
-        text += line + "\n"
-    return text.rstrip("\n")
 
 
 # The bulletin ----------------------------------------------------------------------------------
@@ -455,15 +445,33 @@ def catalogue_pages(t: Texts, entries: Sequence[CatalogueEntry], when) -> list[s
             mine = " ✍️" if entry.source == "admin" else ""
             block.append(f"• <code>{entry.slug}</code>{mine} — {esc(title)} ({languages}) · {sent}")
         blocks.append(block)
-    pages, page = [], header
+    return pack_pages(header, blocks)
+
+
+def pack_pages(header: list[str], blocks: list[list[str]]) -> list[str]:
+    """The header, then the blocks, as few messages as Telegram's limit allows: a block starts a
+    new message rather than being split, unless it is too long for one message by itself."""
+    pages: list[list[str]] = []
+    page = header
     for block in blocks:
-        if utf16_len("\n".join([*page, "", *block])) > MAX_MESSAGE and page is not header:
-            pages.append(fit(page))
-            page = block
-        else:
+        if fits([*page, "", *block]):
             page = [*page, "", *block]
-    pages.append(fit(page))
-    return pages
+        elif fits(block):
+            pages.append(page)
+            page = block
+        else:  # longer than a message by itself: it goes on line by line
+            for line in ["", *block]:
+                if not fits([*page, line]):
+                    pages.append(page)
+                    page = []
+                if page or line:
+                    page.append(line)
+    pages.append(page)
+    return [fit_lines(lines, "…") for lines in pages if lines]
+
+
+def fits(lines: list[str]) -> bool:
+    return utf16_len("\n".join(lines)) <= MAX_MESSAGE
 
 
 # Admins: sending -------------------------------------------------------------------------------
@@ -687,7 +695,7 @@ def schedules_text(
         lines.append(_("None: plan one with /sendat."))
     for send, description, when in planned:
         lines.append(f"#{send.id} · {when} · {description}")
-    return fit(lines)
+    return fit_lines(lines, "…")
 
 
 def schedules_keyboard(
@@ -790,7 +798,7 @@ def broadcasts_text(t: Texts, lines: Sequence[str]) -> str:
     _ = t.gettext
     if not lines:
         return _("📤 No broadcasts yet. Start one with /sendnow or /schedule.")
-    return fit([_("📤 <b>Broadcasts</b>"), *("\n" + line for line in lines)])
+    return fit_lines([_("📤 <b>Broadcasts</b>"), *("\n" + line for line in lines)], "…")
 
 
 def broadcasts_keyboard(t: Texts, under_way: Sequence[int]) -> InlineKeyboardMarkup:

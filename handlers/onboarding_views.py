@@ -25,11 +25,11 @@ from handlers.callbacks import (
     RevokeOfficer,
     encode,
 )
+from handlers.common import fit_lines
 
 PAGE_SIZE = 8
 EXAMPLE_COMMUNE = "Xuân Hương"
 COMMUNES_PER_OFFICER = 4  # in the officers list; the rest as "+N"
-MAX_TEXT = 4000  # Telegram's limit is 4096
 
 
 def esc(text: str) -> str:
@@ -47,16 +47,6 @@ def commune_list(communes: CommuneDirectory, codes: Iterable[int], limit: int | 
     shown = codes if limit is None else codes[:limit]
     text = ", ".join(esc(communes.name(code)) for code in shown)
     return text + (f" +{len(codes) - len(shown)}" if len(codes) > len(shown) else "")
-
-
-def fit(lines: Sequence[str]) -> str:
-    """Whole lines (each closes its own tags) up to Telegram's length limit, then "…"."""
-    text = ""
-    for line in lines:
-        if len(text) + len(line) + 2 > MAX_TEXT:
-            return text + "…"
-        text += line + "\n"
-    return text.rstrip("\n")
 
 
 def commune_buttons(
@@ -211,7 +201,7 @@ def officers_page(
         nav.append(InlineKeyboardButton("▶️", callback_data=encode(OfficersPage(page + 1))))
     if nav:
         buttons.append(nav)
-    return fit(lines), InlineKeyboardMarkup(buttons)
+    return fit_lines(lines, "…"), InlineKeyboardMarkup(buttons)
 
 
 def confirm_revoke(
@@ -309,7 +299,7 @@ def my_communes(
             lines.append("   " + _("group: {title}").format(title=esc(title or str(chat_id))))
     if is_admin:
         lines += ["", _("As an admin you also receive the province queue: tips with no commune.")]
-    return fit(lines)
+    return fit_lines(lines, "…")
 
 
 # Groups -------------------------------------------------------------------------------------------

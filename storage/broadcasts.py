@@ -17,6 +17,8 @@ from dataclasses import dataclass
 
 from storage.db import Database, now_or
 
+ERROR_LIMIT = 300  # characters of an error kept on a delivery or channel post
+
 
 @dataclass(frozen=True)
 class Broadcast:
@@ -88,52 +90,6 @@ async def create(
 async def get(db: Database, broadcast_id: int) -> Broadcast | None:
     row = await db.fetch_one("SELECT * FROM broadcasts WHERE id = ?", (broadcast_id,))
     return None if row is None else Broadcast(**row)
-
-
-async def list_sending(db: Database) -> list[Broadcast]:
-    """Broadcasts still under way: the sender resumes these at start."""
-    rows = await db.fetch_all("SELECT * FROM broadcasts WHERE status = 'sending' ORDER BY id")
-    return [Broadcast(**row) for row in rows]
-
-
-async def next_pending(db: Database, broadcast_id: int, *, limit: int) -> list[Delivery]:
-    rows = await db.fetch_all(
-        """SELECT d.broadcast_id, d.subscriber_id, s.chat_id, s.language
-           FROM deliveries AS d JOIN subscribers AS s ON s.id = d.subscriber_id
-           WHERE d.broadcast_id = ? AND d.status = 'pending'
-           ORDER BY d.subscriber_id LIMIT ?""",
-        (broadcast_id, limit),
-    )
-    return [Delivery(**row) for row in rows]
-
-
-async def mark(
-    db: Database,
-    broadcast_id: int,
-    subscriber_id: int,
-    status: str,
-    *,
-    message_id: int | None = None,
-) -> None:
-    """Move a delivery to 'sending', then to 'sent', 'failed' or 'blocked'."""
-    async with db.transaction():
-        await db.execute(
-            """UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id)
-               WHERE broadcast_id = ? AND subscriber_id = ?""",
-            (status, message_id, broadcast_id, subscriber_id),
-        )
-
-
-async def finish_if_done(db: Database, broadcast_id: int, *, now: int | None = None) -> bool:
-    """Mark the broadcast done once no delivery is pending."""
-    async with db.transaction():
-        cursor = await db.execute(
-            """UPDATE broadcasts SET status = 'done', finished_at = ?
-               WHERE id = ? AND status = 'sending' AND NOT EXISTS
-                   (SELECT 1 FROM deliveries WHERE broadcast_id = ? AND status = 'pending')""",
-            (now_or(now), broadcast_id, broadcast_id),
-        )
-    return cursor.rowcount > 0
 
 
 async def cancel(db: Database, broadcast_id: int, *, now: int | None = None) -> bool:
@@ -231,20 +187,9 @@ async def due(
     return [Delivery(**row) for row in rows]
 
 
-async def claim(db: Database, broadcast_id: int, subscriber_id: int) -> bool:
-    """'pending' -> 'sending' just before the call; False if the row moved on meanwhile (the
-    subscriber left, the broadcast was cancelled)."""
-    async with db.transaction():
-        cursor = await db.execute(
-            """UPDATE deliveries SET status = 'sending'
-               WHERE broadcast_id = ? AND subscriber_id = ? AND status = 'pending'""",
-            (broadcast_id, subscriber_id),
-        )
-    return cursor.rowcount > 0
-
-
 async def claim_many(db: Database, broadcast_id: int, subscriber_ids: list[int]) -> set[int]:
-    """``claim`` for several rows in one statement; the ones claimed (the others moved on)."""
+    """'pending' -> 'sending' just before the calls, in one statement: the rows claimed (the
+    others moved on meanwhile: the subscriber left, the broadcast was cancelled)."""
     async with db.transaction():
         cursor = await db.execute(
             """UPDATE deliveries SET status = 'sending'
@@ -297,22 +242,23 @@ async def record(
 ) -> None:
     """The outcome of a call: 'sent', 'failed', 'blocked', or 'pending' again at ``retry_at``.
     Only a row still 'sending' is changed (a cancelled broadcast's rows stay cancelled)."""
+    outcome = _outcome(status, message_id, error, retry_at, count_attempt)
     async with db.transaction():
         await db.execute(
             """UPDATE deliveries SET status = ?, message_id = coalesce(?, message_id),
                    error = ?, next_attempt_at = coalesce(?, next_attempt_at),
                    attempts = attempts + ?
                WHERE broadcast_id = ? AND subscriber_id = ? AND status = 'sending'""",
-            (
-                status,
-                message_id,
-                None if error is None else error[:300],
-                retry_at,
-                int(count_attempt),
-                broadcast_id,
-                subscriber_id,
-            ),
+            (*outcome, broadcast_id, subscriber_id),
         )
+
+
+def _outcome(
+    status: str, message_id: int | None, error: str | None, retry_at: int | None, count: bool
+) -> tuple[str, int | None, str | None, int | None, int]:
+    """The values a call's outcome sets on its delivery or channel post, in the order of both
+    UPDATEs (two statements, one per table: merging them would build SQL from strings)."""
+    return status, message_id, None if error is None else error[:ERROR_LIMIT], retry_at, int(count)
 
 
 async def mark_started(db: Database, broadcast_id: int, *, now: int) -> None:
@@ -400,15 +346,6 @@ async def list_recent(db: Database, *, finished: int = 5) -> list[Broadcast]:
     return [Broadcast(**row) for row in [*under_way, *ended]]
 
 
-async def remaining_before(db: Database, broadcast_id: int) -> int:
-    """Deliveries still to send in broadcasts that go first (older ones under way)."""
-    return await db.fetch_value(
-        """SELECT count(*) FROM deliveries AS d JOIN broadcasts AS b ON b.id = d.broadcast_id
-           WHERE b.status = 'sending' AND b.id < ? AND d.status IN ('pending', 'sending')""",
-        (broadcast_id,),
-    )
-
-
 # The channel (0003) ----------------------------------------------------------------------------
 
 
@@ -464,19 +401,13 @@ async def record_channel_post(
     retry_at: int | None = None,
     count_attempt: bool = True,
 ) -> None:
+    """``record`` for the channel's post of a bulletin."""
+    outcome = _outcome(status, message_id, error, retry_at, count_attempt)
     async with db.transaction():
         await db.execute(
             """UPDATE channel_posts SET status = ?, message_id = coalesce(?, message_id),
                    error = ?, next_attempt_at = coalesce(?, next_attempt_at),
                    attempts = attempts + ?
                WHERE slug = ? AND channel = ? AND status = 'sending'""",
-            (
-                status,
-                message_id,
-                None if error is None else error[:300],
-                retry_at,
-                int(count_attempt),
-                slug,
-                channel,
-            ),
+            (*outcome, slug, channel),
         )

@@ -66,35 +66,6 @@ async def upsert(
         )
 
 
-async def get(db: Database, slug: str, language: str) -> Bulletin | None:
-    row = await db.fetch_one(
-        "SELECT * FROM bulletins WHERE slug = ? AND language = ?", (slug, language)
-    )
-    return None if row is None else Bulletin(**row)
-
-
-async def list_bulletins(
-    db: Database, *, topic: str | None = None, language: str | None = None
-) -> list[Bulletin]:
-    rows = await db.fetch_all(
-        """SELECT * FROM bulletins WHERE (? IS NULL OR topic = ?) AND (? IS NULL OR language = ?)
-           ORDER BY topic, slug, language""",
-        (topic, topic, language, language),
-    )
-    return [Bulletin(**row) for row in rows]
-
-
-async def least_recently_sent(db: Database, topic: str) -> str | None:
-    """The slug a topic schedule sends next: never broadcast first, then the longest ago."""
-    return await db.fetch_value(
-        """SELECT b.slug FROM bulletins AS b
-           LEFT JOIN broadcasts AS bc ON bc.slug = b.slug AND bc.status <> 'cancelled'
-           WHERE b.topic = ?
-           GROUP BY b.slug ORDER BY coalesce(max(bc.created_at), -1), b.slug LIMIT 1""",
-        (topic,),
-    )
-
-
 # Schedules -----------------------------------------------------------------------------------
 
 
@@ -118,14 +89,6 @@ async def add_schedule(
 async def list_schedules(db: Database) -> list[Schedule]:
     rows = await db.fetch_all("SELECT * FROM schedules ORDER BY id")
     return [Schedule(**{**dict(row), "paused": bool(row["paused"])}) for row in rows]
-
-
-async def set_paused(db: Database, schedule_id: int, paused: bool) -> bool:
-    async with db.transaction():
-        cursor = await db.execute(
-            "UPDATE schedules SET paused = ? WHERE id = ?", (int(paused), schedule_id)
-        )
-    return cursor.rowcount > 0
 
 
 async def delete_schedule(db: Database, schedule_id: int) -> bool:
@@ -223,9 +186,12 @@ async def write_admin_bulletin(
     return cursor.rowcount > 0
 
 
-async def get_by_id(db: Database, bulletin_id: int) -> Bulletin | None:
-    row = await db.fetch_one("SELECT * FROM bulletins WHERE id = ?", (bulletin_id,))
-    return None if row is None else Bulletin(**row)
+async def list_bulletins(db: Database, *, language: str) -> list[Bulletin]:
+    """Every bulletin in one language, by topic: the library the web door's page shows."""
+    rows = await db.fetch_all(
+        "SELECT * FROM bulletins WHERE language = ? ORDER BY topic, slug", (language,)
+    )
+    return [Bulletin(**row) for row in rows]
 
 
 async def languages_of(db: Database, slug: str) -> dict[str, Bulletin]:
@@ -347,11 +313,6 @@ async def plan_send(
             (topic, slug, send_at, request_key, created_by, now_or(now)),
         )
     return cursor.lastrowid if cursor.rowcount else None
-
-
-async def get_planned(db: Database, planned_id: int) -> PlannedSend | None:
-    row = await db.fetch_one("SELECT * FROM planned_sends WHERE id = ?", (planned_id,))
-    return None if row is None else PlannedSend(**row)
 
 
 async def list_planned(db: Database) -> list[PlannedSend]:

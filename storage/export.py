@@ -9,33 +9,21 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import Any
+from sqlite3 import Row
 
 from storage.db import Database
-from storage.tips import Indicator
+from storage.tips import Tip, tip_from_row
 
 BATCH = 500
 
 
 @dataclass(frozen=True)
 class ExportedTip:
-    id: int
-    code: str
-    category: str
-    kind: str | None
-    commune_code: int | None
-    urgent: bool
-    description: str
-    answers: dict[str, Any]
-    location: tuple[float, float] | None
-    status: str
-    created_at: int
-    acknowledged_at: int | None
-    closed_at: int | None
+    """A tip and what the export counts beside it."""
+
+    tip: Tip
     escalations: int
-    attachments: int
     messages: dict[str, int]  # question | answer | note | reply -> count
-    indicators: tuple[Indicator, ...]
 
 
 async def tips_in_period(
@@ -45,9 +33,7 @@ async def tips_in_period(
     after: tuple[int, int] = (start - 1, 0)
     while True:
         rows = await db.fetch_all(
-            """SELECT id, code, category, kind, commune_code, urgent, description, answers,
-                   latitude, longitude, status, created_at, acknowledged_at, closed_at
-               FROM tips
+            """SELECT * FROM tips
                WHERE created_at >= ? AND created_at < ? AND (created_at, id) > (?, ?)
                ORDER BY created_at, id LIMIT ?""",
             (start, end, *after, batch),
@@ -55,12 +41,13 @@ async def tips_in_period(
         if not rows:
             return
         ids = json.dumps([row["id"] for row in rows])
-        attachments = await _counts(
-            db,
-            """SELECT tip_id, count(*) FROM tip_attachments
-               WHERE tip_id IN (SELECT value FROM json_each(?)) GROUP BY 1""",
-            ids,
-        )
+        attachments: dict[int, list[Row]] = {}
+        for row in await db.fetch_all(
+            """SELECT tip_id, kind, file_id, file_unique_id FROM tip_attachments
+               WHERE tip_id IN (SELECT value FROM json_each(?)) ORDER BY tip_id, position""",
+            (ids,),
+        ):
+            attachments.setdefault(row["tip_id"], []).append(row)
         # `+action`: look the batch's tips up by tip, not every escalation ever by action.
         escalations = await _counts(
             db,
@@ -76,36 +63,17 @@ async def tips_in_period(
             (ids,),
         ):
             messages.setdefault(tip_id, {})[kind] = count
-        indicators: dict[int, list[Indicator]] = {}
+        indicators: dict[int, list[Row]] = {}
         for row in await db.fetch_all(
             """SELECT tip_id, kind, value, raw, bank FROM tip_indicators
                WHERE tip_id IN (SELECT value FROM json_each(?)) ORDER BY id""",
             (ids,),
         ):
-            indicators.setdefault(row["tip_id"], []).append(
-                Indicator(row["kind"], row["value"], row["raw"], row["bank"])
-            )
+            indicators.setdefault(row["tip_id"], []).append(row)
         for row in rows:
             tip_id = row["id"]
-            yield ExportedTip(
-                id=tip_id,
-                code=row["code"],
-                category=row["category"],
-                kind=row["kind"],
-                commune_code=row["commune_code"],
-                urgent=bool(row["urgent"]),
-                description=row["description"],
-                answers=json.loads(row["answers"]),
-                location=None if row["latitude"] is None else (row["latitude"], row["longitude"]),
-                status=row["status"],
-                created_at=row["created_at"],
-                acknowledged_at=row["acknowledged_at"],
-                closed_at=row["closed_at"],
-                escalations=escalations.get(tip_id, 0),
-                attachments=attachments.get(tip_id, 0),
-                messages=messages.get(tip_id, {}),
-                indicators=tuple(indicators.get(tip_id, ())),
-            )
+            tip = tip_from_row(row, indicators.get(tip_id, ()), attachments.get(tip_id, ()))
+            yield ExportedTip(tip, escalations.get(tip_id, 0), messages.get(tip_id, {}))
         last = rows[-1]
         after = (last["created_at"], last["id"])
 

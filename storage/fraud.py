@@ -146,12 +146,3 @@ async def count_check(db: Database, day: str, outcome: str) -> None:
                ON CONFLICT (day, outcome) DO UPDATE SET count = count + 1""",
             (day, outcome),
         )
-
-
-async def check_counts(db: Database, first_day: str, last_day: str) -> dict[str, int]:
-    rows = await db.fetch_all(
-        """SELECT outcome, sum(count) AS n FROM check_counts
-           WHERE day BETWEEN ? AND ? GROUP BY outcome""",
-        (first_day, last_day),
-    )
-    return {row["outcome"]: row["n"] for row in rows}

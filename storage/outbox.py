@@ -151,12 +151,6 @@ async def mark_failed(
     return status
 
 
-async def pending_count(db: Database) -> int:
-    return await db.fetch_value(
-        "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')"
-    )
-
-
 async def purge_finished(db: Database, *, before: int) -> int:
     """Rows sent or given up before `before`: their work is done, keeping them only keeps traces
     (which chats heard about which tip, and when)."""

@@ -4,13 +4,16 @@ sealed way back to the tipster. Nothing here knows who the tipster is."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from sqlite3 import Row
 from typing import Any
 
 from storage.db import Database, now_or
 
 CLOSED_STATUSES = frozenset({"resolved", "not_actionable"})
+# The same set as an SQL parameter: `status NOT IN (SELECT value FROM json_each(?))`.
+_CLOSED_JSON = json.dumps(sorted(CLOSED_STATUSES))
 _SETTABLE_STATUSES = frozenset({"investigating"}) | CLOSED_STATUSES
 
 
@@ -164,17 +167,6 @@ async def get_by_receipt_hash(db: Database, receipt_hash: str) -> Tip | None:
     return await _one(db, "receipt_hash = ?", (receipt_hash,))
 
 
-async def codes_with_indicator(db: Database, kind: str, value: str) -> list[str]:
-    """Codes of the tips naming this phone, account, link... (normalised value), newest first:
-    the same scammer reported again, or a /check before paying."""
-    rows = await db.fetch_all(
-        """SELECT DISTINCT t.code, t.id FROM tip_indicators AS i JOIN tips AS t ON t.id = i.tip_id
-           WHERE i.kind = ? AND i.value = ? ORDER BY t.id DESC""",
-        (kind, value),
-    )
-    return [row["code"] for row in rows]
-
-
 # Status --------------------------------------------------------------------------------------
 
 
@@ -221,8 +213,9 @@ async def set_status(
     async with db.transaction():
         cursor = await db.execute(
             """UPDATE tips SET status = ?, updated_at = ?, closed_at = ?
-               WHERE id = ? AND status <> ? AND status NOT IN ('resolved', 'not_actionable')""",
-            (status, now, now if closing else None, tip_id, status),
+               WHERE id = ? AND status <> ?
+                   AND status NOT IN (SELECT value FROM json_each(?))""",
+            (status, now, now if closing else None, tip_id, status, _CLOSED_JSON),
         )
         if cursor.rowcount == 0:
             return False
@@ -244,9 +237,9 @@ async def transfer(
         cursor = await db.execute(
             """UPDATE tips SET commune_code = ?, status = 'new', routed_at = ?, reminded_at = NULL,
                    escalated_at = NULL, updated_at = ?
-               WHERE id = ? AND status NOT IN ('resolved', 'not_actionable')
+               WHERE id = ? AND status NOT IN (SELECT value FROM json_each(?))
                    AND commune_code IS NOT ?""",
-            (commune_code, now, now, tip_id, commune_code),
+            (commune_code, now, now, tip_id, _CLOSED_JSON, commune_code),
         )
         if cursor.rowcount == 0:
             return False
@@ -417,33 +410,38 @@ async def _load(db: Database, where: str, params: tuple[Any, ...]) -> list[Tip]:
                WHERE tip_id = ? ORDER BY position""",
             (row["id"],),
         )
-        location = None if row["latitude"] is None else (row["latitude"], row["longitude"])
-        tips.append(
-            Tip(
-                id=row["id"],
-                code=row["code"],
-                category=row["category"],
-                kind=row["kind"],
-                commune_code=row["commune_code"],
-                urgent=bool(row["urgent"]),
-                description=row["description"],
-                answers=json.loads(row["answers"]),
-                location=location,
-                status=row["status"],
-                created_at=row["created_at"],
-                updated_at=row["updated_at"],
-                routed_at=row["routed_at"],
-                reminded_at=row["reminded_at"],
-                escalated_at=row["escalated_at"],
-                acknowledged_at=row["acknowledged_at"],
-                acknowledged_by=row["acknowledged_by"],
-                closed_at=row["closed_at"],
-                indicators=tuple(Indicator(**i) for i in indicators),
-                attachments=tuple(Attachment(**a) for a in attachments),
-                language=row["language"],
-            )
-        )
+        tips.append(tip_from_row(row, indicators, attachments))
     return tips
+
+
+def tip_from_row(row: Row, indicators: Iterable[Row], attachments: Iterable[Row]) -> Tip:
+    """A row of `tips` with the rows of its indicators (kind, value, raw, bank) and attachments
+    (kind, file_id, file_unique_id)."""
+    return Tip(
+        id=row["id"],
+        code=row["code"],
+        category=row["category"],
+        kind=row["kind"],
+        commune_code=row["commune_code"],
+        urgent=bool(row["urgent"]),
+        description=row["description"],
+        answers=json.loads(row["answers"]),
+        location=None if row["latitude"] is None else (row["latitude"], row["longitude"]),
+        status=row["status"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+        routed_at=row["routed_at"],
+        reminded_at=row["reminded_at"],
+        escalated_at=row["escalated_at"],
+        acknowledged_at=row["acknowledged_at"],
+        acknowledged_by=row["acknowledged_by"],
+        closed_at=row["closed_at"],
+        indicators=tuple(Indicator(i["kind"], i["value"], i["raw"], i["bank"]) for i in indicators),
+        attachments=tuple(
+            Attachment(a["kind"], a["file_id"], a["file_unique_id"]) for a in attachments
+        ),
+        language=row["language"],
+    )
 
 
 # Work lists ----------------------------------------------------------------------------------
@@ -467,8 +465,8 @@ async def open_tips(
     db: Database, commune_codes: Collection[int] | None, *, limit: int
 ) -> tuple[list[OpenTip], int]:
     """Open tips of these communes (None: all, for admins), oldest first, and how many in all."""
-    where = "status NOT IN ('resolved', 'not_actionable')"
-    params: list[Any] = []
+    where = "status NOT IN (SELECT value FROM json_each(?))"
+    params: list[Any] = [_CLOSED_JSON]
     if commune_codes is not None:
         where += " AND commune_code IN (SELECT value FROM json_each(?))"
         params.append(json.dumps(sorted(commune_codes)))

@@ -246,10 +246,10 @@ async def test_resumes_after_a_crash_without_sending_twice(runtime):
     broadcast_id = await start(runtime)
     rows = await broadcasts.due(runtime.db, broadcast_id, after=None, now=T0, limit=100)
     for row in rows[:4]:  # sent before the crash
-        await broadcasts.claim(runtime.db, broadcast_id, row.subscriber_id)
+        await broadcasts.claim_many(runtime.db, broadcast_id, [row.subscriber_id])
         await broadcasts.record(runtime.db, broadcast_id, row.subscriber_id, "sent", message_id=1)
     for row in rows[4:6]:  # in flight at the crash
-        await broadcasts.claim(runtime.db, broadcast_id, row.subscriber_id)
+        await broadcasts.claim_many(runtime.db, broadcast_id, [row.subscriber_id])
 
     telegram = FakeTelegram()
     running = Running(engine(runtime, telegram))

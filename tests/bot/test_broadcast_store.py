@@ -31,6 +31,10 @@ def runtime(db, tmp_path):
     return Runtime(config, Keys(b"p" * 32, b"w" * 32), db, None, "Lâm Đồng", clock=lambda: T0)
 
 
+async def _bulletin(db, slug: str, language: str):
+    return (await bulletins.languages_of(db, slug)).get(language)
+
+
 def library(*items: tuple[str, str, str]) -> list[LibraryText]:
     return [
         LibraryText(slug, language, topic, f"{slug} {language}", body)
@@ -44,7 +48,7 @@ async def test_the_library_sync_is_idempotent_and_follows_the_files(db):
     assert (first.added, first.updated, first.removed) == (4, 0, 0)
     again = await bulletins.sync_library(db, library(("a", "drugs", "x"), ("b", "fire", "y")))
     assert (again.added, again.updated, again.removed) == (0, 0, 0)
-    stamp = (await bulletins.get(db, "a", "vi")).updated_at
+    stamp = (await _bulletin(db, "a", "vi")).updated_at
 
     # An admin's bulletin with a slug a file later takes is left alone.
     await bulletins.write_admin_bulletin(
@@ -54,10 +58,10 @@ async def test_the_library_sync_is_idempotent_and_follows_the_files(db):
         db, library(("a", "drugs", "x2"), ("c", "forest", "file"))
     )
     assert (changed.added, changed.updated, changed.removed) == (1, 2, 2)  # c/en; a; b gone
-    assert (await bulletins.get(db, "a", "en")).body == "x2"
-    assert (await bulletins.get(db, "a", "vi")).updated_at >= stamp
-    assert (await bulletins.get(db, "c", "vi")).title == "Mine"
-    assert await bulletins.get(db, "b", "vi") is None
+    assert (await _bulletin(db, "a", "en")).body == "x2"
+    assert (await _bulletin(db, "a", "vi")).updated_at >= stamp
+    assert (await _bulletin(db, "c", "vi")).title == "Mine"
+    assert await _bulletin(db, "b", "vi") is None
     # A library text is not an admin's to overwrite.
     assert not await bulletins.write_admin_bulletin(
         db, "a", "vi", topic="drugs", title="Hijack", body="z", created_by=ADMIN
@@ -69,7 +73,7 @@ async def test_a_bulletin_a_broadcast_still_needs_stays(db):
     await subscribers.subscribe(db, 1, "vi", ["drugs"])
     await broadcasts.create(db, "a", "drugs", now=T0)
     result = await bulletins.sync_library(db, [])
-    assert result.removed == 0 and await bulletins.get(db, "a", "vi") is not None
+    assert result.removed == 0 and await _bulletin(db, "a", "vi") is not None
 
 
 async def test_a_topic_sends_what_its_audience_has_not_had(db):
@@ -124,14 +128,14 @@ async def test_the_sender_streams_claims_and_records(db):
     assert [d.chat_id for d in first + second] == [1, 2, 3, 4, 5, 6]
 
     one, two, three = first
-    assert await broadcasts.claim(db, broadcast_id, one.subscriber_id)
-    assert not await broadcasts.claim(db, broadcast_id, one.subscriber_id)  # once
+    assert await broadcasts.claim_many(db, broadcast_id, [one.subscriber_id])
+    assert not await broadcasts.claim_many(db, broadcast_id, [one.subscriber_id])  # once
     await broadcasts.record(db, broadcast_id, one.subscriber_id, "sent", message_id=5)
-    await broadcasts.claim(db, broadcast_id, two.subscriber_id)
+    await broadcasts.claim_many(db, broadcast_id, [two.subscriber_id])
     await broadcasts.record(
         db, broadcast_id, two.subscriber_id, "pending", error="x", retry_at=T0 + 10
     )
-    await broadcasts.claim(db, broadcast_id, three.subscriber_id)  # in flight at a "crash"
+    await broadcasts.claim_many(db, broadcast_id, [three.subscriber_id])  # in flight at a "crash"
     assert await broadcasts.requeue_in_flight(db) == 1
     due_now = await broadcasts.due(db, broadcast_id, after=None, now=T0, limit=10)
     assert [d.chat_id for d in due_now] == [3, 4, 5, 6, 7]
@@ -142,7 +146,7 @@ async def test_the_sender_streams_claims_and_records(db):
 
     # A cancelled row stays cancelled even if an answer for it comes late.
     await subscribers.unsubscribe(db, 4)
-    assert not await broadcasts.claim(db, broadcast_id, due_now[1].subscriber_id)
+    assert not await broadcasts.claim_many(db, broadcast_id, [due_now[1].subscriber_id])
     progress = await broadcasts.progress_of(db, await broadcasts.get(db, broadcast_id))
     assert (progress.sent, progress.cancelled, progress.remaining) == (1, 1, 5)
 

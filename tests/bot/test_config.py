@@ -88,13 +88,25 @@ def test_keys_created_once_with_mode_0600(tmp_path):
 
 def test_keys_from_environment_and_malformed_key(tmp_path):
     config = load_config(env(TIPBOT_DATA_DIR=str(tmp_path)))
-    from bot.config import encode_key
+    from bot.anonymity import encode_key
 
     key = encode_key(bytes(range(32)))
     keys = load_keys(config, {"TIPBOT_PSEUDONYM_KEY": key})
     assert keys.pseudonym == bytes(range(32))
     with pytest.raises(ConfigError, match="TIPBOT_WAY_BACK_KEY"):
         load_keys(config, {"TIPBOT_WAY_BACK_KEY": "c2hvcnQ="})
+
+
+def test_a_key_is_read_by_the_one_codec_of_bot_anonymity(tmp_path):
+    config = load_config(env(TIPBOT_DATA_DIR=str(tmp_path)))
+    from bot.anonymity import encode_key
+
+    key = encode_key(bytes(range(32)))
+    unpadded = {"TIPBOT_PSEUDONYM_KEY": key.rstrip("=")}
+    assert load_keys(config, unpadded).pseudonym == bytes(range(32))
+    with pytest.raises(ConfigError, match="TIPBOT_PSEUDONYM_KEY") as refused:
+        load_keys(config, {"TIPBOT_PSEUDONYM_KEY": key[:10] + "!" + key[10:]})  # not skipped
+    assert key[:10] not in str(refused.value)
 
 
 def test_dotenv_is_read_and_environment_wins(tmp_path):

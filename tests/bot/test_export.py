@@ -109,7 +109,7 @@ async def test_batches_never_skip_or_repeat(staffed):
     for n in range(7):
         await make_tip(staffed, n, at(10) + n // 3)  # three tips per second
     start, end = JULY.bounds(VN)
-    codes = [tip.code async for tip in store.tips_in_period(staffed, start, end, batch=2)]
+    codes = [e.tip.code async for e in store.tips_in_period(staffed, start, end, batch=2)]
     assert codes == [f"T-EX{n:04d}" for n in range(7)]
 
 

@@ -8,19 +8,25 @@ from bot.indicators import (
     Indicator,
     display_link,
     find_accounts,
-    find_links,
-    find_phones,
+    find_banks,
     format_phone,
     normalize_app,
-    normalize_bank,
-    normalize_link,
-    normalize_phone,
     normalize_query,
-    parse_account,
     parse_amount,
     parse_indicators,
     search_key,
 )
+
+
+def phones(text: str) -> list[str]:
+    """The phone numbers a resident's answer to the phone question is stored as."""
+    return [i.value for i in parse_indicators("phone", text) if i.parsed]
+
+
+def links(text: str) -> list[str]:
+    """The links a /check query searches for."""
+    return [i.value for i in normalize_query(text) if i.kind == "link"]
+
 
 # --- phones -----------------------------------------------------------------------------------
 
@@ -28,28 +34,28 @@ from bot.indicators import (
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("0912.345.678", "+84912345678"),
-        ("0912 345 678", "+84912345678"),
-        ("+84 912 345 678", "+84912345678"),
-        ("84912345678", "+84912345678"),
-        ("(+84) 912-345-678", "+84912345678"),
-        ("84-912-345-678", "+84912345678"),
-        ("0084 912 345 678", "+84912345678"),
-        ("  0912345678\n", "+84912345678"),
-        ("SĐT: 0912345678", "+84912345678"),
-        ("SĐT0912345678", "+84912345678"),
-        ("0263 3822 222", "+842633822222"),  # Lâm Đồng landline
-        ("+1 650 253 0000", "+16502530000"),
-        ("+44 20 7946 0958", "+442079460958"),
-        ("113", None),
-        ("0912 345", None),
-        ("", None),
-        ("gọi cho tôi", None),
-        ("0912345678 hoặc 0987654321", None),  # two numbers: not one phone
+        ("0912.345.678", ["+84912345678"]),
+        ("0912 345 678", ["+84912345678"]),
+        ("+84 912 345 678", ["+84912345678"]),
+        ("84912345678", ["+84912345678"]),
+        ("(+84) 912-345-678", ["+84912345678"]),
+        ("84-912-345-678", ["+84912345678"]),
+        ("0084 912 345 678", ["+84912345678"]),
+        ("  0912345678\n", ["+84912345678"]),
+        ("SĐT: 0912345678", ["+84912345678"]),
+        ("SĐT0912345678", ["+84912345678"]),
+        ("0263 3822 222", ["+842633822222"]),  # Lâm Đồng landline
+        ("+1 650 253 0000", ["+16502530000"]),
+        ("+44 20 7946 0958", ["+442079460958"]),
+        ("113", []),
+        ("0912 345", []),
+        ("", []),
+        ("gọi cho tôi", []),
+        ("0912345678 hoặc 0987654321", ["+84912345678", "+84987654321"]),
     ],
 )
-def test_normalize_phone(text, expected):
-    assert normalize_phone(text) == expected
+def test_phones(text, expected):
+    assert phones(text) == expected
 
 
 @pytest.mark.parametrize(
@@ -76,7 +82,7 @@ def test_normalize_phone(text, expected):
     ],
 )
 def test_old_eleven_digit_mobiles_map_to_todays_numbers(old, new):
-    assert normalize_phone(old) == new
+    assert phones(old) == [new]
 
 
 @pytest.mark.parametrize(
@@ -92,15 +98,15 @@ def test_old_eleven_digit_mobiles_map_to_todays_numbers(old, new):
     ],
 )
 def test_old_numbers_in_any_spelling(written):
-    assert normalize_phone(written) == "+84362345678"
+    assert phones(written) == ["+84362345678"]
 
 
-def test_find_phones_in_free_text():
+def test_phones_in_free_text():
     text = (
         "Nó gọi từ 0912.345.678, sau đó từ số cũ 0166 234 5678 và SĐT0987654321; "
         "còn có số nước ngoài +44 20 7946 0958. Lại gọi 0912 345 678."
     )
-    assert find_phones(text) == ["+84912345678", "+84362345678", "+84987654321", "+442079460958"]
+    assert phones(text) == ["+84912345678", "+84362345678", "+84987654321", "+442079460958"]
 
 
 def test_format_phone():
@@ -131,15 +137,14 @@ def test_format_phone():
         ("4111 1111 1111 1111", "4111111111111111", None),  # a card number
     ],
 )
-def test_parse_account(text, number, bank):
-    account = parse_account(text)
-    assert account is not None
+def test_accounts(text, number, bank):
+    [account] = find_accounts(text)
     assert (account.number, account.bank) == (number, bank)
 
 
 @pytest.mark.parametrize("text", ["", "Vietcombank", "12345", "5.000.000", "500000đ", "20 triệu"])
-def test_parse_account_without_a_number(text):
-    assert parse_account(text) is None
+def test_no_account_without_a_number(text):
+    assert find_accounts(text) == []
 
 
 def test_each_account_takes_the_nearest_bank():
@@ -156,59 +161,59 @@ def test_numbers_separated_by_spaces_are_not_glued_into_one_account():
 
 
 @pytest.mark.parametrize(
-    ("spelling", "bank"),
+    ("spelling", "banks"),
     [
-        ("vietcombank", "Vietcombank"),
-        ("VCB", "Vietcombank"),
-        ("VietinBank", "VietinBank"),
-        ("CTG", "VietinBank"),
-        ("bidv", "BIDV"),
-        ("Agribank", "Agribank"),
-        ("Techcombank", "Techcombank"),
-        ("TCB", "Techcombank"),
-        ("MB", "MB"),
-        ("MBBank", "MB"),
-        ("mb-bank", "MB"),
-        ("Ngân hàng Quân đội", "MB"),
-        ("ACB", "ACB"),
-        ("VPBank", "VPBank"),
-        ("TPBank", "TPBank"),
-        ("Sacombank", "Sacombank"),
-        ("STB", "Sacombank"),
-        ("SHB", "SHB"),
-        ("HDBank", "HDBank"),
-        ("VIB", "VIB"),
-        ("OCB", "OCB"),
-        ("SeABank", "SeABank"),
-        ("MSB", "MSB"),
-        ("Eximbank", "Eximbank"),
-        ("LPBank", "LPBank"),
-        ("Lien Viet Post Bank", "LPBank"),
-        ("Nam A Bank", "Nam A Bank"),
-        ("Ngân hàng Nam Á", "Nam A Bank"),
-        ("Bac A Bank", "Bac A Bank"),
-        ("PVcomBank", "PVcomBank"),
-        ("ABBANK", "ABBANK"),
-        ("KienlongBank", "KienlongBank"),
-        ("BaoViet Bank", "BaoViet Bank"),
-        ("Vietbank", "Vietbank"),
-        ("NCB", "NCB"),
-        ("SCB", "SCB"),
-        ("Cake", "Cake"),
-        ("Timo", "Timo"),
-        ("MoMo", "MoMo"),
-        ("ví momo", "MoMo"),
-        ("ZaloPay", "ZaloPay"),
-        ("Zalo Pay", "ZaloPay"),
-        ("ViettelMoney", "Viettel Money"),
-        ("Viettel Pay", "Viettel Money"),
-        ("", None),
-        ("quốc tế", None),  # a full name only counts after "ngân hàng"
-        ("Vietcombank hoặc BIDV", None),  # two banks: not one
+        ("vietcombank", ["Vietcombank"]),
+        ("VCB", ["Vietcombank"]),
+        ("VietinBank", ["VietinBank"]),
+        ("CTG", ["VietinBank"]),
+        ("bidv", ["BIDV"]),
+        ("Agribank", ["Agribank"]),
+        ("Techcombank", ["Techcombank"]),
+        ("TCB", ["Techcombank"]),
+        ("MB", ["MB"]),
+        ("MBBank", ["MB"]),
+        ("mb-bank", ["MB"]),
+        ("Ngân hàng Quân đội", ["MB"]),
+        ("ACB", ["ACB"]),
+        ("VPBank", ["VPBank"]),
+        ("TPBank", ["TPBank"]),
+        ("Sacombank", ["Sacombank"]),
+        ("STB", ["Sacombank"]),
+        ("SHB", ["SHB"]),
+        ("HDBank", ["HDBank"]),
+        ("VIB", ["VIB"]),
+        ("OCB", ["OCB"]),
+        ("SeABank", ["SeABank"]),
+        ("MSB", ["MSB"]),
+        ("Eximbank", ["Eximbank"]),
+        ("LPBank", ["LPBank"]),
+        ("Lien Viet Post Bank", ["LPBank"]),
+        ("Nam A Bank", ["Nam A Bank"]),
+        ("Ngân hàng Nam Á", ["Nam A Bank"]),
+        ("Bac A Bank", ["Bac A Bank"]),
+        ("PVcomBank", ["PVcomBank"]),
+        ("ABBANK", ["ABBANK"]),
+        ("KienlongBank", ["KienlongBank"]),
+        ("BaoViet Bank", ["BaoViet Bank"]),
+        ("Vietbank", ["Vietbank"]),
+        ("NCB", ["NCB"]),
+        ("SCB", ["SCB"]),
+        ("Cake", ["Cake"]),
+        ("Timo", ["Timo"]),
+        ("MoMo", ["MoMo"]),
+        ("ví momo", ["MoMo"]),
+        ("ZaloPay", ["ZaloPay"]),
+        ("Zalo Pay", ["ZaloPay"]),
+        ("ViettelMoney", ["Viettel Money"]),
+        ("Viettel Pay", ["Viettel Money"]),
+        ("", []),
+        ("quốc tế", []),  # a full name only counts after "ngân hàng"
+        ("Vietcombank hoặc BIDV", ["Vietcombank", "BIDV"]),
     ],
 )
-def test_normalize_bank(spelling, bank):
-    assert normalize_bank(spelling) == bank
+def test_bank_spellings(spelling, banks):
+    assert find_banks(spelling) == banks
 
 
 # --- links and apps ---------------------------------------------------------------------------
@@ -217,46 +222,49 @@ def test_normalize_bank(spelling, bank):
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ("https://www.Example-Scam.vn/login?x=1", "example-scam.vn"),
-        ("example-scam.vn/abc", "example-scam.vn"),
-        ("EXAMPLE-SCAM.VN", "example-scam.vn"),
-        ("hxxps://example-scam[.]vn/login", "example-scam.vn"),
-        ("hxxp://example-scam(dot)vn", "example-scam.vn"),
-        ("example-scam[.]vn", "example-scam.vn"),
-        ("<https://example-scam.vn:8443/>", "example-scam.vn"),
-        ("http://example-scam.vn./", "example-scam.vn"),
-        ("http://việt-nam.vn/x", "xn--vit-nam-zv4c.vn"),
-        ("xn--vit-nam-zv4c.vn", "xn--vit-nam-zv4c.vn"),
-        ("http://vietcombank.com.vn@evil.xyz/login", "evil.xyz"),  # userinfo trick
-        ("http://103.1.2.3/login", "103.1.2.3"),
-        ("abc.weird-tld-only-with-scheme", None),
-        ("https://abc.weirdtld", "abc.weirdtld"),
-        ("scam.top", "scam.top"),
-        ("https://www.facebook.com/Some.Page?ref=share", "facebook.com/some.page"),
-        ("m.facebook.com/groups/ABC123/posts/9", "facebook.com/groups/abc123"),
-        ("https://facebook.com/profile.php?id=100012345", "facebook.com/profile.php?id=100012345"),
-        ("t.me/Scam_Bot", "t.me/scam_bot"),
-        ("https://t.me/+AbCdEf", "t.me/+AbCdEf"),
-        ("zalo.me/0912345678", "zalo.me/0912345678"),
-        ("bit.ly/3AbCdE", "bit.ly/3AbCdE"),
-        ("facebook.com", "facebook.com"),
-        ("Scam@Gmail.com", "scam@gmail.com"),
-        ("Tp.HCM", None),
-        ("v.v.", None),
-        ("1.5tr", None),
-        ("1.500.000", None),
-        ("Zalo", None),
-        ("", None),
-        ("xem abc.vn và xyz.vn", None),  # two links: not one
+        ("https://www.Example-Scam.vn/login?x=1", ["example-scam.vn"]),
+        ("example-scam.vn/abc", ["example-scam.vn"]),
+        ("EXAMPLE-SCAM.VN", ["example-scam.vn"]),
+        ("hxxps://example-scam[.]vn/login", ["example-scam.vn"]),
+        ("hxxp://example-scam(dot)vn", ["example-scam.vn"]),
+        ("example-scam[.]vn", ["example-scam.vn"]),
+        ("<https://example-scam.vn:8443/>", ["example-scam.vn"]),
+        ("http://example-scam.vn./", ["example-scam.vn"]),
+        ("http://việt-nam.vn/x", ["xn--vit-nam-zv4c.vn"]),
+        ("xn--vit-nam-zv4c.vn", ["xn--vit-nam-zv4c.vn"]),
+        ("http://vietcombank.com.vn@evil.xyz/login", ["evil.xyz"]),  # userinfo trick
+        ("http://103.1.2.3/login", ["103.1.2.3"]),
+        ("abc.weird-tld-only-with-scheme", []),
+        ("https://abc.weirdtld", ["abc.weirdtld"]),
+        ("scam.top", ["scam.top"]),
+        ("https://www.facebook.com/Some.Page?ref=share", ["facebook.com/some.page"]),
+        ("m.facebook.com/groups/ABC123/posts/9", ["facebook.com/groups/abc123"]),
+        (
+            "https://facebook.com/profile.php?id=100012345",
+            ["facebook.com/profile.php?id=100012345"],
+        ),
+        ("t.me/Scam_Bot", ["t.me/scam_bot"]),
+        ("https://t.me/+AbCdEf", ["t.me/+AbCdEf"]),
+        ("zalo.me/0912345678", ["zalo.me/0912345678"]),
+        ("bit.ly/3AbCdE", ["bit.ly/3AbCdE"]),
+        ("facebook.com", ["facebook.com"]),
+        ("Scam@Gmail.com", ["scam@gmail.com"]),
+        ("Tp.HCM", []),
+        ("v.v.", []),
+        ("1.5tr", []),
+        ("1.500.000", []),
+        ("Zalo", []),
+        ("", []),
+        ("xem abc.vn và xyz.vn", ["abc.vn", "xyz.vn"]),
     ],
 )
-def test_normalize_link(text, expected):
-    assert normalize_link(text) == expected
+def test_links(text, expected):
+    assert links(text) == expected
 
 
-def test_find_links_in_free_text():
+def test_links_in_free_text():
     text = "Nó gửi link hxxps://abc-scam[.]vn/dang-nhap, rồi bit.ly/XyZ và email lua@dao.com."
-    assert find_links(text) == ["abc-scam.vn", "bit.ly/XyZ", "lua@dao.com"]
+    assert links(text) == ["abc-scam.vn", "bit.ly/XyZ", "lua@dao.com"]
 
 
 def test_display_link_decodes_idna():
@@ -478,16 +486,13 @@ def test_parse_indicators_never_raises(kind, text):
 @given(text=st.text() | _PHONE_LIKE)
 def test_normalize_query_and_finders_never_raise(text):
     normalize_query(text)
-    find_links(text)
     find_accounts(text)
-    normalize_link(text)
+    find_banks(text)
 
 
 @given(text=st.text() | _PHONE_LIKE)
 def test_e164_results_parse_back_as_valid_numbers(text):
-    for e164 in [*find_phones(text), normalize_phone(text)]:
-        if e164 is None:
-            continue
+    for e164 in phones(text):
         number = phonenumbers.parse(e164, None)
         assert phonenumbers.is_valid_number(number)
         assert phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164) == e164

@@ -6,9 +6,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.bulletin_library import TOPICS
+from bot.i18n import texts
+from handlers.bulletins_views import catalogue_pages
 from handlers.common import fit_lines, utf16_len
 from handlers.notifications import chunks
 from handlers.officer_views import split_description
+from storage.bulletins import CatalogueEntry
 
 HOSTILE = ["<" * 5000, "&" * 3000 + "x", "😀" * 3000, "chữ " * 2000, "a" * 9000]
 
@@ -43,11 +47,6 @@ def test_fit_lines_keeps_whole_lines_and_says_how_many_are_left():
 def test_the_bulletin_library_lists_every_bulletin_in_messages_that_fit():
     """The library outgrew one message: every bulletin is listed, each page fits, and a topic's
     bulletins stay together on one page."""
-    from bot.bulletin_library import TOPICS
-    from bot.i18n import texts
-    from handlers.bulletins_views import catalogue_pages
-    from storage.bulletins import CatalogueEntry
-
     entries = [
         CatalogueEntry(f"{topic}-{n}", topic, "library", {"vi": "Tiêu đề " * 12}, None)
         for topic in TOPICS
@@ -62,3 +61,18 @@ def test_the_bulletin_library_lists_every_bulletin_in_messages_that_fit():
         assert sum(f"<code>{topic}</code>" in page for page in pages) == 1
         (home,) = [page for page in pages if f"<code>{topic}</code>" in page]
         assert all(f"<code>{topic}-{n}</code>" in home for n in range(6))
+
+
+def test_lists_are_cut_by_telegrams_count_where_an_emoji_is_two_units():
+    # 14 titles of 200 emoji: about 3,400 code points (under the limit counted that way) but
+    # over 6,000 UTF-16 units, which Telegram would refuse: one topic too long for a message
+    # goes on over two, line by line.
+    entries = [
+        CatalogueEntry(f"forest-{n}", "forest", "admin", {"en": "🌲" * 200}, None)
+        for n in range(14)
+    ]
+    pages = catalogue_pages(texts("en"), entries, str)
+    assert sum(len(page) for page in pages) < 4096 < sum(utf16_len(page) for page in pages)
+    assert len(pages) == 2 and all(utf16_len(page) <= 4096 for page in pages)
+    assert all(sum(f"<code>{e.slug}</code>" in page for page in pages) == 1 for e in entries)
+    assert all(page.count("<code>") == page.count("</code>") for page in pages)

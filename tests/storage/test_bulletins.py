@@ -32,10 +32,10 @@ async def test_subscribe_update_and_unsubscribe(db):
 async def test_bulletin_upsert_and_listing(db):
     await add_library(db)
     await add_library(db)  # loading the library at every start changes nothing
-    assert len(await bulletins.list_bulletins(db)) == 6
-    assert [b.slug for b in await bulletins.list_bulletins(db, topic="fraud", language="en")] == [
-        "fraud-calls",
-        "fraud-links",
+    assert [(e.topic, e.slug, sorted(e.titles)) for e in await bulletins.catalogue(db)] == [
+        ("fire", "fire", ["en", "vi"]),
+        ("fraud", "fraud-calls", ["en", "vi"]),
+        ("fraud", "fraud-links", ["en", "vi"]),
     ]
     await bulletins.upsert(
         db,
@@ -48,34 +48,34 @@ async def test_bulletin_upsert_and_listing(db):
         created_by=None,
         now=T0 + 5,
     )
-    fire = await bulletins.get(db, "fire", "en")
+    fire = (await bulletins.languages_of(db, "fire"))["en"]
     assert (fire.title, fire.source) == ("Fire!", "admin")
     assert (fire.created_at, fire.updated_at) == (T0, T0 + 5)
-    assert await bulletins.get(db, "fire", "fr") is None
+    assert set(await bulletins.languages_of(db, "fire")) == {"vi", "en"}
 
 
 async def test_topic_schedules_rotate_through_the_topic(db):
     await add_library(db)
     await subscribers.subscribe(db, 1, "vi", ["fraud"])
-    assert await bulletins.least_recently_sent(db, "fraud") == "fraud-calls"
+    assert await bulletins.next_for_audience(db, "fraud") == "fraud-calls"
     await broadcasts.create(db, "fraud-calls", "fraud", now=T0)
-    assert await bulletins.least_recently_sent(db, "fraud") == "fraud-links"
+    assert await bulletins.next_for_audience(db, "fraud") == "fraud-links"
     await broadcasts.create(db, "fraud-links", "fraud", now=T0 + 1)
-    assert await bulletins.least_recently_sent(db, "fraud") == "fraud-calls"
-    assert await bulletins.least_recently_sent(db, "drugs") is None
+    assert await bulletins.next_for_audience(db, "fraud") == "fraud-calls"
+    assert await bulletins.next_for_audience(db, "drugs") is None
 
 
 async def test_schedules(db, staffed):
     first = await bulletins.add_schedule(db, "0 8 * * 1", "fraud", created_by=ADMIN, now=T0)
     second = await bulletins.add_schedule(db, "0 9 1 * *", "fire", slug="fire", created_by=ADMIN)
-    assert await bulletins.set_paused(db, first, True)
+    assert await bulletins.pause_schedule(db, first, True, now=T0)
     listed = await bulletins.list_schedules(db)
     assert [(s.id, s.cron, s.slug, s.paused) for s in listed] == [
         (first, "0 8 * * 1", None, True),
         (second, "0 9 1 * *", "fire", False),
     ]
     assert await bulletins.delete_schedule(db, first)
-    assert not await bulletins.set_paused(db, first, False)
+    assert not await bulletins.pause_schedule(db, first, False, now=T0)
     assert [s.id for s in await bulletins.list_schedules(db)] == [second]
 
 
@@ -90,22 +90,24 @@ async def test_broadcast_reaches_each_active_subscriber_once(db):
         await subscribers.subscribe(db, chat, language, topics)
     await subscribers.unsubscribe(db, 4)
     broadcast_id = await broadcasts.create(db, "fraud-calls", "fraud", created_by=None, now=T0)
-    assert [b.id for b in await broadcasts.list_sending(db)] == [broadcast_id]
-    pending = await broadcasts.next_pending(db, broadcast_id, limit=10)
+    assert [b.id for b in await broadcasts.list_recent(db)] == [broadcast_id]
+    pending = await broadcasts.due(db, broadcast_id, after=None, now=T0, limit=10)
     assert [(d.chat_id, d.language) for d in pending] == [(1, "vi"), (2, "en")]
     first, second = pending
-    await broadcasts.mark(db, broadcast_id, first.subscriber_id, "sending")
-    await broadcasts.mark(db, broadcast_id, first.subscriber_id, "sent", message_id=99)
-    assert not await broadcasts.finish_if_done(db, broadcast_id, now=T0 + 1)
+    assert await broadcasts.claim_many(db, broadcast_id, [first.subscriber_id]) == {
+        first.subscriber_id
+    }
+    await broadcasts.record_sent(db, [(broadcast_id, first.subscriber_id, 99)])
+    assert not await broadcasts.complete(db, broadcast_id, now=T0 + 1)
     # A crash here: the restart resumes with what is still pending.
-    assert await broadcasts.next_pending(db, broadcast_id, limit=10) == [second]
-    await broadcasts.mark(db, broadcast_id, second.subscriber_id, "sending")
-    await broadcasts.mark(db, broadcast_id, second.subscriber_id, "blocked")
-    assert await broadcasts.finish_if_done(db, broadcast_id, now=T0 + 2)
+    assert await broadcasts.due(db, broadcast_id, after=None, now=T0, limit=10) == [second]
+    await broadcasts.claim_many(db, broadcast_id, [second.subscriber_id])
+    await broadcasts.record(db, broadcast_id, second.subscriber_id, "blocked")
     assert await broadcasts.progress(db, broadcast_id) == {"sent": 1, "blocked": 1}
+    assert await broadcasts.complete(db, broadcast_id, now=T0 + 2)
     done = await broadcasts.get(db, broadcast_id)
     assert (done.status, done.finished_at) == ("done", T0 + 2)
-    assert await broadcasts.list_sending(db) == []
+    assert (done.sent_count, done.blocked_count) == (1, 1)
 
 
 async def test_a_schedule_slot_broadcasts_once(db):
@@ -123,10 +125,12 @@ async def test_cancel_and_unsubscribe_during_a_broadcast(db):
     for chat in (1, 2, 3):
         await subscribers.subscribe(db, chat, "vi", ["fire"])
     broadcast_id = await broadcasts.create(db, "fire", "fire", now=T0)
-    first, *_ = await broadcasts.next_pending(db, broadcast_id, limit=10)
-    await broadcasts.mark(db, broadcast_id, first.subscriber_id, "sent", message_id=1)
+    first, *_ = await broadcasts.due(db, broadcast_id, after=None, now=T0, limit=10)
+    await broadcasts.claim_many(db, broadcast_id, [first.subscriber_id])
+    await broadcasts.record_sent(db, [(broadcast_id, first.subscriber_id, 1)])
     await subscribers.unsubscribe(db, 2)
-    assert [d.chat_id for d in await broadcasts.next_pending(db, broadcast_id, limit=10)] == [3]
+    left = await broadcasts.due(db, broadcast_id, after=None, now=T0, limit=10)
+    assert [d.chat_id for d in left] == [3]
     assert await broadcasts.cancel(db, broadcast_id, now=T0 + 1)
     assert not await broadcasts.cancel(db, broadcast_id)
     assert await broadcasts.progress(db, broadcast_id) == {"sent": 1, "cancelled": 2}

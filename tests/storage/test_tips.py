@@ -2,7 +2,7 @@ import sqlite3
 
 import pytest
 
-from storage import tips
+from storage import fraud, tips
 from storage.tips import Attachment, Indicator, NewTip
 from tests.storage.helpers import ADMIN, COMMUNES, OFFICER, OTHER_OFFICER, T0
 
@@ -87,7 +87,7 @@ async def test_code_and_receipt_are_unique(staffed, field):
         await tips.insert(staffed, fraud_tip(**other))
 
 
-async def test_codes_with_indicator(staffed):
+async def test_indicators_stored_once_per_tip(staffed):
     await tips.insert(staffed, fraud_tip())
     again = fraud_tip(
         code="B",
@@ -98,9 +98,9 @@ async def test_codes_with_indicator(staffed):
         ),
     )
     await tips.insert(staffed, again)
-    assert await tips.codes_with_indicator(staffed, "phone", "+84912345678") == ["B", "K7Q2M"]
-    assert await tips.codes_with_indicator(staffed, "account", "0123456789") == ["K7Q2M"]
-    assert await tips.codes_with_indicator(staffed, "account", "+84912345678") == []
+    assert (await fraud.mentions(staffed, "phone", "+84912345678")).tips == 2
+    assert (await fraud.mentions(staffed, "account", "0123456789")).tips == 1
+    assert (await fraud.mentions(staffed, "account", "+84912345678")).tips == 0
 
 
 async def test_acknowledge_once(staffed):
@@ -136,6 +136,7 @@ async def test_status_changes_and_close(staffed):
     )
     assert not await tips.set_status(db, tip.id, "investigating", officer_id=OFFICER)
     assert not await tips.transfer(db, tip.id, COMMUNES[1], officer_id=OFFICER)
+    assert await tips.open_tips(db, None, limit=10) == ([], 0)
 
 
 async def test_set_status_rejects_what_it_cannot_do(staffed):
