@@ -79,7 +79,7 @@ def fit(lines: Sequence[str]) -> str:
     """Whole lines (each closes its own tags) up to Telegram's length limit, then "…"."""
     text = ""
     for line in lines:
-        if len(text) + len(line) + 2 > MAX_MESSAGE:
+        if utf16_len(text) + utf16_len(line) + 2 > MAX_MESSAGE:
             return text + "…"
         text += line + "\n"
     return text.rstrip("\n")

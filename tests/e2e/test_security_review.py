@@ -136,3 +136,21 @@ async def test_revocation_names_groups_the_officer_is_still_in(sandbox, bot, adm
         kept = {row[0] for row in conn.execute("SELECT chat_id FROM commune_groups")}
     assert kept == {shared.id, left.id, stale.id}
     assert not sandbox.errors
+
+
+async def test_texts_are_measured_as_telegram_counts_them(sandbox, bot):
+    """ "a😀" × 1365 is 2730 characters but 4095 UTF-16 units: with the summary around it, it
+    would never fit the officers' message, after the tipster was told it went."""
+    from tests.e2e.test_security import ask_and_tap_reply, tipster_and_officer
+
+    lan, minh, _code = await tipster_and_officer(sandbox, bot)
+    wide = "a😀" * 1365
+    await minh.tap("❓ Hỏi người báo tin", expect="Nhập câu hỏi")
+    await minh.send(wide, expect="không quá")
+    await minh.send("/cancel")
+    await ask_and_tap_reply(sandbox, minh, lan, "Quán ở số mấy?")
+    await lan.send(wide, expect="không quá")
+    since = sandbox.version
+    await lan.send("Số 12", expect="đã được chuyển tới cán bộ")
+    await arrives(sandbox, minh.chat_id, "Số 12", since)
+    assert not sandbox.errors

@@ -1,4 +1,4 @@
-"""The admin's confirmation of a revocation fits one message, however many groups it lists."""
+"""Lists cut to one message as Telegram counts it (UTF-16): the revocation's, the bulletins'."""
 
 from bot.communes import CommuneDirectory, read_province
 from bot.i18n import texts
@@ -20,3 +20,10 @@ def test_the_confirmation_fits_with_many_long_group_titles():
         text = revoked(texts(language), communes, entry, ended, still_in)
         assert utf16_len(text) <= 4096
         assert text.count("<b>") == text.count("</b>") and text.endswith("…")
+
+
+def test_the_bulletin_lists_fit_as_telegram_counts():
+    from handlers.bulletins_views import fit
+
+    text = fit(["• <b>" + "😀" * 100 + "</b>"] * 40)
+    assert utf16_len(text) <= 4096 and text.endswith("…")
