@@ -154,3 +154,28 @@ async def test_texts_are_measured_as_telegram_counts_them(sandbox, bot):
     await lan.send("Số 12", expect="đã được chuyển tới cán bộ")
     await arrives(sandbox, minh.chat_id, "Số 12", since)
     assert not sandbox.errors
+
+
+async def test_audio_answers_reach_officers_without_their_tags(sandbox, bot):
+    """An M4A, OGG or FLAC the tipster sends keeps its sound, not the names in its tags."""
+    from tests.bot.test_audio_tags import NAME, flac, m4a, ogg_opus, tagged
+    from tests.e2e.test_security import ask_and_tap_reply, tipster_and_officer
+
+    lan, minh, _code = await tipster_and_officer(sandbox, bot)
+    await ask_and_tap_reply(sandbox, minh, lan, "Bạn có ghi âm không?")
+    files = [
+        (tagged(m4a(), "\xa9ART"), "ghi_am_Lan.m4a"),
+        (tagged(ogg_opus(), "artist"), "ghi_am_Lan.ogg"),
+        (tagged(flac(), "artist"), "ghi_am_Lan.flac"),
+    ]
+    for data, name in files:
+        since = sandbox.version
+        await sandbox.send_audio(lan.user, data, name)
+        await arrives(sandbox, lan.chat_id, "đã được chuyển tới cán bộ", since)
+        copy = await sandbox.wait_for_message(
+            minh.chat_id, timeout=15, predicate=lambda m: "audio" in m, since=since
+        )
+        assert NAME.encode() not in sandbox.file_bytes(copy["audio"]["file_id"]), name
+        assert "Lan" not in copy["audio"]["file_name"]
+        await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
+    assert not sandbox.errors
