@@ -1,15 +1,24 @@
 """Files from a tipster, made neutral before officers see them.
 
-A document, video or audio file carries its file name ("Nguyen_Van_A_CCCD.pdf"), and an MP3 its
-tags (performer, title), all chosen on the tipster's phone: officers get the file under a
-neutral name (`attachment-1.pdf`) and an MP3 without its tags. The content itself is not
-changed: a photo or a document can still identify its sender (faces, places, a document's own
-metadata), and the README says so.
+A document, video or audio file carries its file name ("Nguyen_Van_A_CCCD.pdf"), and an audio
+file its tags (performer, title, cover picture), all chosen on the tipster's phone: officers get
+the file under a neutral name (`attachment-1.pdf`) and an audio file without its tags (MP3, M4A,
+OGG, FLAC: mutagen reads and removes them). Nothing else is changed: a photo or a document can
+still identify its sender (faces, places, a document's own metadata), and so can a video's
+container metadata (a phone may record where it was filmed); the README and the tipster's
+anonymity note say so.
 """
 
 from __future__ import annotations
 
+import io
+import logging
 import re
+
+import mutagen
+from mutagen.flac import FLAC
+
+log = logging.getLogger(__name__)
 
 NAMED_KINDS = frozenset({"document", "video", "audio"})  # the kinds Telegram keeps a name for
 _EXTENSION = re.compile(r"\.([A-Za-z0-9]{1,8})$")
@@ -25,6 +34,29 @@ def neutral_name(kind: str, number: int, file_path: str | None) -> str:
 
 
 def strip_audio_tags(data: bytes) -> bytes:
+    """An audio file without its tags: an MP3's ID3 (below), then whatever tags mutagen finds
+    in the format it recognises (M4A's iTunes atoms, OGG's and FLAC's Vorbis comments, FLAC's
+    pictures). A file mutagen cannot read is returned without its ID3 only."""
+    data = strip_id3(data)
+    buffer = io.BytesIO(data)
+    try:
+        audio = mutagen.File(buffer)
+        if audio is None:
+            return data
+        if isinstance(audio, FLAC) and audio.pictures:
+            audio.clear_pictures()
+            buffer.seek(0)
+            audio.save(buffer)
+        if audio.tags is not None:
+            buffer.seek(0)
+            audio.delete(buffer)
+    except (mutagen.MutagenError, ValueError, EOFError) as error:
+        log.warning("audio tags not readable (%s): passed on as they are", type(error).__name__)
+        return data
+    return buffer.getvalue()
+
+
+def strip_id3(data: bytes) -> bytes:
     """An MP3 without its ID3 tags: version 2 at the start (several may follow one another),
     version 1 and "enhanced" TAG+ at the end. Other formats are returned as they are."""
     while data.startswith(b"ID3") and len(data) >= 10:

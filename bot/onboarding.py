@@ -308,7 +308,8 @@ async def revoke(
     async with runtime.db.transaction():
         await officers.set_active(runtime.db, officer_id, False)
         await authz.record(runtime, "officer.revoke", admin_id, officer=officer_id)
-        ended = tuple(await officers.unvouched_links(runtime.db))
+        # His own links only: one that went unvouched earlier for another reason is not his.
+        ended = tuple(await officers.unvouched_links(runtime.db, linked_by=officer_id))
         for link in ended:
             await officers.unlink_group(runtime.db, link.chat_id, link.commune_code)
             await authz.record(
@@ -334,14 +335,23 @@ async def link_group(
     title: str | None,
     commune_code: int,
     chat_type: str,
+    *,
+    public: bool = False,
 ) -> bool:
     """Link a group to a commune: the sender must be an active officer of it, or an admin, and
-    the chat a group (a private chat or a channel is no "commune group", whatever a button says)."""
+    the chat a group (a private chat or a channel is no "commune group", whatever a button says),
+    and not a public one (a supergroup with an @username: anyone can join it and read the tips)."""
     staff = await authz.staff_member(runtime, user_id)
     if chat_type not in LINKABLE_CHATS or staff is None or not staff.covers(commune_code):
         await authz.record(
             runtime, "denied.group.link", user_id, commune=commune_code, chat=chat_id,
             chat_type=chat_type,
+        )  # fmt: skip
+        return False
+    if public:
+        await authz.record(
+            runtime, "denied.group.link", user_id, commune=commune_code, chat=chat_id,
+            why="public",
         )  # fmt: skip
         return False
     await officers.link_group(

@@ -172,7 +172,11 @@ async def keep_receipt(runtime: Runtime, pseudonym: str, code: str, receipt: str
     sealed = list(waiting.data.get("sealed", [])) if waiting else []
     text = json.dumps({"code": code, "receipt": receipt})
     sealed.append(seal_for(runtime.keys.way_back, text, pseudonym=pseudonym, purpose="receipt"))
-    await pending.put(runtime.db, key, "receipt", {"sealed": sealed}, ttl=RECEIPT_KEPT)
+    # Expires at a day boundary, not 30 days to the second after the tip's created_at: a copy
+    # of the database must not tie this pseudonym to its tip by the time.
+    await pending.put(
+        runtime.db, key, "receipt", {"sealed": sealed}, ttl=RECEIPT_KEPT, round_up_to=DAY
+    )
 
 
 async def unshown_receipts(runtime: Runtime, pseudonym: str) -> list[Submitted]:

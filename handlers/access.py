@@ -17,11 +17,11 @@ from typing import Any
 
 from telegram import Update
 
-from bot import authz
+from bot import authz, routing
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_
-from handlers.common import answer_callback, user_of, user_texts
+from handlers.common import answer_callback, chat_of, user_of, user_texts
 from storage.tips import Tip
 
 REFUSALS = {
@@ -29,6 +29,9 @@ REFUSALS = {
     Role.ADMIN: N_("Sorry, only the province admins can do this."),
 }
 NOT_THEIR_TIP = N_("Only officers of this tip's commune, or the province admins, can do that.")
+NOT_THIS_CHAT = N_(
+    "This tip no longer goes to this group. Open it in your private chat with the bot (/tip)."
+)
 
 StaffHandler = Callable[[Update, TipbotContext, Staff], Coroutine[Any, Any, None]]
 Handler = Callable[[Update, TipbotContext], Coroutine[Any, Any, None]]
@@ -58,10 +61,19 @@ async def staff_or_refuse(
 async def tip_staff_or_refuse(
     update: Update, context: TipbotContext, tip: Tip, action: str
 ) -> Staff | None:
-    """An officer of the tip's commune or an admin, or None once refused (told and audited)."""
+    """An officer of the tip's commune or an admin, or None once refused (told and audited).
+    In a group, the group itself must be one the tip goes to now: a button's data is whatever a
+    client sends, on any bot message in any group, and what it answers (a card, a prompt, an
+    offer, a checklist) lands in that group. A private chat is the presser's own."""
     staff = await authz.staff_for_tip(context.runtime, user_of(update).id, tip, action)
     if staff is None:
         await refuse(update, context, NOT_THEIR_TIP)
+        return None
+    chat = chat_of(update)
+    if chat.type != "private" and not await routing.covers(context.runtime, chat.id, tip):
+        await authz.record(context.runtime, f"denied.{action}", staff.user_id, tip.id, chat=chat.id)
+        await refuse(update, context, NOT_THIS_CHAT)
+        return None
     return staff
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 
 from telegram import InlineKeyboardMarkup, MaybeInaccessibleMessage, MessageEntity, Update
 from telegram.error import BadRequest
@@ -31,6 +32,7 @@ from bot.language import language_of
 from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
+from bot.telegram_errors import Verdict, classify
 from handlers import bulletins_views as views
 from handlers.access import staff_only, staff_or_refuse
 from handlers.callbacks import (
@@ -77,6 +79,7 @@ from handlers.common import (
     user_texts,
 )
 from handlers.fallback import dead_button
+from handlers.locks import message_lock
 from storage import broadcasts, pending, subscribers
 from storage import bulletins as store
 from storage.outbox import OutboxItem
@@ -333,10 +336,16 @@ async def open_picker(update: Update, runtime: Runtime, t: Texts, send_at: int) 
 
 
 async def preview_and_confirm(
-    context: TipbotContext, chat_id: int, t: Texts, target: Target, send_at: int | None
+    context: TipbotContext,
+    chat_id: int,
+    t: Texts,
+    target: Target,
+    send_at: int | None,
+    picker: int = 0,
 ) -> None:
     """What will go out, as a subscriber will see it, then how many it reaches and Send / Cancel.
-    A topic planned for later may have nothing to show yet: its bulletin is chosen at sending."""
+    A topic planned for later may have nothing to show yet: its bulletin is chosen at sending.
+    `picker`: the picker message it came from, whose one send the confirmation is."""
     runtime, bot = context.runtime, context.bot
     slug = await services.slug_for(runtime, target)
     if slug is None and (send_at is None or target.slug is not None):
@@ -357,14 +366,31 @@ async def preview_and_confirm(
         await bot.send_message(
             chat_id,
             views.confirm_now_text(t, what, count, quiet_note(runtime, t)),
-            reply_markup=views.confirm_keyboard(t, encode(SendNow(target.key()))),
+            reply_markup=views.confirm_keyboard(t, send_data(SendNow(target.key(), picker))),
         )
         return
     await bot.send_message(
         chat_id,
         views.confirm_at_text(t, what, when(runtime, t, send_at), count),
-        reply_markup=views.confirm_keyboard(t, encode(SendAt(send_at, target.key()))),
+        reply_markup=views.confirm_keyboard(t, send_data(SendAt(send_at, target.key(), picker))),
     )
+
+
+def send_data(tapped: SendNow | SendAt) -> str:
+    """The Send button's data, with its picker if the 64 bytes allow (a long slug and a late
+    message id may not): the picker itself advances only once anyway (pick_callback)."""
+    try:
+        return encode(tapped)
+    except ValueError:
+        return encode(replace(tapped, picker=0))
+
+
+def request_key(update: Update, tapped: SendNow | SendAt) -> str:
+    """One send per picker, or per confirmation of a typed name: a second tap, or a second
+    confirmation of the same picker, finds the key used."""
+    message = tapped_message(update)
+    origin = f"picker:{tapped.picker}" if tapped.picker else str(message.message_id)
+    return f"{message.chat.id}:{origin}"
 
 
 async def pick_callback(
@@ -405,8 +431,26 @@ async def pick_callback(
     if target is None:
         await dead_button(update, context)
         return
-    await edit_callback_message(update, views.picker_question(t, moment))  # its buttons served
-    await preview_and_confirm(context, chat_of(update).id, t, target, send_at or None)
+    picker = tapped_message(update)
+    async with message_lock(picker.chat.id, picker.message_id):
+        # Its buttons served. A second tap (a double tap, a tap on another bulletin before the
+        # edit arrived) finds it already advanced: one preview, one confirmation per picker.
+        if not await advanced(update, views.picker_question(t, moment)):
+            return
+        await preview_and_confirm(
+            context, picker.chat.id, t, target, send_at or None, picker.message_id
+        )
+
+
+async def advanced(update: Update, text: str) -> bool:
+    """Edits the tapped message to `text`, without buttons; False if it was that already."""
+    try:
+        await query_of(update).edit_message_text(text)
+    except BadRequest as error:
+        if classify(error) is Verdict.UNCHANGED:
+            return False
+        raise
+    return True
 
 
 def quiet_note(runtime: Runtime, t: Texts) -> str | None:
@@ -426,8 +470,8 @@ async def confirm_now(
         await query.answer()
         await edit_callback_message(update, views.nothing_to_send(t))
         return
-    # The confirmation message names the broadcast: a second tap does not send twice.
-    run_key = f"now:{tapped_message(update).chat.id}:{tapped_message(update).message_id}"
+    # The confirmation (its picker) names the broadcast: a second tap does not send twice.
+    run_key = f"now:{request_key(update, tapped)}"
     broadcast_id = await services.start_broadcast(
         runtime, slug, target.topic, actor_id=staff.user_id, created_by=staff.user_id,
         run_key=run_key, why="now",
@@ -480,7 +524,7 @@ async def confirm_at(
         return
     planned_id = await services.plan_send(
         runtime, staff.user_id, target, send_at,
-        request_key=f"{tapped_message(update).chat.id}:{tapped_message(update).message_id}",
+        request_key=request_key(update, tapped),
     )  # fmt: skip
     await query.answer()
     if planned_id is not None:

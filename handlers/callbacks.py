@@ -161,9 +161,13 @@ def decode(data: object) -> Callback | None:
         return None
     try:
         # Not strict: the trailing fields left out keep their defaults.
-        return kind(**{name: read(part) for (name, read), part in zip(readers, parts)})  # noqa: B905
+        values = {name: read(part) for (name, read), part in zip(readers, parts)}  # noqa: B905
     except ValueError:
         return None
+    last = len(parts) - 1
+    if last >= kind._required and values[readers[last][0]] == fields(cast(Any, kind))[last].default:
+        return None  # a default is left out, never spelled: one spelling per button
+    return kind(**values)
 
 
 def pattern(*kinds: type[Callback], **fixed: Any) -> Callable[[object], bool]:
@@ -416,10 +420,13 @@ class DiscardDraftBulletin(Callback):
     pass
 
 
+# `picker`: the picker message the confirmation came from (0 from a typed name), so that a send
+# is confirmed once per picker.
 @declare("bb:now")
 @dataclass(frozen=True)
 class SendNow(Callback):
     target: BulletinTarget
+    picker: int = 0
 
 
 @declare("bb:at")
@@ -427,6 +434,7 @@ class SendNow(Callback):
 class SendAt(Callback):
     send_at: int
     target: BulletinTarget
+    picker: int = 0
 
 
 @declare("bb:no")

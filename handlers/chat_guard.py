@@ -3,7 +3,8 @@
 data is whatever a modified client sends, on any message the bot wrote in a group (a tip card in
 a commune group, say). A resident's or an admin's button pressed there would start a tip whose
 receipt and way back lead into the group, subscribe the group, or post statistics to it: such a
-press is refused before any feature sees it.
+press is refused before any feature sees it. A tip card's button is let through, and then
+refused unless the group receives that tip now (handlers/access.py tip_staff_or_refuse).
 """
 
 from __future__ import annotations

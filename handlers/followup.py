@@ -29,6 +29,7 @@ from handlers.common import (
     message_of,
     user_of,
     user_texts,
+    utf16_len,
 )
 from handlers.intake import attachment_of, banned_text
 from handlers.officer import ACTIONS
@@ -171,7 +172,7 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
     if not text or not is_meaningful_text(text):
         await message.reply_text(_("Please type it as text, or send /cancel."))
         return
-    if len(text) > MAX_TEXT:
+    if utf16_len(text) > MAX_TEXT:  # as Telegram counts: an emoji is two
         await message.reply_text(
             _("Please keep it to {limit} characters at most.").format(limit=t.number(MAX_TEXT))
         )
@@ -258,7 +259,7 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
             _("Please write your answer, or send a photo, video, voice message or document.")
         )
         return
-    if len(text) > MAX_TEXT:
+    if utf16_len(text) > MAX_TEXT:  # as Telegram counts: an emoji is two
         await message.reply_text(
             _("Please keep it to {limit} characters at most.").format(limit=t.number(MAX_TEXT))
         )

@@ -115,9 +115,10 @@ def details_skip(t: Texts, step: Step) -> list[InlineKeyboardButton]:
 def anonymity_note(t: Texts) -> str:
     return t.gettext(
         "🔒 <b>Your tip is anonymous.</b> Officers see what you write and send, never who you are. "
-        "Don't write your name or phone number unless you want to be contacted. Photos and "
-        "files can reveal you (a face, a place; a photo sent as a file keeps where and when it "
-        "was taken): send pictures as photos, and only what you are comfortable sharing."
+        "Don't write your name or phone number unless you want to be contacted. Photos, videos "
+        "and files can reveal you (a face, a place, a voice; a photo sent as a file, and a "
+        "video, may keep where and when it was taken): send pictures as photos, and only what "
+        "you are comfortable sharing."
     )
 
 

@@ -89,11 +89,16 @@ class Notifier:
             raise Undeliverable("the tip was deleted")
         return tip
 
-    async def staff_tip(self, item: OutboxItem) -> tips.Tip:
-        """The row's tip, if its chat is still read by someone entitled to it: checked at the
-        moment of sending, since an officer may have been revoked since the row was queued."""
+    async def staff_tip(self, item: OutboxItem, *, covering: bool = True) -> tips.Tip:
+        """The row's tip, if its chat still covers it: checked at the moment of sending, since
+        an officer may have been revoked, moved to another commune, or a group unlinked since
+        the row was queued. `covering=False` for what a chat that had the tip may still get (the
+        news of its transfer, its card's last state): then it must still be read by staff."""
         tip = await self.load_tip(item)
-        if not await routing.is_staff_chat(self.runtime, addressed_chat(item)):
+        chat_id = addressed_chat(item)
+        if covering and not await routing.covers(self.runtime, chat_id, tip):
+            raise Undeliverable("the chat no longer covers the tip")
+        if not await routing.is_staff_chat(self.runtime, chat_id):
             raise Undeliverable("nobody entitled to the tip reads this chat any more")
         return tip
 
@@ -281,7 +286,8 @@ class Notifier:
     async def refresh(self, item: OutboxItem) -> int:
         """Shows the tip's current state on a message sent earlier (status, who acknowledged)."""
         chat_id = addressed_chat(item)
-        tip, t = await self.staff_tip(item), await self.staff_texts(chat_id)
+        tip = await self.staff_tip(item, covering=False)
+        t = await self.staff_texts(chat_id)
         message_id = item.payload["message_id"]
         # A chat that no longer covers the tip (it was transferred away) keeps the card, but
         # without buttons: they would only be refused. A chat nobody entitled reads any more
@@ -299,9 +305,11 @@ class Notifier:
         """A short message about a tip to a staff chat: an answer, a question, a note… with the
         tip's summary and its buttons, so it is acted on from there, without scrolling."""
         chat_id = addressed_chat(item)
-        tip, t = await self.staff_tip(item), await self.staff_texts(chat_id)
-        text = await staff_message(self.runtime, tip, t, item.payload)
         template = item.payload.get("template")
+        # the chat that hears of a transfer no longer covers the tip: it had it
+        tip = await self.staff_tip(item, covering=template != "transferred")
+        t = await self.staff_texts(chat_id)
+        text = await staff_message(self.runtime, tip, t, item.payload)
         markup = None
         if template != "transferred":  # the chat that hears of a transfer no longer covers it
             text += "\n" + tip_summary(self.runtime, tip, t)

@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import casework
+from bot import authz, casework
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -250,6 +250,7 @@ async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Ti
 
 async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
     await answer_callback(update)
+    await authz.record(context.runtime, "tip.show", staff.user_id, tip.id, chat=chat_of(update).id)
     await show_card(context, chat_of(update).id, t, tip)
 
 

@@ -17,6 +17,8 @@ from telegram import (
     Bot,
     BotCommandScopeAllGroupChats,
     BotCommandScopeChat,
+    ChatMember,
+    ChatMemberRestricted,
     ChatMemberUpdated,
     Update,
 )
@@ -199,14 +201,52 @@ async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
         await _refuse_callback(update, _plain(views.revoke_result(t, result, entry)))
         return
     await answer_callback(update)
+    assert entry is not None  # revoke() found them
+    still_in = await groups_still_holding(context.bot, runtime, entry)
+    if still_in:
+        await authz.record(
+            runtime, "officer.revoke.still_member", user_of(update).id,
+            officer=officer_id, chats=[chat_id for _code, chat_id, _title in still_in],
+        )  # fmt: skip
     await edit_callback_message(
         update,
-        views.revoke_result(t, result, entry) + views.ended_links(t, runtime.communes, ended),
+        views.revoked(t, runtime.communes, entry, ended, still_in),
         reply_markup=views.back_to_list(t),
     )
     await set_chat_commands(context.bot, runtime, officer_id)
     officer_texts = texts(await language_of(runtime, officer_id, None))
     await _tell(context.bot, officer_id, views.revoked_notice(officer_texts))
+
+
+async def groups_still_holding(
+    bot: Bot, runtime: Runtime, entry: onboarding.OfficerEntry
+) -> list[tuple[int, int, str | None]]:
+    """The groups of a revoked officer's communes (linked by other officers, so they still get
+    the tips) that Telegram says he is still a member of, as (commune, chat id, title). A group
+    Telegram won't answer about is listed too: better one check too many for the admin.
+    The bot does not remove him itself: it is rarely an admin of the group, and whom a commune
+    keeps in its own group is for its officers to decide once the admin tells them."""
+    found = []
+    for code, links in (await onboarding.groups_of_communes(runtime, entry.communes)).items():
+        for chat_id, title in links:
+            try:
+                member = await bot.get_chat_member(chat_id, entry.officer.user_id)
+            except TelegramError as error:
+                log.warning(
+                    "no answer on a revoked officer's membership (%s)", type(error).__name__
+                )
+            else:
+                if not is_member(member):
+                    continue
+            found.append((code, chat_id, title))
+    return found
+
+
+def is_member(member: ChatMember) -> bool:
+    """Still in the group, as Telegram reports it (a restricted member may have left)."""
+    if isinstance(member, ChatMemberRestricted):
+        return member.is_member
+    return member.status in (ChatMember.MEMBER, ChatMember.ADMINISTRATOR, ChatMember.OWNER)
 
 
 def _plain(html: str) -> str:
@@ -271,9 +311,14 @@ async def link_pick_callback(update: Update, context: TipbotContext) -> None:
 async def _link(update: Update, context: TipbotContext, code: int, t: Texts) -> tuple[bool, str]:
     """Links the group (the service checks the sender); the text for the group either way."""
     runtime, chat, user_id = context.runtime, chat_of(update), user_of(update).id
-    if await onboarding.link_group(runtime, user_id, chat.id, chat.title, code, chat.type):
+    public = bool(chat.username)
+    if await onboarding.link_group(
+        runtime, user_id, chat.id, chat.title, code, chat.type, public=public
+    ):
         return True, views.linked(t, runtime.communes.name(code))
     staff = await authz.staff_member(runtime, user_id)
+    if public and staff is not None and staff.covers(code):
+        return False, views.link_public(t)
     return False, views.link_refused(t, runtime.communes, sorted(staff.communes) if staff else ())
 
 

@@ -26,6 +26,7 @@ from handlers.callbacks import (
     encode,
 )
 from handlers.common import fit_lines
+from storage.officers import GroupLink
 
 PAGE_SIZE = 8
 EXAMPLE_COMMUNE = "Xuân Hương"
@@ -244,19 +245,35 @@ def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
     }[result].format(person=who)
 
 
-def ended_links(t: Texts, communes: CommuneDirectory, links) -> str:
-    """The group links a revocation ended, for the admin's confirmation ("" if none)."""
-    if not links:
-        return ""
-    lines = [
-        "• " + esc(link.title or str(link.chat_id)) + " — " + esc(communes.name(link.commune_code))
-        for link in links
-    ]
-    heading = t.gettext(
-        "These groups no longer receive tips: no active officer of their commune linked them. "
-        "An officer of the commune can link a group again with /linkgroup."
-    )
-    return "\n\n" + heading + "\n" + "\n".join(lines)
+def revoked(
+    t: Texts,
+    communes: CommuneDirectory,
+    entry: OfficerEntry,
+    ended: Sequence[GroupLink],
+    still_in: Sequence[tuple[int, int, str | None]],
+) -> str:
+    """The admin's confirmation of a revocation: the group links it ended, and the groups that
+    still get the commune's tips with the revoked officer still a member, cut to one message."""
+    lines = [revoke_result(t, Revoke.DONE, entry)]
+    if ended:
+        lines += ["", t.gettext(
+            "These groups no longer receive tips: no active officer of their commune linked them. "
+            "An officer of the commune can link a group again with /linkgroup."
+        )]  # fmt: skip
+        lines += [
+            group_line(communes, link.commune_code, link.chat_id, link.title) for link in ended
+        ]
+    if still_in:
+        lines += ["", t.gettext(
+            "⚠️ The revoked officer is still a member of these groups, which other officers linked "
+            "and which still receive the commune's tips. Ask their officers to remove them:"
+        )]  # fmt: skip
+        lines += [group_line(communes, *group) for group in still_in]
+    return fit_lines(lines, "…")
+
+
+def group_line(communes: CommuneDirectory, code: int, chat_id: int, title: str | None) -> str:
+    return "• " + esc(title or str(chat_id)) + " — " + esc(communes.name(code))
 
 
 def back_to_list(t: Texts) -> InlineKeyboardMarkup:
@@ -327,6 +344,13 @@ def link_refused(t: Texts, communes: CommuneDirectory, own: Iterable[int]) -> st
             communes=commune_list(communes, own)
         )
     return text
+
+
+def link_public(t: Texts) -> str:
+    return t.gettext(
+        "Sorry, this group is public (it has an @username): anyone can join it and would read "
+        "every tip. Link a private group, or make this one private first."
+    )
 
 
 def not_linked(t: Texts) -> str:

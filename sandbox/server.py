@@ -226,10 +226,17 @@ class Sandbox:
         """A Telegram user; their private chat with the bot has the user's id."""
         return self.world.add_user(first_name, username, language_code, last_name)
 
-    def add_group(self, title: str, members: list[User | int], bot_status: str = "member") -> Chat:
+    def add_group(
+        self,
+        title: str,
+        members: list[User | int],
+        bot_status: str = "member",
+        username: str | None = None,
+    ) -> Chat:
         """A group (negative id) that ``members[0]`` created and added the bot to
-        ("member", or "administrator": then it also sees every message despite privacy mode)."""
-        return self.people.add_group(title, [self._user(m) for m in members], bot_status)
+        ("member", or "administrator": then it also sees every message despite privacy mode).
+        With a ``username`` it is a public supergroup (-100… id), which anyone can join."""
+        return self.people.add_group(title, [self._user(m) for m in members], bot_status, username)
 
     def add_member(self, group: Chat | int, user: User | int) -> None:
         self.people.add_member(self._chat(group), self._user(user))

@@ -38,13 +38,15 @@ class UserActions:
 
     # --- people and groups -------------------------------------------------------------------
 
-    def add_group(self, title: str, members: list[User], bot_status: str) -> Chat:
+    def add_group(
+        self, title: str, members: list[User], bot_status: str, username: str | None = None
+    ) -> Chat:
         """A group its first member created and added the bot to, as Telegram reports it."""
         if not members:
             raise ValueError("a group needs at least one member, who adds the bot")
         if bot_status not in ("member", "administrator"):
             raise ValueError("bot_status is 'member' or 'administrator'")
-        chat = self.world.add_group(title, members, bot_status)
+        chat = self.world.add_group(title, members, bot_status, username)
         creator = members[0]
         self._service(chat, creator, {"new_chat_members": [self.world.bot_user]})
         self._bot_status_changed(chat, creator, "left", bot_status)

@@ -84,8 +84,9 @@ class StoredMessage:
 @dataclass
 class Chat:
     id: int
-    type: str  # "private", "group" or "channel"
+    type: str  # "private", "group", "supergroup" or "channel"
     title: str | None = None
+    username: str | None = None  # a public supergroup's @username
     user: User | None = None  # the person in a private chat
     members: dict[int, User] = field(default_factory=dict)
     bot_status: str = "member"  # in a group: member, administrator, kicked
@@ -101,7 +102,8 @@ class Chat:
 
     def to_dict(self) -> dict[str, Any]:
         if self.user is None:
-            return {"id": self.id, "title": self.title, "type": self.type}
+            described = {"id": self.id, "title": self.title, "type": self.type}
+            return described | ({"username": self.username} if self.username else {})
         described = {"id": self.id, "type": "private", "first_name": self.user.first_name}
         for name in ("last_name", "username"):
             if getattr(self.user, name):
@@ -146,11 +148,16 @@ class World:
         self.chats[user.id] = Chat(id=user.id, type="private", user=user)
         return user
 
-    def add_group(self, title: str, members: list[User], bot_status: str) -> Chat:
+    def add_group(
+        self, title: str, members: list[User], bot_status: str, username: str | None = None
+    ) -> Chat:
+        """A basic group; with a username, a public supergroup (only those have one)."""
+        number = next(self._group_ids)
         chat = Chat(
-            id=-next(self._group_ids),
-            type="group",
+            id=-1_000_000_000_000 - number if username else -number,
+            type="supergroup" if username else "group",
             title=title,
+            username=username,
             members={user.id: user for user in members},
             bot_status=bot_status,
         )

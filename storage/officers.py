@@ -197,11 +197,14 @@ class GroupLink:
     title: str | None
 
 
-async def unvouched_links(db: Database) -> list[GroupLink]:
-    """Links nobody vouches for any more (their officer was revoked or moved)."""
+async def unvouched_links(db: Database, linked_by: int | None = None) -> list[GroupLink]:
+    """Links nobody vouches for any more (their officer was revoked or moved); only those
+    `linked_by` that officer if given."""
     rows = await db.fetch_all(
         f"""SELECT chat_id, commune_code, title FROM commune_groups AS g
-            WHERE NOT {_VOUCHED} ORDER BY commune_code, chat_id"""  # noqa: S608
+            WHERE NOT {_VOUCHED} AND (? IS NULL OR linked_by = ?)
+            ORDER BY commune_code, chat_id""",  # noqa: S608
+        (linked_by, linked_by),
     )
     return [GroupLink(row[0], row[1], row[2]) for row in rows]
 

@@ -34,15 +34,25 @@ async def get(db: Database, key: str, *, now: int | None = None) -> PendingInput
 
 
 async def put(
-    db: Database, key: str, kind: str, data: dict[str, Any], *, ttl: int, now: int | None = None
+    db: Database,
+    key: str,
+    kind: str,
+    data: dict[str, Any],
+    *,
+    ttl: int,
+    now: int | None = None,
+    round_up_to: int = 1,
 ) -> None:
-    """Replaces whatever this person was asked before: the latest button wins."""
+    """Replaces whatever this person was asked before: the latest button wins. The expiry is
+    rounded up to a multiple of `round_up_to` seconds: a row written with a tip must not say
+    when it was written (its expiry minus the ttl would be the tip's own second)."""
     now = now_or(now)
+    expires_at = -(-(now + ttl) // round_up_to) * round_up_to
     await db.write(
         """INSERT INTO pending_inputs (key, kind, data, expires_at) VALUES (?, ?, ?, ?)
            ON CONFLICT (key) DO UPDATE SET kind = excluded.kind, data = excluded.data,
                expires_at = excluded.expires_at""",
-        (key, kind, json.dumps(data, ensure_ascii=False), now + ttl),
+        (key, kind, json.dumps(data, ensure_ascii=False), expires_at),
     )
 
 

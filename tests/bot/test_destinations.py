@@ -19,7 +19,7 @@ from storage import communes as store
 from storage import officers, outbox, tips
 from storage.db import Database
 
-LAM_DONG, XUAN_HUONG = 68, 24781
+LAM_DONG, XUAN_HUONG, LANG_BIANG = 68, 24781, 24846
 ADMIN, MINH, NGA = 9001, 1001, 1002
 GROUP = -100500
 
@@ -124,3 +124,66 @@ async def test_a_group_nobody_vouches_for_gets_nothing(runtime):
     with pytest.raises(Undeliverable):
         await notifier.tip(queued)
     assert not await routing.covers(runtime, GROUP, tip)
+
+
+class RecordingBot:
+    """Takes the one message a test lets through (the news of a transfer)."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[int, str]] = []
+
+    async def send_message(self, chat_id: int, text: str, **_kwargs):
+        self.sent.append((chat_id, text))
+        return type("Sent", (), {"message_id": len(self.sent)})()
+
+
+async def test_rows_queued_for_a_chat_that_no_longer_covers_the_tip_are_not_sent(runtime):
+    """Minh moved from Xuân Hương to Lang Biang, the group unlinked from Xuân Hương but linked to
+    Lang Biang: both still read by staff, neither covers the tip any more. Its queued text,
+    files, location and answers are refused; the news of a transfer still reaches them."""
+    await officer(runtime, MINH)
+    await officer(runtime, NGA)
+    await officers.link_group(runtime.db, GROUP, XUAN_HUONG, title="CA", linked_by=MINH)
+    tip = await new_tip(runtime)
+    queued = []
+    for chat_id in (MINH, GROUP):
+        await tips.add_notification(runtime.db, tip.id, chat_id, 77)
+        for kind, payload in (
+            ("tip_text", {"text": "phần sau", "reply_to": 77}),
+            ("tip_media", {"kind": "photo", "file_id": "f", "reply_to": 77}),
+            ("tip_location", {"reply_to": 77}),
+            ("staff_text", {"template": "note", "message_id": 1}),
+            ("staff_answer_media", {"message_id": 1}),
+        ):
+            key = f"{kind}:{chat_id}"
+            await outbox.enqueue(
+                runtime.db, kind, {"tip_id": tip.id, **payload}, chat_id=chat_id, dedupe_key=key
+            )
+            queued.append(key)
+    await officers.remove_commune(runtime.db, MINH, XUAN_HUONG)
+    await officers.add_commune(runtime.db, MINH, LANG_BIANG)
+    await officers.unlink_group(runtime.db, GROUP, XUAN_HUONG)
+    await officers.link_group(runtime.db, GROUP, LANG_BIANG, title="CA", linked_by=MINH)
+    for chat_id in (MINH, GROUP):
+        assert await routing.is_staff_chat(runtime, chat_id)
+
+    bot = RecordingBot()
+    application = Application()
+    application.bot = bot  # type: ignore[assignment]
+    notifier = Notifier(application, runtime)
+    rows = await rows_for(runtime, MINH) + await rows_for(runtime, GROUP)
+    items = [i for i in rows if i.dedupe_key in queued]
+    assert sorted(i.dedupe_key for i in items) == sorted(queued)
+    for item in items:
+        with pytest.raises(Undeliverable):
+            await notifier.deliverers()[item.kind](item)
+    assert bot.sent == []
+
+    transferred = {"template": "transferred", "officer_id": NGA, "commune": LANG_BIANG}
+    await outbox.enqueue(
+        runtime.db, "staff_text", {"tip_id": tip.id, **transferred}, chat_id=MINH,
+        dedupe_key="transferred",
+    )  # fmt: skip
+    [news] = [i for i in await rows_for(runtime, MINH) if i.dedupe_key == "transferred"]
+    await notifier.staff_text(news)
+    assert [chat for chat, _text in bot.sent] == [MINH]

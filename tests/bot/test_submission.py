@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -37,3 +38,16 @@ async def test_wrong_receipts_are_refused_with_their_reason_then_throttled(runti
         assert await status(runtime, "guesser", new_receipt()) == Refused(Reason.UNKNOWN)
     assert await status(runtime, "guesser", new_receipt()) == Refused(Reason.THROTTLED)
     assert await status(runtime, "someone else", new_receipt()) == Refused(Reason.UNKNOWN)
+
+
+async def test_an_unshown_receipt_expires_at_a_day_boundary(runtime):
+    """Not 30 days to the second after its tip: a database copy would tie the two by the time."""
+    day = 24 * 3600
+    before = int(time.time())
+    await submission.keep_receipt(runtime, "pseudonym", "AB12CD", "receipt-text")
+    after = int(time.time())
+    expires_at = await runtime.db.fetch_value("SELECT expires_at FROM pending_inputs")
+    assert expires_at % day == 0
+    assert before + submission.RECEIPT_KEPT <= expires_at < after + submission.RECEIPT_KEPT + day
+    [shown] = await submission.unshown_receipts(runtime, "pseudonym")
+    assert shown.code == "AB12CD"

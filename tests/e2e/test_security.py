@@ -190,7 +190,9 @@ async def test_a_tips_files_reach_officers_under_neutral_names(sandbox, bot):
     await register(bot, minh_user, XUAN_HUONG)
     await start_tip(lan, "🚨 Tội phạm")
     # The note before a tip says that files themselves can identify a person.
-    assert any("Ảnh và tệp có thể làm lộ bạn" in str(c.params.get("text")) for c in sandbox.calls)
+    assert any(
+        "Ảnh, video và tệp có thể làm lộ bạn" in str(c.params.get("text")) for c in sandbox.calls
+    )
     await lan.tap("Ma túy", expect="khi nào")
     await lan.tap("Đang xảy ra", expect="xã, phường")
     await lan.send("xuan huong", expect="Bạn bấm chọn")

@@ -26,6 +26,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_stat
 from bot.anonymity import pseudonym
 from bot.config import load_config, load_keys
 from bot.i18n import texts
+from handlers.intake_views import anonymity_note
 from sandbox.server import Sandbox
 from storage import officers
 from storage.db import Database
@@ -337,17 +338,15 @@ PLANS = [
     TipPlan("fraud", "tasks", None, None, "", "Việc nhẹ lương cao", phones="0912 345 678"),
     TipPlan("forest", "logging", None, LANG_BIANG, "lang biang", "Cưa gỗ thông", urgent=True),
 ]
-ANONYMOUS = (
-    "🔒 <b>Your tip is anonymous.</b> Officers see what you write and send, never who you are. "
-    "Don't write your name or phone number unless you want to be contacted. Photos and "
-    "files can reveal you (a face, a place; a photo sent as a file keeps where and when it "
-    "was taken): send pictures as photos, and only what you are comfortable sharing."
-)
 RESUME = "You have a tip you haven't sent yet. Here is where you stopped:"
 SENT = "✅ <b>Your tip has been sent.</b> Its code is <code>{code}</code>."
 DELETED = "Your unsent tip was deleted."
 # Residents may switch language in the middle (a forged "lang:en" too): both count.
-STARTED = [_plain(texts(lang).gettext(m)) for lang in ("vi", "en") for m in (ANONYMOUS, RESUME)]
+STARTED = [
+    _plain(text)
+    for lang in ("vi", "en")
+    for text in (anonymity_note(texts(lang)), texts(lang).gettext(RESUME))
+]
 ENDED = [_plain(texts(lang).gettext(m)) for lang in ("vi", "en") for m in (SENT, DELETED)]
 
 
