@@ -47,6 +47,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 test: compile-messages lint
 	$(PY) -m pytest -q $(PYTEST_ARGS)
