@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 import bot.broadcast
 from bot import bulletins as services
 from bot.broadcast import MAX_ATTEMPTS, Broadcaster
+from bot.bulletins import Composed, ComposeError
 from bot.config import Keys, load_config
 from bot.quiet_hours import QuietHours
 from bot.runtime import Runtime
@@ -484,3 +485,19 @@ async def test_the_bots_own_messages_come_first(runtime):
     # What was left was the whole 30 a second, not the engine's own 200.
     starts = [moment for moment, _ in telegram.calls]
     assert starts[-1] - starts[0] >= (len(starts) - 1) / 30 - 0.02
+
+
+async def test_admin_bulletins_get_unique_slugs_never_a_topic(runtime):
+    composed = Composed(None, "Fire", "Body", "en")
+    with pytest.raises(ComposeError, match="topic"):
+        await services.save_bulletin(runtime, ADMIN, composed, language="en", topic=None)
+    first = await services.save_bulletin(runtime, ADMIN, composed, language="en", topic="fire")
+    second = await services.save_bulletin(runtime, ADMIN, composed, language="en", topic="fire")
+    assert (first.slug, second.slug) == ("fire-2", "fire-3")
+    target = await services.resolve_target(runtime, "fire")
+    assert (target.topic, target.slug) == ("fire", None)
+    assert (await services.resolve_target(runtime, "fire-2")).slug == "fire-2"
+    with pytest.raises(ComposeError, match="unknown_slug"):
+        await services.save_bulletin(
+            runtime, ADMIN, Composed("nope", "T", "B", "vi"), language="vi", topic=None
+        )

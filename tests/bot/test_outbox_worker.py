@@ -35,13 +35,6 @@ class SlowTelegram:
         return 1000 + item.chat_id
 
 
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "tipbot.sqlite3")
-    yield database
-    await database.close()
-
-
 async def statuses(db: Database) -> dict[int, str]:
     rows = await db.fetch_all("SELECT chat_id, status FROM outbox ORDER BY id")
     return {row["chat_id"]: row["status"] for row in rows}
