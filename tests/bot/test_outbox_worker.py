@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot.outbox_worker import OutboxWorker
 from storage import outbox
 from storage.db import Database
