@@ -22,18 +22,11 @@ from bot.runtime import Runtime
 from bot.send_budget import WINDOW, SendBudget
 from storage import broadcasts, bulletins, officers, outbox, subscribers
 from storage.db import Database
+from tests.support.clock import Clock
 
 T0 = 1_757_898_000  # Monday 15 September 2025, 08:00 in Lâm Đồng
 ADMIN = 9001
 SLUG = "otp"
-
-
-class Clock:
-    def __init__(self, now: int = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class FakeTelegram:
@@ -81,7 +74,7 @@ async def runtime(tmp_path):
         db=db,
         communes=None,
         province_name="Lâm Đồng",
-        clock=Clock(),
+        clock=Clock(T0),
     )
     await db.close()
 

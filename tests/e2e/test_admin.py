@@ -7,7 +7,6 @@ import calendar
 import csv
 import io
 import struct
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -19,6 +18,7 @@ from tests.bot.test_chart import pdf_pages
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_officers import XUAN_HUONG, register, send_tip, wait_for_answer
 from tests.storage.test_tips import fraud_tip
+from tests.support.clock import Clock
 
 ADMINS_ONLY = "chỉ quản trị viên của tỉnh"
 BANNED = "hệ thống không thể nhận thêm tin báo từ bạn"
@@ -29,18 +29,13 @@ def bot_settings(admin_user):
     return {"TIPBOT_ADMIN_IDS": str(admin_user.id)}
 
 
-class FixedClock:
-    """The bot's "now": 22:00 on the last day of this month, ticking from there. So "this month"
-    holds both the seeded tips (days before) and a tip sent now, whatever today's date is."""
-
-    def __init__(self, tz) -> None:
-        today = datetime.now(tz)
-        last = calendar.monthrange(today.year, today.month)[1]
-        self.start = today.replace(day=last, hour=22, minute=0, second=0, microsecond=0)
-        self.real = time.time()
-
-    def __call__(self) -> float:
-        return self.start.timestamp() + (time.time() - self.real)
+def end_of_this_month(tz) -> datetime:
+    """The bot's "now" in the statistics tests: 22:00 on the last day of this month (a clock
+    ticking from there). So "this month" holds both the seeded tips (days before) and a tip sent
+    now, whatever today's date is."""
+    today = datetime.now(tz)
+    last = calendar.monthrange(today.year, today.month)[1]
+    return today.replace(day=last, hour=22, minute=0, second=0, microsecond=0)
 
 
 async def seed(bot, now: datetime, officer: int) -> dict[str, str]:
@@ -111,10 +106,9 @@ async def wait_for_document(sandbox, chat_id: int, suffix: str, since: int) -> b
 
 
 async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
-    clock = FixedClock(bot.config.timezone)
-    bot.clock = clock
-    bot.runtime.clock = clock
-    codes = await seed(bot, clock.start, admin_user.id)
+    start = end_of_this_month(bot.config.timezone)
+    bot.clock = bot.runtime.clock = Clock(start.timestamp(), ticking=True)
+    codes = await seed(bot, start, admin_user.id)
     admin = Person(sandbox, admin_user, timeout=30)
     await admin.send("/start", expect="ẩn danh")
 
@@ -156,10 +150,9 @@ async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
 
 
 async def test_export_is_a_csv_without_the_tipster(sandbox, bot, admin_user):
-    clock = FixedClock(bot.config.timezone)
-    bot.clock = clock
-    bot.runtime.clock = clock
-    codes = await seed(bot, clock.start, admin_user.id)
+    start = end_of_this_month(bot.config.timezone)
+    bot.clock = bot.runtime.clock = Clock(start.timestamp(), ticking=True)
+    codes = await seed(bot, start, admin_user.id)
     lan_user = sandbox.add_user("Lan", last_name="Trịnh", username="lan_tipster")
     real = await send_tip(Person(sandbox, lan_user, timeout=15))  # this month, a real way back
     admin = Person(sandbox, admin_user, timeout=30)

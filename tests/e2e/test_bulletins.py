@@ -11,6 +11,7 @@ import pytest
 from bot.bulletin_jobs import BROADCASTER
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.e2e.test_officers import send_tip
+from tests.support.waiting import wait_until
 
 TOPIC_SCREEN = "Bản tin tuyên truyền pháp luật"
 OTP = "never-share-otp"  # a library bulletin of the cyber_privacy topic
@@ -40,14 +41,6 @@ def subscription(bot, chat_id: int):
             (row["id"],),
         ).fetchall()
     return {"active": row["active"], "language": row["language"], "topics": [t[0] for t in topics]}
-
-
-async def wait_until(predicate, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError("condition not met")
 
 
 async def answer_to(sandbox, person: Person, label: str):

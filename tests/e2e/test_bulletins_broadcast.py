@@ -24,7 +24,8 @@ from storage.db import Database
 from tests.conftest import TOKEN, bot_env
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.driver import Person, text_of
-from tests.e2e.test_bulletins import ready, received, wait_until
+from tests.e2e.test_bulletins import ready, received
+from tests.support.waiting import wait_until
 
 SCALE = 10
 SUBSCRIBERS = 2000

@@ -10,21 +10,15 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.e2e.driver import Person, text_of
-from tests.e2e.test_bulletins import TOPIC_SCREEN, ready, received, wait_until
+from tests.e2e.test_bulletins import TOPIC_SCREEN, ready, received
+from tests.support.clock import Clock
+from tests.support.waiting import wait_until
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local(*fields: int) -> int:
     return int(datetime(*fields, tzinfo=TZ).timestamp())
-
-
-class Clock:
-    def __init__(self, now: int) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture

@@ -3,11 +3,11 @@ the bot at any step continues the draft where the resident was."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_intake import start_tip
+from tests.support.waiting import wait_until
 
 LONG_TEXT = "Rất dài " * 1250  # 10,000 characters
 HOSTILE_TEXTS = [
@@ -17,14 +17,6 @@ HOSTILE_TEXTS = [
 
 def squeeze(text: str) -> str:
     return "".join(text.split())
-
-
-async def wait_until(condition, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    assert condition()
 
 
 def draft_of(bot) -> dict:

@@ -11,6 +11,7 @@ from storage import officers
 from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.e2e.test_intake import finish_and_send, start_tip
+from tests.support.officers import register_officer
 
 XUAN_HUONG = 24781  # Phường Xuân Hương - Đà Lạt
 LANG_BIANG = 24846  # Phường Lang Biang - Đà Lạt
@@ -22,16 +23,8 @@ def bot_settings(admin_user):
 
 
 async def register(bot, user, *communes: int) -> None:
-    """An officer of these communes who has opened the bot (Telegram lets bots write only to
-    people who did)."""
-    await Person(bot.sandbox, user).send("/start", expect="ẩn danh")
-    db = await Database.open(bot.config.db_path)
-    try:
-        await officers.add(db, user.id, user.first_name)
-        for commune in communes:
-            await officers.add_commune(db, user.id, commune)
-    finally:
-        await db.close()
+    """An officer of these communes who has opened the in-process bot."""
+    await register_officer(bot.sandbox, bot.config.db_path, user, *communes)
 
 
 async def send_tip(resident: Person, *, place: str | None = "xuan huong", photo=False) -> str:

@@ -27,7 +27,6 @@ from tests.reliability.support import (
     TipPlan,
     achieve,
     bot_messages,
-    enrol,
     identity_leaks,
     needles,
     raw_leaks,
@@ -35,6 +34,7 @@ from tests.reliability.support import (
     settle,
     tap_data,
 )
+from tests.support.officers import register_officer
 
 
 @pytest.fixture
@@ -48,7 +48,7 @@ async def test_a_whole_scenario_leaves_no_trace_of_the_tipsters(
     db = bot.config.db_path
     trail = audit_trail.add("anonymity scenario", db, [debug_log])
     officer = sandbox.add_user("Phạm Văn Cán Bộ", username="officer_pham")
-    await enrol(sandbox, db, officer, XUAN_HUONG)
+    await register_officer(sandbox, db, officer, XUAN_HUONG)
     await sandbox.send_text(admin_user, "/start")
     hanh = sandbox.add_user(
         "Hạnh Q7X", last_name="Trịnh-Quỳnh", username="hanh_tipster_q7x", language_code="vi"

@@ -42,11 +42,11 @@ from tests.reliability.support import (
     Resident,
     TipPlan,
     bot_messages,
-    enrol,
     resident_name,
     rows,
     settle,
 )
+from tests.support.officers import register_officer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 BOT = "tipbot_test_bot"
@@ -519,8 +519,8 @@ async def world(tmp_path_factory, audit_trail):
         try:
             await sb.send_text(admin, "/start")
             officer, stranger = sb.add_user("Minh"), sb.add_user("Hoa")
-            await enrol(sb, config.db_path, officer, XUAN_HUONG)
-            await enrol(sb, config.db_path, stranger, LANG_BIANG)
+            await register_officer(sb, config.db_path, officer, XUAN_HUONG)
+            await register_officer(sb, config.db_path, stranger, LANG_BIANG)
             tipster = sb.add_user(resident_name(999), language_code="vi")
             resident = Resident(
                 sb, tipster, config.db_path, bot.keys.pseudonym, lambda _v: settle(bot)

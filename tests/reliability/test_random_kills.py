@@ -35,12 +35,12 @@ from tests.reliability.support import (
     answered_then_quiet,
     bot_messages,
     drain_outbox,
-    enrol,
     receipt_is_stored,
     resident_name,
     rows,
     tap_data,
 )
+from tests.support.officers import register_officer
 
 SEED = int(os.environ.get("TIPBOT_RELIABILITY_SEED", "20250701"))
 KILLS = 22  # trials
@@ -85,7 +85,7 @@ async def _trials(sandbox, process: WarmBotProcess, db_path, rng: random.Random,
     officers = {None: admin}
     for number, commune in enumerate(COMMUNES):
         officers[commune] = sandbox.add_user(f"Cán bộ {number}", language_code="vi")
-        await enrol(sandbox, db_path, officers[commune], commune)
+        await register_officer(sandbox, db_path, officers[commune], commune)
 
     residents = []
     for n in range(RESIDENTS):
