@@ -106,6 +106,7 @@ def test_dotenv_is_read_and_environment_wins(tmp_path):
     assert merged["TIPBOT_TIMEZONE"] == "Asia/Bangkok"
 
 
+@pytest.mark.slow  # `tipbot` in a subprocess
 def test_cli_prints_one_line_and_exits_2(tmp_path):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TIPBOT_")}
     clean["TIPBOT_TOKEN"] = TOKEN

@@ -11,6 +11,8 @@ from tests.e2e.driver import Person, text_of
 from tests.e2e.test_intake import CODE, start_tip
 from tests.e2e.test_intake_robustness import STEPS, act
 
+pytestmark = pytest.mark.slow  # the bot runs as `tipbot run` in a subprocess
+
 
 @pytest.fixture
 async def bot_process(sandbox, tmp_path):

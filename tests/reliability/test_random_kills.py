@@ -25,6 +25,8 @@ import os
 import random
 from collections import Counter
 
+import pytest
+
 from tests.conftest import bot_env
 from tests.e2e.bot_process import WarmBotProcess
 from tests.e2e.driver import Person, text_of
@@ -48,6 +50,7 @@ RESIDENTS = 5
 LONGEST_LIFE = 1.0  # seconds the bot runs between two kills, at most
 
 
+@pytest.mark.slow  # the bot runs as `tipbot run` in a subprocess
 async def test_sigkill_at_random_moments_loses_no_tip(sandbox, tmp_path, audit_trail):
     rng = random.Random(SEED)
     data = tmp_path / "data"
