@@ -11,7 +11,7 @@ import pytest
 from bot.bulletin_jobs import BROADCASTER
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.e2e.test_officers import send_tip
-from tests.support.waiting import wait_until
+from tests.support.waiting import quiet, wait_until
 
 TOPIC_SCREEN = "Bản tin tuyên truyền pháp luật"
 OTP = "never-share-otp"  # a library bulletin of the cyber_privacy topic
@@ -350,6 +350,6 @@ async def test_blocking_the_bot_ends_the_subscription_at_once(sandbox, bot):
     sandbox.block(lan.user)
     await wait_until(lambda: subscription(bot, lan.chat_id)["active"] == 0)
     sandbox.unblock(lan.user)
-    await asyncio.sleep(0.3)
+    await quiet(bot)  # the bot has heard of the unblocking and said and done nothing more
     assert subscription(bot, lan.chat_id)["active"] == 0
     assert not sandbox.errors

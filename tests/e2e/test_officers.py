@@ -3,8 +3,6 @@ transfer, groups, the province queue, delivery through faults, and the authorisa
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from storage import officers
@@ -12,6 +10,7 @@ from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.e2e.test_intake import finish_and_send, start_tip
 from tests.support.officers import register_officer
+from tests.support.waiting import wait_until
 
 XUAN_HUONG = 24781  # Phường Xuân Hương - Đà Lạt
 LANG_BIANG = 24846  # Phường Lang Biang - Đà Lạt
@@ -246,14 +245,14 @@ async def test_authorisation_matrix(sandbox, bot):
     assert not sandbox.errors
 
 
-async def wait_for_answer(sandbox, query_id: str):
-    import asyncio
+def group_links(bot) -> int:
+    with bot.db() as conn:
+        return conn.execute("SELECT count(*) FROM commune_groups").fetchone()[0]
 
-    for _ in range(200):
-        if query_id in sandbox.callback_answers:
-            return sandbox.callback_answers[query_id]
-        await asyncio.sleep(0.05)
-    raise TimeoutError(query_id)
+
+async def wait_for_answer(sandbox, query_id: str):
+    await wait_until(lambda: query_id in sandbox.callback_answers, timeout=10)
+    return sandbox.callback_answers[query_id]
 
 
 async def test_queue_tip_and_audit(sandbox, bot, admin_user):
@@ -295,11 +294,7 @@ async def test_removing_the_bot_from_a_group_unlinks_it(sandbox, bot):
     finally:
         await db.close()
     sandbox.remove_bot(group, by=minh_user)
-    for _ in range(100):
-        with bot.db() as conn:
-            if not conn.execute("SELECT count(*) FROM commune_groups").fetchone()[0]:
-                break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: not group_links(bot))
     code = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
     await card(sandbox, minh_user.id, code)
     with bot.db() as conn:

@@ -16,6 +16,7 @@ import pytest
 from storage import officers
 from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
+from tests.e2e.test_officers import wait_for_answer
 
 XUAN_HUONG, LAM_VIEN, BAO_LOC_2 = 24781, 24778, 24820
 LINK = re.compile(r"https://t\.me/tipbot_test_bot\?start=(inv_[A-Za-z0-9_-]+)")
@@ -233,14 +234,6 @@ async def test_admin_revokes_an_officer(sandbox, bot, admin):
         ).fetchall()
     assert [row[0] for row in communes] == [BAO_LOC_2]
     assert not sandbox.errors
-
-
-async def wait_for_answer(sandbox, query_id: str) -> None:
-    for _ in range(200):
-        if query_id in sandbox.callback_answers:
-            return
-        await asyncio.sleep(0.025)
-    raise TimeoutError("the callback query was not answered")
 
 
 async def test_forged_revoke_is_refused_and_audited(sandbox, bot, admin):
