@@ -18,10 +18,14 @@ from tests.bot.test_chart import pdf_pages
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_officers import XUAN_HUONG, register, send_tip, wait_for_answer
 from tests.storage.test_tips import fraud_tip
+from tests.support.catalog import vi
 from tests.support.clock import Clock
 
-ADMINS_ONLY = "chỉ quản trị viên của tỉnh"
-BANNED = "hệ thống không thể nhận thêm tin báo từ bạn"
+ADMINS_ONLY = vi("Sorry, only the province admins can do this.")
+BANNED = vi(
+    "Sorry, this bot can no longer accept tips from you. If you need the police, call 113 or go "
+    "to your commune police station."
+)
 
 
 @pytest.fixture
@@ -116,14 +120,16 @@ async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
     report = await admin.send("/stats", expect="Tin báo tại Lâm Đồng")
     text = text_of(report)
     assert "(tháng này)" in text
-    assert "3 tin báo, trong đó 1 tin khẩn cấp" in text
+    assert vi("<b>{tips} tips</b>, {urgent} of them urgent", tips=3, urgent=1) in text
     assert "Tội phạm: 1" in text and "Ma túy: 1" in text and "Lừa đảo qua mạng: 1" in text
     assert "Mới 1 · Đã tiếp nhận 2" in text
     assert "1. Phường Xuân Hương - Đà Lạt: 3" in text
     assert "trung vị" in text and "Đúng hạn: 67% (2/3)" in text  # the waiting one is late
-    assert "Chưa tiếp nhận: 1, trong đó 1 tin đã quá hạn" in text
-    assert "Chuyển lên tỉnh do quá hạn: 1" in text
-    assert "Đã hỏi: 1 · người báo tin đã trả lời: 1 (100%)" in text
+    not_acknowledged = "Not acknowledged yet: {count}, {overdue} of them past the target"
+    assert vi(not_acknowledged, count=1, overdue=1) in text
+    assert vi("Escalated to the province: {count}", count=1) in text
+    answered = "Asked: {asked} · answered by the tipster: {answered} ({share})"
+    assert vi(answered, asked=1, answered=1, share="100%") in text
     png = await wait_for_photo(sandbox, admin_user.id, "tháng này", since)
     assert png_size(png) == SIZE
     # Besides the preview photo, the page at full size: a PNG and a one-page A4 PDF, as files.

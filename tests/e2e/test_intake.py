@@ -8,9 +8,12 @@ import re
 import pytest
 
 from tests.e2e.driver import Person, buttons_of, text_of
+from tests.support.catalog import vi
 
 RECEIPT = re.compile(r"/status ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})")
 CODE = re.compile(r"T-[0-9A-Z]{6}")
+REVIEW = vi("<b>Please check your tip before sending:</b>")
+PICK_A_COMMUNE = vi("Tap your commune or ward — or type another name to search again.")
 
 
 NEXT_QUESTION = {
@@ -30,7 +33,7 @@ async def start_tip(resident: Person, category: str) -> None:
 async def choose_place(
     resident: Person, query: str = "xuan huong", pick: str = "Phường Xuân Hương - Đà Lạt"
 ) -> None:
-    results = await resident.send(query, expect="Bạn bấm chọn đúng xã, phường, đặc khu")
+    results = await resident.send(query, expect=PICK_A_COMMUNE)
     assert pick in buttons_of(results)
     await resident.tap(pick, expect="vị trí")
 
@@ -38,7 +41,7 @@ async def choose_place(
 async def finish_and_send(resident: Person, *, urgent: bool = False) -> tuple[str, str]:
     await resident.tap(
         "🚨 Có, khẩn cấp" if urgent else "Không",
-        expect="Bạn kiểm tra lại tin báo",
+        expect=REVIEW,
     )
     done = await resident.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
     return CODE.search(text_of(done))[0], RECEIPT.search(text_of(done))[1]
@@ -115,17 +118,17 @@ async def test_forest_tip_with_edits_on_review(sandbox, bot):
     await lan.send("Bỏ qua", expect="kể lại sự việc")
     await lan.send("Có người cưa gỗ thông ban đêm", expect="Xong")
     await lan.tap("✅ Xong", expect="đang diễn ra")
-    review = await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
+    review = await lan.tap("Không", expect=REVIEW)
     assert "cưa gỗ thông" in text_of(review)
 
     await lan.tap("✏️ Mô tả", expect="thay cho nội dung cũ")
-    review = await lan.send("Có 3 người cưa gỗ thông ban đêm", expect="Bạn kiểm tra lại tin báo")
+    review = await lan.send("Có 3 người cưa gỗ thông ban đêm", expect=REVIEW)
     assert "Mô tả sự việc: Có 3 người cưa gỗ thông ban đêm" in text_of(review)
 
     await lan.tap("✏️ Loại việc và chi tiết", expect="Bạn muốn báo tin về việc gì?")
     await lan.tap("🚨 Tội phạm", expect="loại tội phạm")
     await lan.tap("Trộm cắp, cướp giật", expect="khi nào")
-    review = await lan.tap("Trong hôm nay", expect="Bạn kiểm tra lại tin báo")
+    review = await lan.tap("Trong hôm nay", expect=REVIEW)
     assert "Trộm cắp, cướp giật" in text_of(review)
     await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
     [tip] = tips_rows(bot)

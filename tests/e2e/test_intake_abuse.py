@@ -10,6 +10,7 @@ from bot.anonymity import pseudonym
 from storage import bans
 from storage.db import Database
 from tests.e2e.driver import Person
+from tests.e2e.test_admin import BANNED
 from tests.e2e.test_intake import finish_and_send, start_tip
 from tests.support.waiting import quiet
 
@@ -48,7 +49,7 @@ async def test_banned_resident_is_refused_politely(sandbox, bot):
     finally:
         await db.close()
     lan = Person(sandbox, lan_user)
-    reply = await lan.send("/report", expect="không thể nhận thêm tin báo")
+    reply = await lan.send("/report", expect=BANNED)
     assert "113" in reply["text"]
 
 

@@ -7,9 +7,11 @@ import json
 
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_intake import start_tip
+from tests.support.catalog import vi
 from tests.support.waiting import wait_until
 
 LONG_TEXT = "Rất dài " * 1250  # 10,000 characters
+RESUME = vi("You have a tip you haven't sent yet. Here is where you stopped:")
 HOSTILE_TEXTS = [
     "<b>", "<script>alert(1)</script>", "a & b", "\u202eabc\u202c", "x\u200by", LONG_TEXT
 ]  # fmt: skip
@@ -138,7 +140,7 @@ async def test_restart_at_every_step_continues_the_draft(sandbox, bot):
         await bot.restart()
         assert draft_of(bot)["step"] == step
     # After the last restart a new message shows where the resident is.
-    await lan.send("/report", expect="Bạn có một tin báo chưa gửi")
+    await lan.send("/report", expect=RESUME)
     await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
     with bot.db() as conn:
         tip = dict(conn.execute("SELECT * FROM tips").fetchone())

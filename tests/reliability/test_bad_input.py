@@ -16,10 +16,8 @@ One bot serves the whole corpus; each case gets fresh people, so no case leans o
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -46,6 +44,7 @@ from tests.reliability.support import (
     rows,
     settle,
 )
+from tests.support.catalog import plain, said
 from tests.support.officers import register_officer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -202,15 +201,6 @@ def other(kind: str) -> Act:
 
 
 # --- what they should get ------------------------------------------------------------------------
-def plain(text_html: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text_html))
-
-
-def said(t, msgid: str) -> str:
-    """The longest literal part of the translated msgid (placeholders filled at run time)."""
-    return max(re.split(r"\{[^}]*\}", plain(t.gettext(msgid))), key=len).strip()
-
-
 @dataclass(frozen=True)
 class Expect:
     kind: str  # reprompt, kept, reply, toast, moved_on, silence
