@@ -106,6 +106,7 @@ def status_of(db_path, broadcast_id: int = 1) -> str | None:
     return row and row[0]
 
 
+@pytest.mark.slow  # a long simulation: 2000 sends at Telegram's pace
 async def test_two_thousand_subscribers_at_telegrams_pace(sandbox, bot, admin_user):
     await ready(bot)
     chats = people(sandbox, SUBSCRIBERS)

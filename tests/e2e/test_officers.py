@@ -186,6 +186,7 @@ async def test_transfer_group_and_province_queue(sandbox, bot, admin_user):
     assert not sandbox.errors
 
 
+@pytest.mark.slow  # a long simulation: retries through every kind of fault
 async def test_cards_arrive_through_429_5xx_and_timeouts(sandbox, bot):
     minh_user = sandbox.add_user("Minh")
     await register(bot, minh_user, XUAN_HUONG)

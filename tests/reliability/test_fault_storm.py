@@ -67,6 +67,7 @@ PLANS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow  # a long simulation: a working day under faults
 async def test_a_working_day_in_a_fault_storm(sandbox, bot, admin_user, debug_log, audit_trail):
     trail = audit_trail.add("fault storm", bot.config.db_path, [debug_log])
     try:
