@@ -59,4 +59,4 @@ lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | sed '1i # Exact versions for a fresh machine; regenerate with `make lock`.' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache
