@@ -26,6 +26,7 @@ from sandbox.server import Sandbox
 from sandbox.world import User
 from tests.e2e.driver import text_of
 from tests.e2e.test_intake import RECEIPT
+from tests.support.officers import register_officer as enrol  # noqa: F401 - the older name
 from tests.support.waiting import settle
 
 Message = dict[str, Any]
