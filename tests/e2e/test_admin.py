@@ -16,6 +16,7 @@ from storage import audit, tips
 from storage.db import Database
 from tests.bot.test_chart import pdf_pages
 from tests.e2e.driver import Person, text_of
+from tests.e2e.test_intake import WHAT_TO_REPORT
 from tests.e2e.test_officers import XUAN_HUONG, register, send_tip, wait_for_answer
 from tests.storage.test_tips import fraud_tip
 from tests.support.catalog import vi
@@ -237,7 +238,7 @@ async def test_ban_and_unban_without_learning_who(sandbox, bot, admin_user):
     listed = await admin.send("/unban", expect="Người gửi bị chặn")
     assert "lý do mới" in text_of(listed)
     await admin.tap("🔓 1", expect="Hiện không ai bị chặn")
-    await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    await lan.send("/report", expect=WHAT_TO_REPORT)
     await lan.send("/cancel")
 
     await admin.send(f"/ban {code} lần hai", expect="Đã chặn")

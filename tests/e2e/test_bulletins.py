@@ -10,6 +10,7 @@ import pytest
 
 from bot.bulletin_jobs import BROADCASTER
 from tests.e2e.driver import Person, buttons_of, text_of
+from tests.e2e.test_intake import SENT
 from tests.e2e.test_officers import send_tip
 from tests.support.waiting import quiet, wait_until
 
@@ -137,7 +138,7 @@ async def test_the_offer_after_a_tip_is_not_linked_to_the_tip(sandbox, bot):
     lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"), timeout=15)
     await send_tip(lan)
     receipt = lan.last_bot_message()
-    assert "Tin báo đã được gửi" in text_of(receipt)
+    assert SENT in text_of(receipt)
     assert buttons_of(receipt)[0] == "📬 Nhận bản tin cảnh giác"
     assert "📬 Bản tin" not in buttons_of(receipt)  # the offer is there once
     await lan.tap("📬 Nhận bản tin cảnh giác", expect=TOPIC_SCREEN)

@@ -8,7 +8,7 @@ import pytest
 from storage import officers
 from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
-from tests.e2e.test_intake import finish_and_send, start_tip
+from tests.e2e.test_intake import WHAT_TO_REPORT, finish_and_send, start_tip
 from tests.support.officers import register_officer
 from tests.support.waiting import wait_until
 
@@ -329,7 +329,7 @@ async def test_follow_ups_reach_only_the_current_commune_and_never_eat_a_new_tip
     await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
 
     # Lan starts a new tip before answering: her typing goes to the new tip, not to the officers.
-    await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    await lan.send("/report", expect=WHAT_TO_REPORT)
     await lan.tap("📝 Việc khác", expect="xã, phường")
     await lan.send("xuan huong", expect="Bạn bấm chọn")
     # Then she answers by replying to the question box: that reaches Hoa, and only Hoa.
