@@ -55,6 +55,7 @@ lint: $(STAMP)
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 
 test: lint compile-messages
 	$(PY) -m pytest -q $(PYTEST_ARGS)
@@ -66,4 +67,4 @@ lock: $(STAMP)
 	$(PY) -m pip freeze --all --exclude pip --exclude-editable | sed '1i # Exact versions for a fresh machine; regenerate with `make lock`.' > constraints.txt
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .import_linter_cache

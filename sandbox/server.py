@@ -103,6 +103,7 @@ class Sandbox:
         )
         self.faults = Faults()
         self.calls: list[CallRecord] = []
+        self._in_flight: dict[int, CallRecord] = {}  # by id(): calls not answered yet
         self.web_app = web.Application(client_max_size=MAX_UPLOAD + 1024 * 1024)
         self.web_app.router.add_route("*", "/bot{token}/{method}", self._handle_api)
         self.web_app.router.add_get("/file/bot{token}/{path:.+}", self._handle_file)
@@ -396,6 +397,48 @@ class Sandbox:
         ``since``, to catch one that may already have come); TimeoutError shows the history."""
         return await self.world.wait_for_message(chat_id, timeout, predicate, since)
 
+    async def wait_until_quiet(
+        self,
+        calm: float = 0.3,
+        timeout: float = 30.0,  # noqa: ASYNC109 - as wait_for_message
+        *,
+        chat_id: int | None = None,
+    ) -> None:
+        """Returns once no update waits for the bot and no Bot API call (getUpdates aside; only
+        calls to ``chat_id``, if given) is in flight or arrived in the last ``calm`` seconds of the
+        sandbox clock: how a test shows that something did NOT happen without a blind sleep.
+        While the bot is down, updates wait here and so does this; TimeoutError after ``timeout``.
+        """
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self.updates.pending_count or self._busy(calm, chat_id):
+            if loop.time() >= deadline:
+                raise TimeoutError(f"the bot was not quiet for {calm} s within {timeout} s")
+            await asyncio.sleep(0.02)
+
+    def _busy(self, calm: float, chat_id: int | None) -> bool:
+        """A call (to the chat, if given) is in flight or arrived in the last ``calm`` seconds.
+        A call whose parameters are not read yet counts for every chat."""
+
+        def concerned(call: CallRecord) -> bool:
+            if call.method == "getUpdates":
+                return False
+            return (
+                chat_id is None
+                or not call.params
+                or str(call.params.get("chat_id")) == str(chat_id)
+            )
+
+        if any(concerned(call) for call in self._in_flight.values()):
+            return True
+        since = self.clock() - calm
+        for call in reversed(self.calls):
+            if call.time < since:
+                return False  # the calls before it arrived earlier still
+            if concerned(call):
+                return True
+        return False
+
     def history(self, chat_id: int) -> list[Message]:
         return self.world.history(chat_id)
 
@@ -448,6 +491,13 @@ class Sandbox:
     async def _handle_api(self, request: web.Request) -> web.StreamResponse:
         record = CallRecord(request.match_info["method"], {}, time=self.clock())
         self.calls.append(record)
+        self._in_flight[id(record)] = record
+        try:
+            return await self._serve(request, record)
+        finally:  # answered, failed, dropped or given up by the client
+            del self._in_flight[id(record)]
+
+    async def _serve(self, request: web.Request, record: CallRecord) -> web.StreamResponse:
         try:
             result = await self._perform(request, record)
         except ApiError as error:

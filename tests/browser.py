@@ -23,6 +23,7 @@ CHROMIUM_ARGS = [
 
 needs_chromium = [
     pytest.mark.browser,
+    pytest.mark.slow,  # Chromium runs in subprocesses
     pytest.mark.skipif(
         shutil.which("chromium") is None,
         reason="Debian's chromium is not installed (apt-get install -y chromium)",

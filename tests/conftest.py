@@ -17,6 +17,7 @@ from telegram.ext import Application
 from bot.config import Config, Keys, load_config, load_keys
 from bot.runner import serve
 from sandbox.server import Sandbox
+from tests.support.db import db  # noqa: F401 - the `db` fixture of every suite
 
 TOKEN = "4242:test-token-SECRET-value_xyz"
 ADMIN_ID_ENV = "TIPBOT_ADMIN_IDS"

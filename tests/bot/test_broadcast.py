@@ -15,24 +15,18 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 import bot.broadcast
 from bot import bulletins as services
 from bot.broadcast import MAX_ATTEMPTS, Broadcaster
+from bot.bulletins import Composed, ComposeError
 from bot.config import Keys, load_config
 from bot.quiet_hours import QuietHours
 from bot.runtime import Runtime
 from bot.send_budget import WINDOW, SendBudget
 from storage import broadcasts, bulletins, officers, outbox, subscribers
 from storage.db import Database
+from tests.support.clock import Clock
 
 T0 = 1_757_898_000  # Monday 15 September 2025, 08:00 in Lâm Đồng
 ADMIN = 9001
 SLUG = "otp"
-
-
-class Clock:
-    def __init__(self, now: int = T0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class FakeTelegram:
@@ -80,7 +74,7 @@ async def runtime(tmp_path):
         db=db,
         communes=None,
         province_name="Lâm Đồng",
-        clock=Clock(),
+        clock=Clock(T0),
     )
     await db.close()
 
@@ -484,3 +478,19 @@ async def test_the_bots_own_messages_come_first(runtime):
     # What was left was the whole 30 a second, not the engine's own 200.
     starts = [moment for moment, _ in telegram.calls]
     assert starts[-1] - starts[0] >= (len(starts) - 1) / 30 - 0.02
+
+
+async def test_admin_bulletins_get_unique_slugs_never_a_topic(runtime):
+    composed = Composed(None, "Fire", "Body", "en")
+    with pytest.raises(ComposeError, match="topic"):
+        await services.save_bulletin(runtime, ADMIN, composed, language="en", topic=None)
+    first = await services.save_bulletin(runtime, ADMIN, composed, language="en", topic="fire")
+    second = await services.save_bulletin(runtime, ADMIN, composed, language="en", topic="fire")
+    assert (first.slug, second.slug) == ("fire-2", "fire-3")
+    target = await services.resolve_target(runtime, "fire")
+    assert (target.topic, target.slug) == ("fire", None)
+    assert (await services.resolve_target(runtime, "fire-2")).slug == "fire-2"
+    with pytest.raises(ComposeError, match="unknown_slug"):
+        await services.save_bulletin(
+            runtime, ADMIN, Composed("nope", "T", "B", "vi"), language="vi", topic=None
+        )

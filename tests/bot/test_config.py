@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from bot.config import ConfigError, environment, file_url_for, load_config, load_keys
+from bot.webhook import SECRET_FILE, webhook_secret, webhook_settings
 
 TOKEN = "123456:AAbbCCddEEffGGhh_-ii"
 
@@ -117,6 +118,7 @@ def test_dotenv_is_read_and_environment_wins(tmp_path):
     assert merged["TIPBOT_TIMEZONE"] == "Asia/Bangkok"
 
 
+@pytest.mark.slow  # `tipbot` in a subprocess
 def test_cli_prints_one_line_and_exits_2(tmp_path):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("TIPBOT_")}
     clean["TIPBOT_TOKEN"] = TOKEN
@@ -133,3 +135,33 @@ def test_cli_prints_one_line_and_exits_2(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "TIPBOT_ADMIN_IDS" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- webhook mode ------------------------------------------------------------------------------
+
+
+def test_the_secret_is_generated_once_and_kept(tmp_path):
+    env = {"TIPBOT_TOKEN": "1:abc", "TIPBOT_DATA_DIR": str(tmp_path)}
+    config = load_config(env)
+    secret = webhook_secret(config)
+    assert len(secret) >= 32 and secret.replace("-", "").replace("_", "").isalnum()
+    assert stat.S_IMODE((tmp_path / SECRET_FILE).stat().st_mode) == 0o600
+    assert webhook_secret(config) == secret  # the same after a restart
+    given = load_config({**env, "TIPBOT_WEBHOOK_SECRET": "x" * 40})
+    assert webhook_secret(given) == "x" * 40
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "fragment"),
+    [("TIPBOT_WEBHOOK_SECRET", "short", "16 to 256"), ("TIPBOT_WEBHOOK_SECRET", "a b" * 9, "A-Z")],
+)
+def test_bad_webhook_secret(variable, value, fragment):
+    with pytest.raises(ConfigError, match=fragment):
+        load_config({"TIPBOT_TOKEN": "1:abc", variable: value})
+
+
+def test_webhook_url_must_be_https(tmp_path):
+    config = load_config({"TIPBOT_TOKEN": "1:abc", "TIPBOT_DATA_DIR": str(tmp_path)})
+    with pytest.raises(ConfigError, match="https"):
+        webhook_settings(config, "http://tipbot.example.vn/hook")
+    assert webhook_settings(config, "https://x.vn/a/b", url_path="/local/").url_path == "local"

@@ -51,6 +51,7 @@ def test_the_two_keys_must_differ(tmp_path):
         load_keys(config, {"TIPBOT_PSEUDONYM_KEY": key, "TIPBOT_WAY_BACK_KEY": key})
 
 
+@pytest.mark.slow  # `tipbot` in a subprocess
 @pytest.mark.parametrize("case", ["overflow", "directory", "junk", "same_key"])
 def test_the_command_line_exits_2_with_one_line(tmp_path, case):
     settings = {"TIPBOT_TOKEN": TOKEN, "TIPBOT_DATA_DIR": str(tmp_path / "data")}

@@ -22,7 +22,6 @@ from tests.storage.helpers import COMMUNES
 from tests.storage.test_tips import fraud_tip
 
 # The storage tests' fixtures: a migrated database, with communes and staff.
-db = storage_fixtures.db
 staffed = storage_fixtures.staffed
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

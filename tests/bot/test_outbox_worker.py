@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
-
 from bot.outbox_worker import OutboxWorker
 from storage import outbox
 from storage.db import Database
@@ -33,13 +31,6 @@ class SlowTelegram:
         self.under_way.set()
         await self.finish.wait()
         return 1000 + item.chat_id
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "tipbot.sqlite3")
-    yield database
-    await database.close()
 
 
 async def statuses(db: Database) -> dict[int, str]:

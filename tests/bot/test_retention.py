@@ -16,7 +16,6 @@ from tests.storage.helpers import ADMIN, COMMUNES, OFFICER, T0
 from tests.storage.test_tips import fraud_tip
 
 # The storage tests' fixtures: a migrated database, with communes and staff.
-db = storage_fixtures.db
 staffed = storage_fixtures.staffed
 
 NOW = T0 + 400 * DAY

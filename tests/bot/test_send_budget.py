@@ -6,23 +6,16 @@ import pytest
 from telegram.error import RetryAfter
 
 from bot.send_budget import WINDOW, CountingRateLimiter, SendBudget
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.support.clock import Clock
 
 
 def test_a_quiet_bot_leaves_a_broadcast_its_ceiling():
-    budget = SendBudget(30, clock=Clock())
+    budget = SendBudget(30, clock=Clock(1000.0))
     assert budget.broadcast_rate(29) == 29
 
 
 def test_the_applications_last_second_is_taken_off_the_total():
-    clock = Clock()
+    clock = Clock(1000.0)
     budget = SendBudget(30, clock=clock)
     for _ in range(10):
         budget.note_sent()
@@ -34,7 +27,7 @@ def test_the_applications_last_second_is_taken_off_the_total():
 
 
 def test_the_room_comes_back_when_the_application_is_quiet_again():
-    clock = Clock()
+    clock = Clock(1000.0)
     budget = SendBudget(30, clock=clock)
     for _ in range(40):
         budget.note_sent()
@@ -44,7 +37,7 @@ def test_the_room_comes_back_when_the_application_is_quiet_again():
 
 
 def test_a_429_to_the_application_pauses_the_broadcast_as_long():
-    clock = Clock()
+    clock = Clock(1000.0)
     budget = SendBudget(30, clock=clock)
     budget.note_refused(3)
     assert budget.broadcast_rate(29) == 0
@@ -55,7 +48,7 @@ def test_a_429_to_the_application_pauses_the_broadcast_as_long():
 
 
 async def test_the_rate_limiter_counts_each_real_call_to_a_chat():
-    clock = Clock()
+    clock = Clock(1000.0)
     budget = SendBudget(30, clock=clock)
     limiter = CountingRateLimiter(budget, overall_max_rate=30, overall_time_period=1)
     calls: list[str] = []

@@ -20,7 +20,6 @@ from tests.storage import conftest as storage_fixtures
 from tests.storage.test_tips import fraud_tip
 
 # The storage tests' fixtures: a migrated database, with communes and staff.
-db = storage_fixtures.db
 staffed = storage_fixtures.staffed
 
 VN = ZoneInfo("Asia/Ho_Chi_Minh")

@@ -30,8 +30,8 @@ def test_periods_longer_than_ten_years_are_refused(words):
 
 
 def test_forged_button_data_with_a_huge_period_is_refused():
-    forged = decode("adm:s:0001-01-01:9999-12-31")
-    assert isinstance(forged, StatsPeriod)  # well-formed: the codec lets it through
+    forged = decode("adm:s:0001-01-01:9999-12-31")  # what a forged statistics button sends
+    assert isinstance(forged, StatsPeriod)  # well formed: only the period's bounds refuse it
     assert admin._period_from_data(forged.period, TODAY) is None
 
 

@@ -14,10 +14,11 @@ from storage.db import Database
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_officers import LANG_BIANG, XUAN_HUONG, register, wait_for_answer
 from tests.storage.test_tips import fraud_tip
+from tests.support.catalog import vi
 
-ADMINS_ONLY = "Xin lỗi, chỉ quản trị viên của tỉnh mới thực hiện được thao tác này."
-OFFICERS_ONLY = "Xin lỗi, chức năng này chỉ dành cho cán bộ công an đã đăng ký trên hệ thống."
-NOT_THEIR_TIP = "Chỉ cán bộ của xã, phường nhận tin báo này"
+ADMINS_ONLY = vi("Sorry, only the province admins can do this.")
+OFFICERS_ONLY = vi("Sorry, this is only for police officers registered in this bot.")
+NOT_THEIR_TIP = vi("Only officers of this tip's commune, or the province admins, can do that.")
 
 # Each admin command, as someone would type it, and its action in the audit log.
 ADMIN_COMMANDS = {

@@ -7,7 +7,6 @@ import calendar
 import csv
 import io
 import struct
-import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -17,11 +16,17 @@ from storage import audit, tips
 from storage.db import Database
 from tests.bot.test_chart import pdf_pages
 from tests.e2e.driver import Person, text_of
+from tests.e2e.test_intake import WHAT_TO_REPORT
 from tests.e2e.test_officers import XUAN_HUONG, register, send_tip, wait_for_answer
 from tests.storage.test_tips import fraud_tip
+from tests.support.catalog import vi
+from tests.support.clock import Clock
 
-ADMINS_ONLY = "chỉ quản trị viên của tỉnh"
-BANNED = "hệ thống không thể nhận thêm tin báo từ bạn"
+ADMINS_ONLY = vi("Sorry, only the province admins can do this.")
+BANNED = vi(
+    "Sorry, this bot can no longer accept tips from you. If you need the police, call 113 or go "
+    "to your commune police station."
+)
 
 
 @pytest.fixture
@@ -29,18 +34,13 @@ def bot_settings(admin_user):
     return {"TIPBOT_ADMIN_IDS": str(admin_user.id)}
 
 
-class FixedClock:
-    """The bot's "now": 22:00 on the last day of this month, ticking from there. So "this month"
-    holds both the seeded tips (days before) and a tip sent now, whatever today's date is."""
-
-    def __init__(self, tz) -> None:
-        today = datetime.now(tz)
-        last = calendar.monthrange(today.year, today.month)[1]
-        self.start = today.replace(day=last, hour=22, minute=0, second=0, microsecond=0)
-        self.real = time.time()
-
-    def __call__(self) -> float:
-        return self.start.timestamp() + (time.time() - self.real)
+def end_of_this_month(tz) -> datetime:
+    """The bot's "now" in the statistics tests: 22:00 on the last day of this month (a clock
+    ticking from there). So "this month" holds both the seeded tips (days before) and a tip sent
+    now, whatever today's date is."""
+    today = datetime.now(tz)
+    last = calendar.monthrange(today.year, today.month)[1]
+    return today.replace(day=last, hour=22, minute=0, second=0, microsecond=0)
 
 
 async def seed(bot, now: datetime, officer: int) -> dict[str, str]:
@@ -111,10 +111,9 @@ async def wait_for_document(sandbox, chat_id: int, suffix: str, since: int) -> b
 
 
 async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
-    clock = FixedClock(bot.config.timezone)
-    bot.clock = clock
-    bot.runtime.clock = clock
-    codes = await seed(bot, clock.start, admin_user.id)
+    start = end_of_this_month(bot.config.timezone)
+    bot.clock = bot.runtime.clock = Clock(start.timestamp(), ticking=True)
+    codes = await seed(bot, start, admin_user.id)
     admin = Person(sandbox, admin_user, timeout=30)
     await admin.send("/start", expect="ẩn danh")
 
@@ -122,14 +121,16 @@ async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
     report = await admin.send("/stats", expect="Tin báo tại Lâm Đồng")
     text = text_of(report)
     assert "(tháng này)" in text
-    assert "3 tin báo, trong đó 1 tin khẩn cấp" in text
+    assert vi("<b>{tips} tips</b>, {urgent} of them urgent", tips=3, urgent=1) in text
     assert "Tội phạm: 1" in text and "Ma túy: 1" in text and "Lừa đảo qua mạng: 1" in text
     assert "Mới 1 · Đã tiếp nhận 2" in text
     assert "1. Phường Xuân Hương - Đà Lạt: 3" in text
     assert "trung vị" in text and "Đúng hạn: 67% (2/3)" in text  # the waiting one is late
-    assert "Chưa tiếp nhận: 1, trong đó 1 tin đã quá hạn" in text
-    assert "Chuyển lên tỉnh do quá hạn: 1" in text
-    assert "Đã hỏi: 1 · người báo tin đã trả lời: 1 (100%)" in text
+    not_acknowledged = "Not acknowledged yet: {count}, {overdue} of them past the target"
+    assert vi(not_acknowledged, count=1, overdue=1) in text
+    assert vi("Escalated to the province: {count}", count=1) in text
+    answered = "Asked: {asked} · answered by the tipster: {answered} ({share})"
+    assert vi(answered, asked=1, answered=1, share="100%") in text
     png = await wait_for_photo(sandbox, admin_user.id, "tháng này", since)
     assert png_size(png) == SIZE
     # Besides the preview photo, the page at full size: a PNG and a one-page A4 PDF, as files.
@@ -156,10 +157,9 @@ async def test_stats_with_chart_and_periods(sandbox, bot, admin_user):
 
 
 async def test_export_is_a_csv_without_the_tipster(sandbox, bot, admin_user):
-    clock = FixedClock(bot.config.timezone)
-    bot.clock = clock
-    bot.runtime.clock = clock
-    codes = await seed(bot, clock.start, admin_user.id)
+    start = end_of_this_month(bot.config.timezone)
+    bot.clock = bot.runtime.clock = Clock(start.timestamp(), ticking=True)
+    codes = await seed(bot, start, admin_user.id)
     lan_user = sandbox.add_user("Lan", last_name="Trịnh", username="lan_tipster")
     real = await send_tip(Person(sandbox, lan_user, timeout=15))  # this month, a real way back
     admin = Person(sandbox, admin_user, timeout=30)
@@ -238,7 +238,7 @@ async def test_ban_and_unban_without_learning_who(sandbox, bot, admin_user):
     listed = await admin.send("/unban", expect="Người gửi bị chặn")
     assert "lý do mới" in text_of(listed)
     await admin.tap("🔓 1", expect="Hiện không ai bị chặn")
-    await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    await lan.send("/report", expect=WHAT_TO_REPORT)
     await lan.send("/cancel")
 
     await admin.send(f"/ban {code} lần hai", expect="Đã chặn")

@@ -10,7 +10,9 @@ import pytest
 
 from bot.bulletin_jobs import BROADCASTER
 from tests.e2e.driver import Person, buttons_of, text_of
+from tests.e2e.test_intake import SENT
 from tests.e2e.test_officers import send_tip
+from tests.support.waiting import quiet, wait_until
 
 TOPIC_SCREEN = "Bản tin tuyên truyền pháp luật"
 OTP = "never-share-otp"  # a library bulletin of the cyber_privacy topic
@@ -40,14 +42,6 @@ def subscription(bot, chat_id: int):
             (row["id"],),
         ).fetchall()
     return {"active": row["active"], "language": row["language"], "topics": [t[0] for t in topics]}
-
-
-async def wait_until(predicate, timeout: float = 20.0) -> None:
-    for _ in range(int(timeout / 0.05)):
-        if predicate():
-            return
-        await asyncio.sleep(0.05)
-    raise TimeoutError("condition not met")
 
 
 async def answer_to(sandbox, person: Person, label: str):
@@ -144,7 +138,7 @@ async def test_the_offer_after_a_tip_is_not_linked_to_the_tip(sandbox, bot):
     lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"), timeout=15)
     await send_tip(lan)
     receipt = lan.last_bot_message()
-    assert "Tin báo đã được gửi" in text_of(receipt)
+    assert SENT in text_of(receipt)
     assert buttons_of(receipt)[:2] == ["🔎 Xem tình trạng tin báo này", "📬 Nhận bản tin cảnh giác"]
     assert "📬 Bản tin" not in buttons_of(receipt)  # the offer is there once
     await lan.tap("📬 Nhận bản tin cảnh giác", expect=TOPIC_SCREEN)
@@ -357,6 +351,6 @@ async def test_blocking_the_bot_ends_the_subscription_at_once(sandbox, bot):
     sandbox.block(lan.user)
     await wait_until(lambda: subscription(bot, lan.chat_id)["active"] == 0)
     sandbox.unblock(lan.user)
-    await asyncio.sleep(0.3)
+    await quiet(bot)  # the bot has heard of the unblocking and said and done nothing more
     assert subscription(bot, lan.chat_id)["active"] == 0
     assert not sandbox.errors

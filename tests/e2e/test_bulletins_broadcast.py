@@ -24,7 +24,8 @@ from storage.db import Database
 from tests.conftest import TOKEN, bot_env
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.driver import Person, text_of
-from tests.e2e.test_bulletins import ready, received, wait_until
+from tests.e2e.test_bulletins import ready, received
+from tests.support.waiting import wait_until
 
 SCALE = 10
 SUBSCRIBERS = 2000
@@ -105,6 +106,7 @@ def status_of(db_path, broadcast_id: int = 1) -> str | None:
     return row and row[0]
 
 
+@pytest.mark.slow  # a long simulation: 2000 sends at Telegram's pace
 async def test_two_thousand_subscribers_at_telegrams_pace(sandbox, bot, admin_user):
     await ready(bot)
     chats = people(sandbox, SUBSCRIBERS)

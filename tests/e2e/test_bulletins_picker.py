@@ -4,12 +4,11 @@ then Send / Cancel. A typed name gets the same preview and count."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.e2e.test_bulletins import OTP, ready, received, subscribe
+from tests.support.waiting import wait_until
 
 OTP_TITLE_VI = "Mã OTP là chìa khóa két tiền: không đưa cho ai"
 OTP_TITLE_EN = "Your OTP is the key to your money: never give it away"
@@ -97,10 +96,7 @@ async def test_only_admins_pick(sandbox, bot, admin_user):
     await nam.send("/start", expect="ẩn danh")
     data = topics["reply_markup"]["inline_keyboard"][0][0]["callback_data"]
     query = await sandbox.press_callback(nam.user, topics["message_id"], data)
-    for _ in range(200):
-        if query in sandbox.callback_answers:
-            break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: query in sandbox.callback_answers, timeout=10)
     assert "quản trị" in sandbox.callback_answers[query].text
     with bot.db() as conn:
         denied = conn.execute(

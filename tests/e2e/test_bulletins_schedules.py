@@ -3,28 +3,21 @@ restarts; quiet hours hold sends back until they end; planned one-off sends go a
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from tests.e2e.driver import Person, text_of
-from tests.e2e.test_bulletins import TOPIC_SCREEN, ready, received, wait_until
+from tests.e2e.test_bulletins import TOPIC_SCREEN, ready, received
+from tests.support.clock import Clock
+from tests.support.waiting import quiet, wait_until
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 def local(*fields: int) -> int:
     return int(datetime(*fields, tzinfo=TZ).timestamp())
-
-
-class Clock:
-    def __init__(self, now: int) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
 
 
 @pytest.fixture
@@ -96,14 +89,14 @@ async def test_quiet_hours_hold_a_send_until_they_end(sandbox, bot, admin_user, 
     confirm = await admin.send("/sendnow drugs", expect="ngay bây giờ")
     assert "bắt đầu lúc 07:00 16/09/2025" in text_of(confirm)
     await admin.tap("📤 Gửi", expect="Đã bắt đầu lượt gửi #2")
-    await asyncio.sleep(1.5)  # the engine looks every second
+    await quiet(bot, calm=1.5)  # the engine looks every second: a whole look sent nothing
     assert bulletins_in(sandbox, lan.chat_id) == []
     progress = await admin.send("/broadcasts", expect="Các lượt gửi bản tin")
     assert "đang chờ hết khung giờ không gửi (07:00 16/09/2025)" in text_of(progress)
     assert "còn 1" in text_of(progress)
 
     clock.now = local(2025, 9, 16, 6, 59, 50)
-    await asyncio.sleep(1.5)
+    await quiet(bot, calm=1.5)
     assert bulletins_in(sandbox, lan.chat_id) == []
     clock.now = local(2025, 9, 16, 7, 0, 1)
     await wait_until(lambda: len(bulletins_in(sandbox, lan.chat_id)) == 2)
@@ -130,7 +123,7 @@ async def test_missed_slots_and_planned_sends_after_a_restart(sandbox, bot, admi
     assert {b["topic"] for b in broadcasts(bot)} == {"traffic", "forest"}
     await bot.restart()
     await ready(bot)
-    await asyncio.sleep(0.5)
+    await quiet(bot, calm=1.5)  # a whole look of the engine after the restart
     assert len(broadcasts(bot)) == 2  # nothing sent twice
 
     await bot.stop()  # down until long after the 11:00 send: it is dropped, and said so

@@ -8,8 +8,10 @@ import pytest
 from tests.conftest import bot_env
 from tests.e2e.bot_process import BotProcess
 from tests.e2e.driver import Person, text_of
-from tests.e2e.test_intake import CODE, start_tip
-from tests.e2e.test_intake_robustness import STEPS, act
+from tests.e2e.test_intake import CODE, SENT, start_tip
+from tests.e2e.test_intake_robustness import RESUME, STEPS, act
+
+pytestmark = pytest.mark.slow  # the bot runs as `tipbot run` in a subprocess
 
 
 @pytest.fixture
@@ -32,8 +34,8 @@ async def test_sigkill_at_every_step_loses_nothing(sandbox, bot_process, tmp_pat
             await act(lan, how, what, expect)
         bot_process.kill()
         await bot_process.start()
-    await lan.send("/report", expect="Bạn có một tin báo chưa gửi")
-    done = await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    await lan.send("/report", expect=RESUME)
+    done = await lan.tap("✅ Gửi tin báo", expect=SENT)
     code = CODE.search(text_of(done))[0]
     bot_process.kill()  # right after the receipt: the tip must already be stored
 

@@ -8,9 +8,14 @@ import re
 import pytest
 
 from tests.e2e.driver import Person, buttons_of, text_of
+from tests.support.catalog import vi
 
 RECEIPT = re.compile(r"/status ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})")
 CODE = re.compile(r"T-[0-9A-Z]{6}")
+WHAT_TO_REPORT = vi("What do you want to report?")
+SENT = vi("✅ <b>Your tip has been sent.</b> Its code is <code>{code}</code>.")
+REVIEW = vi("<b>Please check your tip before sending:</b>")
+PICK_A_COMMUNE = vi("Tap your commune or ward — or type another name to search again.")
 
 
 NEXT_QUESTION = {
@@ -22,20 +27,20 @@ NEXT_QUESTION = {
 
 
 async def start_tip(resident: Person, category: str) -> None:
-    await resident.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    await resident.send("/report", expect=WHAT_TO_REPORT)
     assert "ẩn danh" in resident.history_text()
     await resident.tap(category, expect=NEXT_QUESTION[category])
 
 
 async def choose_place(resident: Person, query: str, pick: str) -> None:
     """A name with several matches: the resident taps one."""
-    results = await resident.send(query, expect="Bạn bấm chọn đúng xã, phường, đặc khu")
+    results = await resident.send(query, expect=PICK_A_COMMUNE)
     assert pick in buttons_of(results)
     await resident.tap(pick, expect="kể lại sự việc")
 
 
 async def send_reviewed(resident: Person) -> tuple[str, str]:
-    done = await resident.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    done = await resident.tap("✅ Gửi tin báo", expect=SENT)
     return CODE.search(text_of(done))[0], RECEIPT.search(text_of(done))[1]
 
 
@@ -110,19 +115,19 @@ async def test_forest_tip_with_edits_on_review(sandbox, bot):
     await lan.tap("Chặt phá rừng trái phép", expect="đang diễn ra")
     await lan.tap("Không", expect="xã, phường")
     await choose_place(lan, "bao lam", "Xã Bảo Lâm 1")  # also an old district's name
-    review = await lan.send("Có người cưa gỗ thông ban đêm", expect="Bạn kiểm tra lại tin báo")
+    review = await lan.send("Có người cưa gỗ thông ban đêm", expect=REVIEW)
     assert "cưa gỗ thông" in text_of(review)
 
     await lan.tap("✏️ Mô tả", expect="thay cho nội dung cũ")
-    review = await lan.send("Có 3 người cưa gỗ thông ban đêm", expect="Bạn kiểm tra lại tin báo")
+    review = await lan.send("Có 3 người cưa gỗ thông ban đêm", expect=REVIEW)
     assert "Mô tả sự việc: Có 3 người cưa gỗ thông ban đêm" in text_of(review)
 
-    await lan.tap("✏️ Loại việc và chi tiết", expect="Bạn muốn báo tin về việc gì?")
+    await lan.tap("✏️ Loại việc và chi tiết", expect=WHAT_TO_REPORT)
     await lan.tap("🚨 Tội phạm", expect="loại tội phạm")
     await lan.tap("Trộm cắp, cướp giật", expect="khi nào")
-    review = await lan.tap("Trong hôm nay", expect="Bạn kiểm tra lại tin báo")
+    review = await lan.tap("Trong hôm nay", expect=REVIEW)
     assert "Trộm cắp, cướp giật" in text_of(review)
-    await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    await lan.tap("✅ Gửi tin báo", expect=SENT)
     [tip] = tips_rows(bot)
     assert (tip["category"], tip["kind"]) == ("crime", "theft")
 

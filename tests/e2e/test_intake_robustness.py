@@ -3,13 +3,15 @@ the bot at any step continues the draft where the resident was."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 
 from tests.e2e.driver import Person, text_of
-from tests.e2e.test_intake import start_tip
+from tests.e2e.test_intake import SENT, start_tip
+from tests.support.catalog import vi
+from tests.support.waiting import wait_until
 
 LONG_TEXT = "Rất dài " * 1250  # 10,000 characters
+RESUME = vi("You have a tip you haven't sent yet. Here is where you stopped:")
 HOSTILE_TEXTS = [
     "<b>", "<script>alert(1)</script>", "a & b", "\u202eabc\u202c", "x\u200by", LONG_TEXT
 ]  # fmt: skip
@@ -17,14 +19,6 @@ HOSTILE_TEXTS = [
 
 def squeeze(text: str) -> str:
     return "".join(text.split())
-
-
-async def wait_until(condition, seconds: float = 10.0) -> None:
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return
-        await asyncio.sleep(0.05)
-    assert condition()
 
 
 def draft_of(bot) -> dict:
@@ -85,7 +79,7 @@ async def test_wrong_inputs_at_every_step_of_a_crime_tip(sandbox, bot):
     await lan.tap("📍 Thêm vị trí cụ thể", expect="gửi vị trí")
     await probe_wrong_inputs(sandbox, bot, lan, text_is_answer=True)  # location
     await lan.send("Bỏ qua", expect="Bạn kiểm tra lại")
-    await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    await lan.tap("✅ Gửi tin báo", expect=SENT)
     # A tap on a button of the finished tip: told politely, nothing breaks.
     old_prompt = sandbox.history(lan.chat_id)[1]["message_id"]
     query_id = await sandbox.press_callback(lan.user, old_prompt, "t:review:send")
@@ -109,7 +103,7 @@ async def test_hostile_text_is_escaped_in_fraud_answers(sandbox, bot):
     review = await tom.send("Kẻ gian dùng app <Vay Nhanh> & hứa giải ngân", expect="Bạn kiểm tra")
     assert "<Vay Nhanh>" in text_of(review)  # shown as typed: escaped in HTML, not swallowed
     assert "<b>0912345678</b> &" in text_of(review)
-    await tom.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    await tom.tap("✅ Gửi tin báo", expect=SENT)
     assert not sandbox.errors
 
 
@@ -143,8 +137,8 @@ async def test_restart_at_every_step_continues_the_draft(sandbox, bot):
         await bot.restart()
         assert draft_of(bot)["step"] == step
     # After the last restart a new message shows where the resident is.
-    await lan.send("/report", expect="Bạn có một tin báo chưa gửi")
-    await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    await lan.send("/report", expect=RESUME)
+    await lan.tap("✅ Gửi tin báo", expect=SENT)
     with bot.db() as conn:
         tip = dict(conn.execute("SELECT * FROM tips").fetchone())
         attachments = conn.execute("SELECT COUNT(*) FROM tip_attachments").fetchone()[0]

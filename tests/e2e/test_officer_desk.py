@@ -9,7 +9,9 @@ import pytest
 
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.e2e.test_check import fraud_tip
+from tests.e2e.test_intake import REVIEW, SENT, WHAT_TO_REPORT
 from tests.e2e.test_officers import XUAN_HUONG, arrives, card, register, send_tip
+from tests.support.catalog import vi
 
 
 @pytest.fixture
@@ -112,7 +114,10 @@ async def test_a_tip_without_an_officer_says_whom_to_invite(sandbox, bot, admin_
     await admin.send("/start", expect="ẩn danh")
     code = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
     queued = await card(sandbox, admin_user.id, code)
-    assert "Chưa có cán bộ nào phụ trách Phường Xuân Hương - Đà Lạt" in text_of(queued)
+    assert vi("👮 <b>No officer covers {commune} yet</b> — invite one: {command}") in text_of(
+        queued
+    )
+    assert "Phường Xuân Hương - Đà Lạt" in text_of(queued)
     assert f"/invite {XUAN_HUONG}" in text_of(queued)
     assert "Ngôn ngữ người báo tin: 🇻🇳 Tiếng Việt" in text_of(queued)
     # Once the commune has an officer, its next tip is his, without that line.
@@ -128,15 +133,15 @@ async def test_unknown_commune_with_a_location_shows_the_location_first(sandbox,
     admin = Person(sandbox, admin_user, timeout=15)
     await admin.send("/start", expect="ẩn danh")
     lan = Person(sandbox, sandbox.add_user("Lan"), timeout=15)
-    await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    await lan.send("/report", expect=WHAT_TO_REPORT)
     await lan.tap("📝 Việc khác", expect="xã, phường")
     await lan.tap("Tôi không rõ", expect="vị trí")
     await lan.do(lambda: sandbox.send_location(lan.user, 11.94, 108.44), expect="kể lại sự việc")
     clip = "https://fb.watch/xY12ab/?mibextid=Nif5oz"
     await lan.send(f"Có người lạ đốt rác thải công nghiệp, clip: {clip}", expect="Xong")
     await lan.tap("✅ Xong", expect="đang diễn ra")
-    await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
-    done = await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    await lan.tap("Không", expect=REVIEW)
+    done = await lan.tap("✅ Gửi tin báo", expect=SENT)
     with bot.db() as conn:
         code = conn.execute("SELECT code FROM tips").fetchone()[0]
     assert code in text_of(done)

@@ -3,14 +3,14 @@ transfer, groups, the province queue, delivery through faults, and the authorisa
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from storage import officers
 from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
-from tests.e2e.test_intake import send_reviewed, start_tip
+from tests.e2e.test_intake import WHAT_TO_REPORT, send_reviewed, start_tip
+from tests.support.officers import register_officer
+from tests.support.waiting import wait_until
 
 XUAN_HUONG = 24781  # Phường Xuân Hương - Đà Lạt
 LANG_BIANG = 24846  # Phường Lang Biang - Đà Lạt
@@ -22,16 +22,8 @@ def bot_settings(admin_user):
 
 
 async def register(bot, user, *communes: int) -> None:
-    """An officer of these communes who has opened the bot (Telegram lets bots write only to
-    people who did)."""
-    await Person(bot.sandbox, user).send("/start", expect="ẩn danh")
-    db = await Database.open(bot.config.db_path)
-    try:
-        await officers.add(db, user.id, user.first_name)
-        for commune in communes:
-            await officers.add_commune(db, user.id, commune)
-    finally:
-        await db.close()
+    """An officer of these communes who has opened the in-process bot."""
+    await register_officer(bot.sandbox, bot.config.db_path, user, *communes)
 
 
 async def send_tip(resident: Person, *, place: str | None = "xuan huong", photo=False) -> str:
@@ -206,6 +198,7 @@ async def test_transfer_group_and_province_queue(sandbox, bot, admin_user):
     assert not sandbox.errors
 
 
+@pytest.mark.slow  # a long simulation: retries through every kind of fault
 async def test_cards_arrive_through_429_5xx_and_timeouts(sandbox, bot):
     minh_user = sandbox.add_user("Minh")
     await register(bot, minh_user, XUAN_HUONG)
@@ -265,14 +258,14 @@ async def test_authorisation_matrix(sandbox, bot):
     assert not sandbox.errors
 
 
-async def wait_for_answer(sandbox, query_id: str):
-    import asyncio
+def group_links(bot) -> int:
+    with bot.db() as conn:
+        return conn.execute("SELECT count(*) FROM commune_groups").fetchone()[0]
 
-    for _ in range(200):
-        if query_id in sandbox.callback_answers:
-            return sandbox.callback_answers[query_id]
-        await asyncio.sleep(0.05)
-    raise TimeoutError(query_id)
+
+async def wait_for_answer(sandbox, query_id: str):
+    await wait_until(lambda: query_id in sandbox.callback_answers, timeout=10)
+    return sandbox.callback_answers[query_id]
 
 
 async def test_queue_tip_and_audit(sandbox, bot, admin_user):
@@ -314,11 +307,7 @@ async def test_removing_the_bot_from_a_group_unlinks_it(sandbox, bot):
     finally:
         await db.close()
     sandbox.remove_bot(group, by=minh_user)
-    for _ in range(100):
-        with bot.db() as conn:
-            if not conn.execute("SELECT count(*) FROM commune_groups").fetchone()[0]:
-                break
-        await asyncio.sleep(0.05)
+    await wait_until(lambda: not group_links(bot))
     code = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
     await card(sandbox, minh_user.id, code)
     with bot.db() as conn:
@@ -351,7 +340,7 @@ async def test_follow_ups_reach_only_the_current_commune_and_never_eat_a_new_tip
     question = await arrives(sandbox, lan_user.id, "Mấy người?", since)
 
     # Lan starts a new tip before answering: her typing goes to the new tip, not to the officers.
-    await lan.send("/report", expect="Bạn muốn báo tin về việc gì?")
+    await lan.send("/report", expect=WHAT_TO_REPORT)
     await lan.tap("📝 Việc khác", expect="đang diễn ra")
     await lan.tap("Không", expect="xã, phường")
     await lan.send("xuan huong", expect="kể lại sự việc")

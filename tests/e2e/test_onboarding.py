@@ -13,9 +13,9 @@ import time
 
 import pytest
 
-from storage import officers
-from storage.db import Database
 from tests.e2e.driver import Person, buttons_of, text_of
+from tests.e2e.test_officers import wait_for_answer
+from tests.support.officers import register_officer
 
 XUAN_HUONG, LAM_VIEN, BAO_LOC_2 = 24781, 24778, 24820
 LINK = re.compile(r"https://t\.me/tipbot_test_bot\?start=(inv_[A-Za-z0-9_-]+)")
@@ -235,14 +235,6 @@ async def test_admin_revokes_an_officer(sandbox, bot, admin):
     assert not sandbox.errors
 
 
-async def wait_for_answer(sandbox, query_id: str) -> None:
-    for _ in range(200):
-        if query_id in sandbox.callback_answers:
-            return
-        await asyncio.sleep(0.025)
-    raise TimeoutError("the callback query was not answered")
-
-
 async def test_forged_revoke_is_refused_and_audited(sandbox, bot, admin):
     officer = await join(sandbox, "Minh", await invite(admin, "xuan huong"))
     other = await join(sandbox, "Nga", await invite(admin, "xuan huong"))
@@ -355,13 +347,7 @@ async def test_start_up_publishes_every_staff_menu(sandbox, bot, admin, monkeypa
     monkeypatch.setattr(bot_app, "publish_commands", publish_all)
     minh = sandbox.add_user("Minh", language_code="vi")
     await admin.send("/start", expect="ẩn danh")
-    await sandbox.send_text(minh, "/start")
-    db = await Database.open(bot.config.db_path)
-    try:
-        await officers.add(db, minh.id, "Minh")
-        await officers.add_commune(db, minh.id, XUAN_HUONG)
-    finally:
-        await db.close()
+    await register_officer(sandbox, bot.config.db_path, minh, XUAN_HUONG)
     stranger = 424242  # an admin id of nobody who ever opened the bot
     bot.config = dataclasses.replace(bot.config, admin_ids=frozenset({admin.chat_id, stranger}))
     await bot.restart()

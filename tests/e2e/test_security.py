@@ -9,7 +9,8 @@ import time
 import pytest
 
 from tests.e2e.driver import Person, text_of
-from tests.e2e.test_intake import finish_and_send, start_tip
+from tests.e2e.test_admin import BANNED
+from tests.e2e.test_intake import REVIEW, SENT, finish_and_send, start_tip
 from tests.e2e.test_officers import XUAN_HUONG, arrives, card, register, send_tip
 from tests.e2e.test_onboarding import audit, wait_for_answer
 
@@ -165,7 +166,7 @@ async def test_answers_nobody_asked_for_are_not_relayed(sandbox, bot, admin_user
     await Person(sandbox, admin_user).send("/start", expect="ẩn danh")
     await Person(sandbox, admin_user).send(f"/ban {code} quấy rối", expect=code)
     since = sandbox.version
-    await lan.tap("↩️ Trả lời", expect="không thể nhận thêm tin báo")
+    await lan.tap("↩️ Trả lời", expect=BANNED)
     await lan.send("Vẫn muốn nói", expect=None)
 
     # A week after the officers last wrote, an answered question takes no more answers.
@@ -241,7 +242,7 @@ async def test_a_receipt_cut_off_by_a_crash_is_shown_at_the_next_tap_on_send(san
     await lan.send("Bỏ qua", expect="kể lại sự việc")
     await lan.send("Bán ma túy ở quán karaoke", expect="Xong")
     await lan.tap("✅ Xong", expect="đang diễn ra")
-    await lan.tap("Không", expect="Bạn kiểm tra lại tin báo")
+    await lan.tap("Không", expect=REVIEW)
     # The tip is committed as a tap on Send commits it, and then the bot dies: no receipt.
     runtime = bot.runtime
     pseudonym = runtime.pseudonym_of(lan_user.id)
@@ -256,7 +257,7 @@ async def test_a_receipt_cut_off_by_a_crash_is_shown_at_the_next_tap_on_send(san
     await bot.restart()
 
     # The resident taps Send again: the tip is not sent twice, its receipt is shown.
-    done = await lan.tap("✅ Gửi tin báo", expect="Tin báo đã được gửi")
+    done = await lan.tap("✅ Gửi tin báo", expect=SENT)
     assert sent.code in text_of(done) and sent.receipt in text_of(done)
     await lan.send(f"/status {sent.receipt}", expect=sent.code)  # also: the tap was handled
     with bot.db() as conn:

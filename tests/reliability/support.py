@@ -24,8 +24,10 @@ from bot.i18n import texts
 from bot.receipts import hash_receipt, normalize_receipt
 from sandbox.server import Sandbox
 from sandbox.world import User
-from tests.e2e.driver import Person, text_of
+from tests.e2e.driver import text_of
 from tests.e2e.test_intake import RECEIPT
+from tests.support.officers import register_officer as enrol  # noqa: F401 - the older name
+from tests.support.waiting import settle
 
 Message = dict[str, Any]
 _SENT = "✅ <b>Your tip has been sent.</b> Its code is <code>{code}</code>."
@@ -39,55 +41,13 @@ RECEIPT_SHOWN = tuple(
 # --- waiting for the bot --------------------------------------------------------------------------
 
 
-async def settle(bot, *, calm: float = 0.01, timeout: float = 30.0) -> None:
-    """Returns once the in-process bot has fetched every update and no handler is running (the
-    outbox worker may still be sending: it works apart from updates)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    quiet_since: float | None = None
-    while loop.time() < deadline:
-        application = bot.application
-        busy = (
-            bot.sandbox.updates.pending_count > 0
-            or not application.update_queue.empty()
-            or application.update_processor.current_concurrent_updates > 0
-        )
-        if busy:
-            quiet_since = None
-        elif quiet_since is None:
-            quiet_since = loop.time()
-        elif loop.time() - quiet_since >= calm:
-            return
-        await asyncio.sleep(0.005)
-    raise TimeoutError("the bot did not become idle")
-
-
 async def quiet(
     sandbox: Sandbox, chat_id: int | None = None, *, calm: float = 0.4, timeout: float = 60.0
 ) -> None:
     """For a bot in another process: every update fetched, and no call to `chat_id` (to any chat
     if None) in flight or made in the last `calm` seconds. While the bot is down, updates wait in
     the sandbox and this waits with them."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if sandbox.updates.pending_count == 0 and not _busy(sandbox, chat_id, calm):
-            return
-        await asyncio.sleep(0.02)
-    raise TimeoutError("the bot did not become quiet")
-
-
-def _busy(sandbox: Sandbox, chat_id: int | None, calm: float) -> bool:
-    """A call to the chat is in flight or was made in the last `calm` seconds."""
-    since = sandbox.clock() - calm
-    for call in reversed(sandbox.calls):
-        if call.method == "getUpdates":
-            continue
-        if call.status is not None and call.time < since:
-            return False  # older calls are all answered and older still
-        if chat_id is None or str(call.params.get("chat_id")) == str(chat_id):
-            return True
-    return False
+    await sandbox.wait_until_quiet(calm, timeout, chat_id=chat_id)
 
 
 def answered_then_quiet(sandbox: Sandbox, chat_id: int, *, patience: float = 4.0):
@@ -383,22 +343,6 @@ STEP_ORDER = [
     "commune", "description", "review",
 ]  # fmt: skip
 FROM_REVIEW = ("contact", "location", "attachments")  # optional, offered on the review
-
-
-async def enrol(sandbox: Sandbox, db_path: Path, user: User, *communes: int) -> None:
-    """An officer of these communes, who has opened the bot (Telegram lets bots write only to
-    people who did). Written to the database directly: onboarding has its own tests."""
-    from storage import officers
-    from storage.db import Database
-
-    await Person(sandbox, user, timeout=30).send("/start", expect=None)
-    db = await Database.open(db_path)
-    try:
-        await officers.add(db, user.id, user.first_name)
-        for commune in communes:
-            await officers.add_commune(db, user.id, commune)
-    finally:
-        await db.close()
 
 
 # --- anonymity ------------------------------------------------------------------------------------

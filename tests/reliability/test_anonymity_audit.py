@@ -1,5 +1,6 @@
-"""Anonymity audit: after a whole scenario — and after every other reliability test, whose
-databases and logs it reads too (it runs last) — nothing on disk ties a resident to a tip.
+"""Anonymity audit: after a whole scenario of its own — and after every other reliability test
+that ran, whose databases and logs it reads too (it runs last) — nothing on disk ties a resident
+to a tip. The scenario is the module's own (the `scenario` fixture), so the audit holds alone.
 
 - The database (every table, every column, read through SQLite, so the WAL's latest state too)
   holds no resident's Telegram id, username, names or phone number; neither do the raw bytes of
@@ -14,20 +15,26 @@ databases and logs it reads too (it runs last) — nothing on disk ties a reside
 
 from __future__ import annotations
 
+import asyncio
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import TOKEN
+import handlers.flood
+from bot.config import load_config, load_keys
+from sandbox.server import Sandbox
+from sandbox.world import User
+from tests.conftest import TOKEN, RunningBot, bot_env
 from tests.e2e.driver import text_of
+from tests.reliability.conftest import Trail, log_to
 from tests.reliability.plans import XUAN_HUONG
 from tests.reliability.support import (
     Resident,
     TipPlan,
     achieve,
     bot_messages,
-    enrol,
     identity_leaks,
     needles,
     raw_leaks,
@@ -35,20 +42,61 @@ from tests.reliability.support import (
     settle,
     tap_data,
 )
+from tests.support.officers import register_officer
+
+
+@dataclass
+class Scenario:
+    """What the module's own scenario left, and what was seen while the bot ran."""
+
+    trail: Trail
+    hanh: User
+    officer_saw: str  # every text the officer was shown
+    wal_existed: bool
+    leaks_while_running: list[str]
+    raw_leaks_while_running: list[str]
+    raw_leaks_after_stop: list[str]
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory) -> Scenario:
+    """The module's own data, made once in an event loop of its own, so that every audit below
+    holds under `-k` too: two residents send tips (one shares her location and phone number),
+    an officer works the tip with a question, an answer with a photo, a resolution and a
+    public reply, and residents and a stranger check /status; the bot logs at DEBUG."""
+    return asyncio.run(_play(tmp_path_factory.mktemp("anonymity")))
 
 
 @pytest.fixture
-def bot_settings(admin_user):
-    return {"TIPBOT_ADMIN_IDS": str(admin_user.id)}
+def trails(scenario, audit_trail) -> list[Trail]:
+    """The scenario's trail, and those of the reliability tests that ran before (all of them
+    in a whole run: the audit runs last)."""
+    return [scenario.trail, *audit_trail.trails]
 
 
-async def test_a_whole_scenario_leaves_no_trace_of_the_tipsters(
-    sandbox, bot, admin_user, debug_log, audit_trail
-):
+async def _play(directory: Path) -> Scenario:
+    sandbox = Sandbox(token=TOKEN, bot_username="tipbot_test_bot")
+    await sandbox.start()
+    admin_user = sandbox.add_user("Quản trị", language_code="vi")
+    env = bot_env(sandbox, directory / "data", TIPBOT_ADMIN_IDS=str(admin_user.id))
+    config = load_config(env)
+    bot = RunningBot(sandbox, config, load_keys(config, env), env)
+    with pytest.MonkeyPatch.context() as patch, log_to(directory / "debug.log") as log:
+        patch.setattr(handlers.flood, "REFILL_PER_SECOND", 1000.0)  # as tests/conftest.py
+        patch.setattr(handlers.flood, "_buckets", {})
+        await bot.start()
+        try:
+            return await _scenario(sandbox, bot, admin_user, log)
+        finally:
+            await bot.stop()
+            await sandbox.stop()
+
+
+async def _scenario(sandbox, bot, admin_user, debug_log: Path) -> Scenario:
     db = bot.config.db_path
-    trail = audit_trail.add("anonymity scenario", db, [debug_log])
+    trail = Trail("anonymity scenario", db, [debug_log])
     officer = sandbox.add_user("Phạm Văn Cán Bộ", username="officer_pham")
-    await enrol(sandbox, db, officer, XUAN_HUONG)
+    await register_officer(sandbox, db, officer, XUAN_HUONG)
     await sandbox.send_text(admin_user, "/start")
     hanh = sandbox.add_user(
         "Hạnh Q7X", last_name="Trịnh-Quỳnh", username="hanh_tipster_q7x", language_code="vi"
@@ -116,53 +164,64 @@ async def test_a_whole_scenario_leaves_no_trace_of_the_tipsters(
     await sandbox.wait_for_message(
         hanh.id, timeout=20, predicate=lambda m: "Cảm ơn bạn!" in text_of(m), since=0
     )
-    # The officer saw the phone number Hạnh chose to share; nothing else of her.
-    seen = "\n".join(text_of(m) for m in bot_messages(sandbox, officer.id))
-    assert hanh.phone_number.lstrip("+")[-8:] in seen.replace(" ", "")
-    for needle in (str(hanh.id), "hanh_tipster_q7x", "Trịnh-Quỳnh", "Hạnh Q7X"):
-        assert needle not in seen
-
     # While the bot runs, its latest writes are in the WAL: read through SQLite and raw.
     people = [hanh, tom, stranger]
-    assert Path(f"{db}-wal").exists()
-    assert identity_leaks(db, people) == []
-    assert raw_leaks(db, people) == []
+    seen = Scenario(
+        trail,
+        hanh,
+        officer_saw="\n".join(text_of(m) for m in bot_messages(sandbox, officer.id)),
+        wal_existed=Path(f"{db}-wal").exists(),
+        leaks_while_running=identity_leaks(db, people),
+        raw_leaks_while_running=raw_leaks(db, people),
+        raw_leaks_after_stop=[],
+    )
     await bot.stop()
-    assert raw_leaks(db, people) == []  # after the checkpoint at shutdown, too
-    await bot.start()
+    seen.raw_leaks_after_stop = raw_leaks(db, people)  # after the checkpoint at shutdown, too
+    return seen
 
 
-def test_the_suite_left_no_identity_in_any_database(audit_trail):
+def test_a_whole_scenario_leaves_no_trace_of_the_tipsters(scenario):
+    # The officer saw the phone number Hạnh chose to share; nothing else of her.
+    hanh = scenario.hanh
+    assert hanh.phone_number.lstrip("+")[-8:] in scenario.officer_saw.replace(" ", "")
+    for needle in (str(hanh.id), "hanh_tipster_q7x", "Trịnh-Quỳnh", "Hạnh Q7X"):
+        assert needle not in scenario.officer_saw
+    assert scenario.wal_existed  # so the raw search below did read the latest writes
+    assert scenario.leaks_while_running == []
+    assert scenario.raw_leaks_while_running == []
+    assert scenario.raw_leaks_after_stop == []
+
+
+def test_the_suite_left_no_identity_in_any_database(trails):
     """Every database the reliability tests wrote (crashes, storm, bad input, fuzzing)."""
-    assert audit_trail.trails, "no reliability test registered what it left behind"
-    for trail in audit_trail.trails:
+    for trail in trails:
         assert trail.db_path.exists(), trail.name
         assert identity_leaks(trail.db_path, trail.residents) == [], trail.name
         assert raw_leaks(trail.db_path, trail.residents) == [], trail.name
 
 
-def test_no_log_holds_the_token(audit_trail):
+def test_no_log_holds_the_token(trails):
     _, secret = TOKEN.split(":")
-    for trail in audit_trail.trails:
+    for trail in trails:
         for log in trail.logs:
             text = log.read_text(errors="replace")
             assert text, f"{trail.name}: empty log {log}"
             assert TOKEN not in text and secret not in text, f"{trail.name}: {log}"
 
 
-def test_info_logs_hold_no_identity_receipt_or_tip_text(audit_trail):
+def test_info_logs_hold_no_identity_receipt_or_tip_text(trails):
     """What production writes (INFO and above): events, never who or what."""
-    for trail in audit_trail.trails:
+    for trail in trails:
         for log in trail.logs:
             lines = _lines_at_or_above_info(log)
             found = _identities(lines, trail) + _secrets(lines, trail)
             assert found == [], f"{trail.name}: {found[:5]}"
 
 
-def test_debug_logs_hold_no_identity_receipt_or_tip_text(audit_trail):
+def test_debug_logs_hold_no_identity_receipt_or_tip_text(trails):
     """What an operator turns on to investigate: the libraries log every Bot API call and update
     at DEBUG, and bot/logging_setup.py must strip them of what residents sent."""
-    debug_logs = [(t, log) for t in audit_trail.trails for log in t.logs if _is_debug(log)]
+    debug_logs = [(t, log) for t in trails for log in t.logs if _is_debug(log)]
     assert debug_logs, "no test logged at DEBUG"
     for trail, log in debug_logs:
         lines = log.read_text(errors="replace")

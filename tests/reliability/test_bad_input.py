@@ -16,10 +16,8 @@ One bot serves the whole corpus; each case gets fresh people, so no case leans o
 
 from __future__ import annotations
 
-import html
 import json
 import logging
-import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,11 +40,12 @@ from tests.reliability.support import (
     Resident,
     TipPlan,
     bot_messages,
-    enrol,
     resident_name,
     rows,
     settle,
 )
+from tests.support.catalog import plain, said
+from tests.support.officers import register_officer
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 BOT = "tipbot_test_bot"
@@ -208,15 +207,6 @@ def other(kind: str) -> Act:
 
 
 # --- what they should get ------------------------------------------------------------------------
-def plain(text_html: str) -> str:
-    return html.unescape(re.sub(r"<[^>]+>", "", text_html))
-
-
-def said(t, msgid: str) -> str:
-    """The longest literal part of the translated msgid (placeholders filled at run time)."""
-    return max(re.split(r"\{[^}]*\}", plain(t.gettext(msgid))), key=len).strip()
-
-
 @dataclass(frozen=True)
 class Expect:
     kind: str  # reprompt, kept, reply, toast, moved_on, silence
@@ -533,8 +523,8 @@ async def world(tmp_path_factory, audit_trail):
         try:
             await sb.send_text(admin, "/start")
             officer, stranger = sb.add_user("Minh"), sb.add_user("Hoa")
-            await enrol(sb, config.db_path, officer, XUAN_HUONG)
-            await enrol(sb, config.db_path, stranger, LANG_BIANG)
+            await register_officer(sb, config.db_path, officer, XUAN_HUONG)
+            await register_officer(sb, config.db_path, stranger, LANG_BIANG)
             tipster = sb.add_user(resident_name(999), language_code="vi")
             resident = Resident(
                 sb, tipster, config.db_path, bot.keys.pseudonym, lambda _v: settle(bot)

@@ -32,7 +32,6 @@ from tests.reliability.support import (
     achieve,
     bot_messages,
     drain_outbox,
-    enrol,
     receipt_is_stored,
     resident_name,
     rows,
@@ -40,6 +39,7 @@ from tests.reliability.support import (
     shows_button,
     tap_data,
 )
+from tests.support.officers import register_officer
 
 SEED = int(os.environ.get("TIPBOT_RELIABILITY_SEED", "20250701"))
 RATE = 0.10
@@ -67,6 +67,7 @@ PLANS = [
 ]  # fmt: skip
 
 
+@pytest.mark.slow  # a long simulation: a working day under faults
 async def test_a_working_day_in_a_fault_storm(sandbox, bot, admin_user, debug_log, audit_trail):
     trail = audit_trail.add("fault storm", bot.config.db_path, [debug_log])
     try:
@@ -82,8 +83,8 @@ async def _working_day(sandbox, bot, admin_user, trail) -> None:
     db = bot.config.db_path
     await sandbox.send_text(admin_user, "/start")
     minh, hoa = sandbox.add_user("Minh"), sandbox.add_user("Hoa")
-    await enrol(sandbox, db, minh, XUAN_HUONG)
-    await enrol(sandbox, db, hoa, LANG_BIANG)
+    await register_officer(sandbox, db, minh, XUAN_HUONG)
+    await register_officer(sandbox, db, hoa, LANG_BIANG)
     officer_of = {XUAN_HUONG: minh, LANG_BIANG: hoa, None: admin_user}
     people = [sandbox.add_user(resident_name(n), language_code="vi") for n in range(len(PLANS))]
     trail.residents += people

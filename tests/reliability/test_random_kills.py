@@ -25,6 +25,8 @@ import os
 import random
 from collections import Counter
 
+import pytest
+
 from tests.conftest import bot_env
 from tests.e2e.bot_process import WarmBotProcess
 from tests.e2e.driver import Person, text_of
@@ -35,12 +37,12 @@ from tests.reliability.support import (
     answered_then_quiet,
     bot_messages,
     drain_outbox,
-    enrol,
     receipt_is_stored,
     resident_name,
     rows,
     tap_data,
 )
+from tests.support.officers import register_officer
 
 SEED = int(os.environ.get("TIPBOT_RELIABILITY_SEED", "20250701"))
 KILLS = 22  # trials
@@ -48,6 +50,7 @@ RESIDENTS = 5
 LONGEST_LIFE = 1.0  # seconds the bot runs between two kills, at most
 
 
+@pytest.mark.slow  # the bot runs as `tipbot run` in a subprocess
 async def test_sigkill_at_random_moments_loses_no_tip(sandbox, tmp_path, audit_trail):
     rng = random.Random(SEED)
     data = tmp_path / "data"
@@ -85,7 +88,7 @@ async def _trials(sandbox, process: WarmBotProcess, db_path, rng: random.Random,
     officers = {None: admin}
     for number, commune in enumerate(COMMUNES):
         officers[commune] = sandbox.add_user(f"Cán bộ {number}", language_code="vi")
-        await enrol(sandbox, db_path, officers[commune], commune)
+        await register_officer(sandbox, db_path, officers[commune], commune)
 
     residents = []
     for n in range(RESIDENTS):

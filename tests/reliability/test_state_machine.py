@@ -19,6 +19,7 @@ import logging
 import re
 import sqlite3
 
+import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
@@ -359,6 +360,7 @@ class _ErrorRecords(logging.Handler):
         self.records.append(record)
 
 
+@pytest.mark.slow  # a long simulation: hypothesis walks the whole state machine
 def test_random_walks_keep_the_database_sound(tmp_path, audit_trail):
     loop = asyncio.new_event_loop()
     world = World(loop, tmp_path)

@@ -12,21 +12,9 @@ import telegram
 
 from sandbox.server import Sandbox
 from sandbox.world import User
+from tests.support.clock import Clock
 
 TOKEN = "123:ABC"
-
-
-class FakeClock:
-    """The sandbox's clock for flood limits and callback timeouts; tests move it by hand."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 class RawApi:
@@ -58,12 +46,13 @@ async def drain(bot: telegram.Bot) -> None:
 
 
 @pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock()
+def clock() -> Clock:
+    """The sandbox's clock for flood limits and callback timeouts; tests move it by hand."""
+    return Clock(1000.0)
 
 
 @pytest.fixture
-async def sb(clock: FakeClock) -> AsyncIterator[Sandbox]:
+async def sb(clock: Clock) -> AsyncIterator[Sandbox]:
     sandbox = Sandbox(token=TOKEN, bot_username="tipbot_demo_bot", clock=clock)
     await sandbox.start()
     try:

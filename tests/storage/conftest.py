@@ -3,15 +3,7 @@ import pytest
 from storage import communes as store
 from storage import officers
 from storage.communes import Commune
-from storage.db import Database
 from tests.storage.helpers import ADMIN, COMMUNES, OFFICER, OTHER_OFFICER, T0
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "tipbot.sqlite3")
-    yield database
-    await database.close()
 
 
 @pytest.fixture

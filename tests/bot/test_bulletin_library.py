@@ -20,7 +20,7 @@ from bot.bulletin_library import (
     load_library,
 )
 
-LIBRARY_DIR = Path(__file__).resolve().parent.parent / "locales" / "bulletins"
+LIBRARY_DIR = Path(__file__).resolve().parents[2] / "locales" / "bulletins"
 MAX_VISIBLE = 900
 TELEGRAM_LIMIT = 4096
 # Articles of the Criminal Code (as amended by Law 86/2025/QH15) the library may cite; a new

@@ -5,30 +5,18 @@ from __future__ import annotations
 
 import pytest
 
-from bot import bulletins as services
-from bot.bulletins import Composed, ComposeError
-from bot.config import Keys, load_config
-from bot.runtime import Runtime
 from storage import broadcasts, bulletins, officers, subscribers
 from storage.bulletins import LibraryText
-from storage.db import Database
+from tests.storage.helpers import ADMIN
 
-T0 = 1_757_898_000
-ADMIN = 9001
-
-
-@pytest.fixture
-async def db(tmp_path):
-    database = await Database.open(tmp_path / "tipbot.sqlite3")
-    await officers.ensure_admins(database, [ADMIN])
-    yield database
-    await database.close()
+T0 = 1_757_898_000  # Monday 15 September 2025, 08:00 in Lâm Đồng
 
 
 @pytest.fixture
-def runtime(db, tmp_path):
-    config = load_config({"TIPBOT_TOKEN": "1:abc", "TIPBOT_DATA_DIR": str(tmp_path)})
-    return Runtime(config, Keys(b"p" * 32, b"w" * 32), db, None, "Lâm Đồng", clock=lambda: T0)
+async def db(db):
+    """The fresh database with an admin, who writes bulletins and plans sends."""
+    await officers.ensure_admins(db, [ADMIN])
+    return db
 
 
 async def _bulletin(db, slug: str, language: str):
@@ -149,22 +137,6 @@ async def test_the_sender_streams_claims_and_records(db):
     assert not await broadcasts.claim_many(db, broadcast_id, [due_now[1].subscriber_id])
     progress = await broadcasts.progress_of(db, await broadcasts.get(db, broadcast_id))
     assert (progress.sent, progress.cancelled, progress.remaining) == (1, 1, 5)
-
-
-async def test_admin_bulletins_get_unique_slugs_never_a_topic(runtime):
-    composed = Composed(None, "Fire", "Body", "en")
-    with pytest.raises(ComposeError, match="topic"):
-        await services.save_bulletin(runtime, ADMIN, composed, language="en", topic=None)
-    first = await services.save_bulletin(runtime, ADMIN, composed, language="en", topic="fire")
-    second = await services.save_bulletin(runtime, ADMIN, composed, language="en", topic="fire")
-    assert (first.slug, second.slug) == ("fire-2", "fire-3")
-    target = await services.resolve_target(runtime, "fire")
-    assert (target.topic, target.slug) == ("fire", None)
-    assert (await services.resolve_target(runtime, "fire-2")).slug == "fire-2"
-    with pytest.raises(ComposeError, match="unknown_slug"):
-        await services.save_bulletin(
-            runtime, ADMIN, Composed("nope", "T", "B", "vi"), language="vi", topic=None
-        )
 
 
 async def test_rows_claimed_released_and_recorded_together(db):
