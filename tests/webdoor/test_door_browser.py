@@ -109,10 +109,18 @@ async def test_fraud_tip_with_photo_there_and_back(sandbox, bot, door_url, tmp_p
         problems += watch(page)
         await page.goto(door_url + "/")
         await shows(page, "Số tài khoản đó đứng tên ai?")  # a question box: just type
+        asked = page.locator(".msg.asked")
+        await expect(asked).to_have_count(1)
+        await expect(asked).to_contain_text("Số tài khoản đó đứng tên ai?")
+        await expect(page.locator("#text")).to_have_attribute(
+            "placeholder", "Gõ câu trả lời cho câu hỏi của cán bộ…"
+        )
         since = sandbox.version
         await say(page, "Tên NGUYEN VAN B")
         await shows(page, "đã được chuyển tới cán bộ")
         await arrives(sandbox, minh_user.id, "Tên NGUYEN VAN B", since)
+        await expect(page.locator(".msg.asked")).to_have_count(0)  # answered: the box is gone
+        await expect(page.locator("#text")).to_have_attribute("placeholder", "Nhập tin nhắn…")
 
         # Another browser, another device: only the receipt.
         other = await browser.new_context(viewport=PHONE, locale="vi-VN")
