@@ -25,6 +25,7 @@ PAGE_TEXTS = {
     ),
     "message": N_("Message"),
     "placeholder": N_("Type a message…"),
+    "answerPlaceholder": N_("Type your answer to the question…"),
     "attach": N_("Photo, file"),
     "send": N_("Send"),
     "receipts": N_("Tips you sent from this device"),

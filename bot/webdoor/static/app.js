@@ -19,13 +19,15 @@
   const $ = (id) => document.getElementById(id);
   const t = (name) => (T && T[lang] && T[lang][name]) || "";
   let version = 0;
+  let answering = false; // the newest message is a question box (ForceReply): typing answers it
+  const placeholder = () => t(answering ? "answerPlaceholder" : "placeholder");
 
   function translate() {
     if (T) {
       document.documentElement.lang = lang;
       document.title = t("page_title");
       document.querySelectorAll("[data-t]").forEach((el) => { el.textContent = t(el.dataset.t); });
-      $("text").placeholder = t("placeholder");
+      $("text").placeholder = placeholder();
       $("emergency").setAttribute("aria-label", t("emergency"));
       $("log").setAttribute("aria-label", t("conversation"));
       $("language").textContent = SWITCH_TO[lang];
@@ -95,11 +97,13 @@
   function render(view) {
     if (!view || view.version === undefined) return;
     version = view.version;
+    answering = Boolean(view.reply_to);
+    if (T) $("text").placeholder = placeholder();
     const log = $("log");
     log.replaceChildren();
     for (const message of view.messages) {
       const div = document.createElement("div");
-      div.className = "msg " + (message.out ? "me" : "bot");
+      div.className = "msg " + (message.out ? "me" : "bot") + (message.id === view.reply_to ? " asked" : "");
       div.innerHTML = message.html; // sanitised by the server (bot/webdoor/render.py)
       if (message.file && message.file.kind === "photo") image(message.file.id, div);
       if (message.buttons.length) {
