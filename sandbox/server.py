@@ -297,9 +297,11 @@ class Sandbox:
         image_bytes: bytes | None = None,
         caption: str | None = None,
         chat: Chat | int | None = None,
+        *,
+        reply_to: int | None = None,
     ) -> Message:
         return self.people.send_photo(
-            self._user(user), image_bytes, caption, self._maybe_chat(chat)
+            self._user(user), image_bytes, caption, self._maybe_chat(chat), reply_to
         )
 
     async def send_document(
@@ -309,9 +311,11 @@ class Sandbox:
         filename: str = "doc.pdf",
         caption: str | None = None,
         chat: Chat | int | None = None,
+        *,
+        reply_to: int | None = None,
     ) -> Message:
         return self.people.send_document(
-            self._user(user), data, filename, caption, self._maybe_chat(chat)
+            self._user(user), data, filename, caption, self._maybe_chat(chat), reply_to
         )
 
     async def send_audio(
@@ -320,21 +324,33 @@ class Sandbox:
         data: bytes,
         filename: str = "song.mp3",
         chat: Chat | int | None = None,
+        *,
+        reply_to: int | None = None,
         **tags: str,
     ) -> Message:
         return self.people.send_audio(
-            self._user(user), data, filename, tags, self._maybe_chat(chat)
+            self._user(user), data, filename, tags, self._maybe_chat(chat), reply_to
         )
 
     async def send_voice(
-        self, user: User | int, data: bytes | None = None, chat: Chat | int | None = None
+        self,
+        user: User | int,
+        data: bytes | None = None,
+        chat: Chat | int | None = None,
+        *,
+        reply_to: int | None = None,
     ) -> Message:
-        return self.people.send_voice(self._user(user), data, self._maybe_chat(chat))
+        return self.people.send_voice(self._user(user), data, self._maybe_chat(chat), reply_to)
 
     async def send_video(
-        self, user: User | int, data: bytes | None = None, chat: Chat | int | None = None
+        self,
+        user: User | int,
+        data: bytes | None = None,
+        chat: Chat | int | None = None,
+        *,
+        reply_to: int | None = None,
     ) -> Message:
-        return self.people.send_video(self._user(user), data, self._maybe_chat(chat))
+        return self.people.send_video(self._user(user), data, self._maybe_chat(chat), reply_to)
 
     async def send_location(
         self, user: User | int, lat: float, lon: float, chat: Chat | int | None = None

@@ -151,40 +151,61 @@ class UserActions:
         return sent[-1]
 
     def send_photo(
-        self, user: User, image_bytes: bytes | None, caption: str | None, chat: Chat | None
+        self,
+        user: User,
+        image_bytes: bytes | None,
+        caption: str | None,
+        chat: Chat | None,
+        reply_to: int | None = None,
     ) -> Message:
         target = self._chat(user, chat)
         sizes = self.files.add_photo(image_bytes or sample_png())
         content = {"photo": [size.to_dict() for size in sizes], **self._caption(caption)}
-        return self._say(user, target, content)
+        return self._say(user, target, content, reply_to)
 
     def send_document(
-        self, user: User, data: bytes, filename: str, caption: str | None, chat: Chat | None
+        self,
+        user: User,
+        data: bytes,
+        filename: str,
+        caption: str | None,
+        chat: Chat | None,
+        reply_to: int | None = None,
     ) -> Message:
         target = self._chat(user, chat)
         stored = self.files.add("document", data, file_name=filename)
         content = {"document": stored.to_dict(), **self._caption(caption)}
-        return self._say(user, target, content)
+        return self._say(user, target, content, reply_to)
 
     def send_audio(
-        self, user: User, data: bytes, filename: str, tags: dict[str, str], chat: Chat | None
+        self,
+        user: User,
+        data: bytes,
+        filename: str,
+        tags: dict[str, str],
+        chat: Chat | None,
+        reply_to: int | None = None,
     ) -> Message:
         """A music file; `tags` (performer, title) as a client reads them from the file."""
         target = self._chat(user, chat)
         stored = self.files.add("audio", data, file_name=filename, duration=3, **tags)
-        return self._say(user, target, {"audio": stored.to_dict()})
+        return self._say(user, target, {"audio": stored.to_dict()}, reply_to)
 
-    def send_voice(self, user: User, data: bytes | None, chat: Chat | None) -> Message:
+    def send_voice(
+        self, user: User, data: bytes | None, chat: Chat | None, reply_to: int | None = None
+    ) -> Message:
         target = self._chat(user, chat)
         data = data or b"OggS" + secrets.token_bytes(4000)
         stored = self.files.add("voice", data, duration=max(1, len(data) // 2000))
-        return self._say(user, target, {"voice": stored.to_dict()})
+        return self._say(user, target, {"voice": stored.to_dict()}, reply_to)
 
-    def send_video(self, user: User, data: bytes | None, chat: Chat | None) -> Message:
+    def send_video(
+        self, user: User, data: bytes | None, chat: Chat | None, reply_to: int | None = None
+    ) -> Message:
         target = self._chat(user, chat)
         data = data or b"\x00\x00\x00\x18ftypmp42" + secrets.token_bytes(8000)
         stored = self.files.add("video", data, width=640, height=360, duration=3)
-        return self._say(user, target, {"video": stored.to_dict()})
+        return self._say(user, target, {"video": stored.to_dict()}, reply_to)
 
     def send_location(self, user: User, lat: float, lon: float, chat: Chat | None) -> Message:
         content = {"location": {"latitude": lat, "longitude": lon}}

@@ -10,8 +10,15 @@ import pytest
 
 from tests.e2e.driver import Person, text_of
 from tests.e2e.test_admin import BANNED
-from tests.e2e.test_intake import REVIEW, SENT, finish_and_send, start_tip
-from tests.e2e.test_officers import XUAN_HUONG, arrives, card, register, send_tip
+from tests.e2e.test_intake import REVIEW, SENT, send_reviewed, start_tip
+from tests.e2e.test_officers import (
+    XUAN_HUONG,
+    arrives,
+    card,
+    forced_reply,
+    register,
+    send_tip,
+)
 from tests.e2e.test_onboarding import audit, wait_for_answer
 
 
@@ -84,12 +91,15 @@ def id3_tagged(performer: str, title: str) -> bytes:
     return b"ID3\x03\x00\x00" + synchsafe + body + b"\xff\xfb\x90\x64" + bytes(2000)
 
 
-async def ask_and_tap_reply(sandbox, minh: Person, lan: Person, question: str) -> None:
+async def ask(sandbox, minh: Person, lan: Person, question: str) -> dict:
+    """Minh asks; the question reaches Lan with ForceReply, to be answered by replying to it
+    (no "Reply" button on new questions). Returns the question message."""
     await minh.tap("❓ Hỏi người báo tin", expect="Nhập câu hỏi")
     since = sandbox.version
     await minh.send(question, expect="Đã gửi câu hỏi")
-    await arrives(sandbox, lan.chat_id, question, since)
-    await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
+    asked = await arrives(sandbox, lan.chat_id, question, since)
+    assert forced_reply(sandbox, asked) and "Trả lời" not in str(asked.get("reply_markup"))
+    return asked
 
 
 async def tipster_and_officer(sandbox, bot) -> tuple[Person, Person, str]:
@@ -105,17 +115,19 @@ async def tipster_and_officer(sandbox, bot) -> tuple[Person, Person, str]:
 async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, bot):
     lan, minh, code = await tipster_and_officer(sandbox, bot)
     lan_user, minh_user = lan.user, minh.user
-    await ask_and_tap_reply(sandbox, minh, lan, "Bạn có ảnh hay ghi âm không?")
+    question = await ask(sandbox, minh, lan, "Bạn có ảnh hay ghi âm không?")
+    q = question["message_id"]
 
+    # Each answer replies to the question (the reply names its tip by itself).
     answers = {
-        "photo": lambda: sandbox.send_photo(lan_user, caption="Ảnh chụp quán"),
-        "voice": lambda: sandbox.send_voice(lan_user),
-        "video": lambda: sandbox.send_video(lan_user),
+        "photo": lambda: sandbox.send_photo(lan_user, caption="Ảnh chụp quán", reply_to=q),
+        "voice": lambda: sandbox.send_voice(lan_user, reply_to=q),
+        "video": lambda: sandbox.send_video(lan_user, reply_to=q),
         "audio": lambda: sandbox.send_audio(
-            lan_user, id3_tagged("Nguyen Thi Lan", "ghi am cua Lan"), "Lan_ghi_am.mp3"
+            lan_user, id3_tagged("Nguyen Thi Lan", "ghi am cua Lan"), "Lan_ghi_am.mp3", reply_to=q
         ),
         "document": lambda: sandbox.send_document(
-            lan_user, b"%PDF-1.4 bien ban", "Nguyen_Thi_Lan_CCCD.pdf"
+            lan_user, b"%PDF-1.4 bien ban", "Nguyen_Thi_Lan_CCCD.pdf", reply_to=q
         ),
     }
     for kind, send in answers.items():
@@ -129,8 +141,6 @@ async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, 
         assert code in text_of(copy)
         if kind == "photo":
             await arrives(sandbox, minh_user.id, "Ảnh chụp quán", since)
-        if lan.last_bot_message() and "viết câu trả lời" not in text_of(lan.last_bot_message()):
-            await lan.tap("↩️ Trả lời", expect="viết câu trả lời")
     seen = sandbox.history(minh_user.id)
     [document] = [m["document"] for m in seen if "document" in m]
     assert document["file_name"] == "attachment-1.pdf"
@@ -160,21 +170,27 @@ async def test_answers_nobody_asked_for_are_not_relayed(sandbox, bot, admin_user
     assert "đã kết thúc" in text_of(told)
     await lan.send("Tôi muốn nói thêm", expect=None)
 
-    # Asked, the tipster answers; a banned one no longer can.
-    await ask_and_tap_reply(sandbox, minh, lan, "Quán mở cửa mấy giờ?")
-    await lan.send("Từ 20 giờ", expect="đã được chuyển tới cán bộ")
+    # Asked, the tipster answers by replying to the question; a banned one no longer can, by
+    # reply, by a plain message, or by an old question's Reply button.
+    question = await ask(sandbox, minh, lan, "Quán mở cửa mấy giờ?")
+
+    def reply(text: str):
+        return lambda: sandbox.send_text(lan_user, text, reply_to=question["message_id"])
+
+    await lan.do(reply("Từ 20 giờ"), expect="đã được chuyển tới cán bộ")
     await Person(sandbox, admin_user).send("/start", expect="ẩn danh")
     await Person(sandbox, admin_user).send(f"/ban {code} quấy rối", expect=code)
-    since = sandbox.version
-    await lan.tap("↩️ Trả lời", expect=BANNED)
-    await lan.send("Vẫn muốn nói", expect=None)
+    await lan.do(reply("Vẫn muốn nói"), expect=BANNED)
+    await lan.forge(question["message_id"], f"r:{code}", expect=BANNED)
+    await lan.send("Vẫn muốn nói nữa", expect=None)
 
     # A week after the officers last wrote, an answered question takes no more answers.
     with bot.db() as conn:
         conn.execute("DELETE FROM bans")
         conn.commit()
     bot.runtime.clock = lambda: time.time() + 8 * 24 * 3600
-    await lan.tap("↩️ Trả lời", expect="/report")
+    await lan.do(reply("Tôi muốn nói thêm"), expect="/report")
+    await lan.forge(question["message_id"], f"r:{code}", expect="/report")
     with bot.db() as conn:
         answers = [
             r[0] for r in conn.execute("SELECT body FROM tip_messages WHERE kind = 'answer'")
@@ -195,11 +211,10 @@ async def test_a_tips_files_reach_officers_under_neutral_names(sandbox, bot):
         "Ảnh, video và tệp có thể làm lộ bạn" in str(c.params.get("text")) for c in sandbox.calls
     )
     await lan.tap("Ma túy", expect="khi nào")
-    await lan.tap("Đang xảy ra", expect="xã, phường")
-    await lan.send("xuan huong", expect="Bạn bấm chọn")
-    await lan.tap("Phường Xuân Hương - Đà Lạt", expect="vị trí")
-    await lan.send("Bỏ qua", expect="kể lại sự việc")
-    await lan.send("Bán ma túy ở quán karaoke", expect="Xong")
+    await lan.tap("🚨 Đang xảy ra / có người gặp nguy hiểm", expect="xã, phường")
+    await lan.send("xuan huong", expect="kể lại sự việc")  # the only match: taken
+    await lan.send("Bán ma túy ở quán karaoke", expect=REVIEW)
+    # Files are added on the review.
     await lan.do(
         lambda: sandbox.send_document(lan_user, b"%PDF-1.4 x", "Don_to_cao_Tran_Van_B.pdf"),
         expect="Đã nhận (1/10)",
@@ -213,8 +228,7 @@ async def test_a_tips_files_reach_officers_under_neutral_names(sandbox, bot):
         lambda: sandbox.send_document(lan_user, big, "Tran_Van_B_video_goc.pdf"),
         expect="Đã nhận (3/10)",
     )
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    code, _receipt = await finish_and_send(lan)
+    code, _receipt = await send_reviewed(lan)
     await card(sandbox, minh_user.id, code)
     await arrives(sandbox, minh_user.id, "Tệp 3", 0)
     [audio] = [m for m in sandbox.history(minh_user.id) if "audio" in m]
@@ -237,12 +251,9 @@ async def test_a_receipt_cut_off_by_a_crash_is_shown_at_the_next_tap_on_send(san
     lan = Person(sandbox, lan_user, timeout=15)
     await start_tip(lan, "🚨 Tội phạm")
     await lan.tap("Ma túy", expect="khi nào")
-    await lan.tap("Đang xảy ra", expect="xã, phường")
-    await lan.tap("Tôi không rõ", expect="vị trí")
-    await lan.send("Bỏ qua", expect="kể lại sự việc")
-    await lan.send("Bán ma túy ở quán karaoke", expect="Xong")
-    await lan.tap("✅ Xong", expect="đang diễn ra")
-    await lan.tap("Không", expect=REVIEW)
+    await lan.tap("🚨 Đang xảy ra / có người gặp nguy hiểm", expect="xã, phường")
+    await lan.tap("Tôi không rõ", expect="kể lại sự việc")
+    await lan.send("Bán ma túy ở quán karaoke", expect=REVIEW)
     # The tip is committed as a tap on Send commits it, and then the bot dies: no receipt.
     runtime = bot.runtime
     pseudonym = runtime.pseudonym_of(lan_user.id)

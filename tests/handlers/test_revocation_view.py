@@ -3,8 +3,10 @@
 from bot.communes import CommuneDirectory, read_province
 from bot.i18n import texts
 from bot.onboarding import OfficerEntry
+from handlers.bulletins_views import broadcasts_text, catalogue_pages
 from handlers.common import utf16_len
 from handlers.onboarding_views import revoked
+from storage.bulletins import CatalogueEntry
 from storage.officers import GroupLink, Officer
 
 XUAN_HUONG = 24781
@@ -23,7 +25,15 @@ def test_the_confirmation_fits_with_many_long_group_titles():
 
 
 def test_the_bulletin_lists_fit_as_telegram_counts():
-    from handlers.bulletins_views import fit
+    """40 titles of 100 emoji: about 4,400 code points but over 8,000 UTF-16 units. The library
+    goes over as many messages as it needs, the broadcasts' list is cut with "…": each message
+    within Telegram's 4096 units."""
+    entries = [
+        CatalogueEntry(f"drugs-{n}", "drugs", "admin", {"vi": "😀" * 100}, None) for n in range(40)
+    ]
+    pages = catalogue_pages(texts("vi"), entries, str)
+    assert len(pages) > 1 and all(utf16_len(page) <= 4096 for page in pages)
+    assert all(sum(f"<code>{e.slug}</code>" in page for page in pages) == 1 for e in entries)
 
-    text = fit(["• <b>" + "😀" * 100 + "</b>"] * 40)
+    text = broadcasts_text(texts("vi"), ["<b>#1</b> · “" + "😀" * 100 + "”"] * 40)
     assert utf16_len(text) <= 4096 and text.endswith("…")
