@@ -1,4 +1,4 @@
--- 0006_web_files: files that visitors of the web door upload (bot/webdoor/).
+-- 0008_web_files: files that visitors of the web door upload (bot/webdoor/).
 --
 -- A Telegram upload lives on Telegram's servers and the bot keeps only its file id; a web upload
 -- has nowhere else to live. Images are re-encoded without any metadata before they are written
