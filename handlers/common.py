@@ -124,7 +124,7 @@ async def remove_buttons(update: Update, context: TipbotContext) -> None:
         await query_of(update).edit_message_reply_markup(None)
     except TelegramError as error:
         if classify(error) is not Verdict.UNCHANGED:
-            del taken_off[key]  # still shown: a later tap tries again
+            taken_off.pop(key, None)  # still shown: a later tap tries again
             raise
 
 
