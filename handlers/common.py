@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import cast
 
 from telegram import CallbackQuery, Chat, Message, Update, User
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 
 from bot.context import TipbotContext
 from bot.i18n import Texts, texts
@@ -99,14 +100,35 @@ async def edit_buttons(update: Update, markup) -> None:
             raise
 
 
-async def remove_buttons(update: Update) -> None:
+async def remove_buttons(update: Update, context: TipbotContext) -> None:
     """Takes the buttons off the message a tap came from. The tap's copy of the message can be
-    stale: two taps in flight at once (a double tap on a slow connection) both show the buttons,
-    and the second edit, which changes nothing, is refused as "message is not modified"."""
+    stale: a tap made while another tap on the same message was being handled (a double tap on a
+    slow connection, Send tapped again while the receipt is retried) shows the buttons the first
+    one took off. Telegram would refuse the edit as "message is not modified": the bot remembers
+    the messages whose buttons it took off, as they looked, and makes no such call."""
     message = query_of(update).message
-    if message is not None and getattr(message, "reply_markup", None):
-        try:
-            await query_of(update).edit_message_reply_markup(None)
-        except BadRequest as error:
-            if classify(error) is not Verdict.UNCHANGED:
-                raise
+    if not isinstance(message, Message) or not message.reply_markup:
+        return
+    taken_off = context.bot_data.setdefault(BUTTONS_TAKEN_OFF, OrderedDict())
+    key = (message.chat.id, message.message_id)
+    # A hash, not the text: a tip's words are not kept in memory for this.
+    buttons = message.reply_markup.to_json()
+    looked = hash((message.edit_date, message.text, message.caption, buttons))
+    if taken_off.get(key) == looked:
+        return
+    taken_off[key] = looked  # before the call: a tap handled meanwhile makes none
+    taken_off.move_to_end(key)
+    while len(taken_off) > BUTTONS_REMEMBERED:
+        taken_off.popitem(last=False)
+    try:
+        await query_of(update).edit_message_reply_markup(None)
+    except TelegramError as error:
+        if classify(error) is not Verdict.UNCHANGED:
+            taken_off.pop(key, None)  # still shown: a later tap tries again
+            raise
+
+
+# The messages whose buttons the bot took off (by chat and message id), newest last: in the
+# application's memory only, a few thousand at most, as the stale copies are seconds old.
+BUTTONS_TAKEN_OFF = "buttons_taken_off"
+BUTTONS_REMEMBERED = 4096

@@ -242,7 +242,7 @@ async def cancel_callback(update: Update, context: TipbotContext) -> None:
     pseudonym = context.runtime.pseudonym_of(user_of(update).id)
     async with resident_lock(pseudonym):
         turn = await load_turn(update, context)
-        await remove_buttons(update)
+        await remove_buttons(update, context)
         if turn.draft is None:
             await turn.say(turn.t.gettext("There is no unsent tip any more."), main_menu(turn.t))
         elif received(update, DiscardDraft).answer is Discard.YES:
@@ -273,7 +273,7 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
                 return
         if turn.draft is None:
             await answer_callback(update, _("This tip was already sent or cancelled."))
-            await remove_buttons(turn.update)
+            await remove_buttons(turn.update, turn.context)
             return
         draft = turn.started
         if turn.already_applied():
@@ -303,7 +303,7 @@ async def step_callback(update: Update, context: TipbotContext) -> None:
 async def change_place(turn: Turn) -> None:
     """The only commune found was taken; the resident says it is the wrong one."""
     draft = turn.started
-    await remove_buttons(turn.update)
+    await remove_buttons(turn.update, turn.context)
     if draft.step is Step.REVIEW or draft.description.strip():
         draft.start_edit("place")
     else:
@@ -315,7 +315,7 @@ async def change_place(turn: Turn) -> None:
 async def settle_overflow(turn: Turn, *, keep: bool) -> None:
     """The resident decided about text that did not fit: keep the start of it, or drop it."""
     draft, _ = turn.started, turn.t.gettext
-    await remove_buttons(turn.update)
+    await remove_buttons(turn.update, turn.context)
     if not keep:
         draft.drop_overflow()
         await turn.save()
@@ -409,11 +409,11 @@ async def review_choice(turn: Turn, value: str) -> None:
         await turn.save()
         await turn.ask(edit=True)
     elif value == "cancel":
-        await remove_buttons(turn.update)
+        await remove_buttons(turn.update, turn.context)
         await ask_discard(turn)
     elif value == "nocontact":
         draft.contact_sealed = None
-        await remove_buttons(turn.update)
+        await remove_buttons(turn.update, turn.context)
         await turn.save()
         await turn.ask()
     elif value == "send":
@@ -453,7 +453,7 @@ async def send_tip(turn: Turn) -> None:
     await deliver_receipt(turn, receipt_text(turn.t, sent), await receipt_markup(turn, sent))
     await submission.receipt_shown(turn.runtime, turn.pseudonym, sent.code)
     with contextlib.suppress(TelegramError):
-        await remove_buttons(turn.update)
+        await remove_buttons(turn.update, turn.context)
 
 
 async def receipt_markup(turn: Turn, sent: submission.Submitted) -> InlineKeyboardMarkup:
@@ -475,7 +475,7 @@ async def show_unshown_receipts(turn: Turn) -> bool:
         await deliver_receipt(turn, receipt_text(turn.t, sent), await receipt_markup(turn, sent))
         await submission.receipt_shown(turn.runtime, turn.pseudonym, sent.code)
     with contextlib.suppress(TelegramError):
-        await remove_buttons(turn.update)
+        await remove_buttons(turn.update, turn.context)
     return True
 
 

@@ -190,7 +190,7 @@ async def offer_reply(
 
 async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
     if is_reply_offer(query_of(update).message):
-        await remove_buttons(update)  # it has served; a card keeps its buttons
+        await remove_buttons(update, context)  # it has served; a card keeps its buttons
     await ask_for_text(
         update, context, t, tip, "reply",
         t.gettext("Write your reply to the tipster of {code}.").format(code=tip.code),
@@ -199,7 +199,7 @@ async def on_reply(update, context, t: Texts, staff, tip, _value) -> None:
 
 async def on_no_reply(update, context, t: Texts, staff, tip, _value) -> None:
     await answer_callback(update)
-    await remove_buttons(update)
+    await remove_buttons(update, context)
 
 
 async def on_transfer(update, context, t: Texts, staff, tip, _value) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 
@@ -9,6 +10,7 @@ import pytest
 
 from tests.e2e.driver import Person, buttons_of, text_of
 from tests.support.catalog import vi
+from tests.support.waiting import settle
 
 RECEIPT = re.compile(r"/status ([0-9A-Z]{4}(?:-[0-9A-Z]{4}){4})")
 CODE = re.compile(r"T-[0-9A-Z]{6}")
@@ -179,3 +181,29 @@ async def test_database_holds_no_identity_of_residents(sandbox, bot):
         dump = "\n".join(conn.iterdump())
     for needle in (str(lan_user.id), "lan_dalat_1990", "Nguyễn Thị"):
         assert needle not in dump
+
+
+async def test_a_tap_on_send_again_while_the_receipt_is_on_its_way_is_refused_nothing(sandbox, bot):
+    """Found by the random kills: the receipt's send is retried through a bad connection, the
+    resident, who sees nothing yet, taps Send again. That tap, carrying the review as it was when
+    tapped (buttons and all), waits for the first; it then finds the tip sent and its buttons
+    already taken off, and must not ask Telegram to take them off again (refused as "message is
+    not modified")."""
+    lan = Person(sandbox, sandbox.add_user("Lan", language_code="vi"), timeout=15)
+    await start_tip(lan, "📝 Việc khác")
+    await lan.tap("Không", expect="xã, phường")
+    await lan.tap("Tôi không rõ", expect="kể lại sự việc")
+    review = await lan.send("Có cháy nhỏ ở bãi rác", expect=REVIEW)
+    sandbox.fail_next("sendMessage", count=1, kind="drop")  # the receipt: retried a second later
+    await sandbox.press_callback(lan.user, review["message_id"], "t:review:send")
+    while not sandbox.injected:
+        await asyncio.sleep(0.01)
+    again = await sandbox.press_callback(lan.user, review["message_id"], "t:review:send")
+    await settle(bot)
+
+    chat = sandbox.history(lan.chat_id)
+    assert len([m for m in chat if RECEIPT.search(text_of(m))]) == 1
+    assert sandbox.callback_answers[again].text == vi("This tip was already sent or cancelled.")
+    [shown] = [m for m in chat if m["message_id"] == review["message_id"]]
+    assert not shown.get("reply_markup")  # taken off once
+    assert [(c.method, c.description) for c in sandbox.errors if not c.injected] == []
