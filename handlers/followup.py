@@ -39,6 +39,7 @@ from storage import drafts, pending, tips
 
 GROUP = -1
 ANSWER_TTL = 7 * 24 * 3600  # a tipster may answer a question within a week
+ANSWER_ROUNDING = 24 * 3600  # the expiry, to a whole day, does not date the tap on Reply
 MAX_TEXT = 3000
 
 
@@ -299,7 +300,9 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
     sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")
     key = pending.resident_key("answer", pseudonym)
-    await pending.put(runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL)
+    await pending.put(
+        runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL, round_up_to=ANSWER_ROUNDING
+    )
     await answer_callback(update)
     prompt = await context.bot.send_message(
         chat_of(update).id,
@@ -310,7 +313,12 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
         reply_markup=ForceReply(),
     )
     await pending.put(
-        runtime.db, key, "answer", {"tip": sealed_tip, "prompt": prompt.message_id}, ttl=ANSWER_TTL
+        runtime.db,
+        key,
+        "answer",
+        {"tip": sealed_tip, "prompt": prompt.message_id},
+        ttl=ANSWER_TTL,
+        round_up_to=ANSWER_ROUNDING,
     )
 
 

@@ -376,8 +376,9 @@ class Notifier:
 
     async def await_answer(self, tip: tips.Tip, pseudonym: str, question_id: int) -> None:
         """A reply to the question names its tip by itself (nothing stored). Only for a plain
-        message typed without replying, the newest question waits a day, keyed by pseudonym,
-        the tip sealed to it: a copy of the database does not pair the two."""
+        message typed without replying, the newest question waits a day or two (to the end of the
+        next whole day: the expiry does not date the question), keyed by pseudonym, the tip
+        sealed to it: a copy of the database does not pair the two."""
         sealed = seal_for(
             self.runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer"
         )
@@ -387,6 +388,7 @@ class Notifier:
             "answer",
             {"tip": sealed, "prompt": question_id},
             ttl=QUESTION_WAITS,
+            round_up_to=QUESTION_WAITS,  # its expiry must not tell when the question was sent
         )
 
 

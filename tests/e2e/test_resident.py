@@ -12,6 +12,7 @@ from tests.e2e.driver import Message, Person, buttons_of, text_of
 from tests.e2e.test_bulletins import subscribe
 from tests.e2e.test_intake import CODE, RECEIPT, start_tip, tips_rows
 from tests.e2e.test_officers import XUAN_HUONG, card, register
+from tests.support.waiting import wait_until
 
 MAX_INTERACTIONS = 8
 
@@ -173,6 +174,16 @@ async def test_an_answer_typed_without_reply_reaches_the_officer(sandbox, bot):
         lan_user.id, timeout=15, predicate=lambda m: "Chó màu gì?" in text_of(m), since=since
     )
     assert code in text_of(question) and "Việc khác" in text_of(question)  # kind and date
+
+    # The entry that waits for a plain answer does not date the question: whole days only.
+    def waiting_expiry():
+        with bot.db() as conn:
+            return conn.execute(
+                "SELECT expires_at FROM pending_inputs WHERE kind = 'answer'"
+            ).fetchone()
+
+    await wait_until(waiting_expiry)  # written right after the question is delivered
+    assert waiting_expiry()[0] % 86400 == 0
     since = sandbox.version
     thanks = await lan.send("Màu vàng, có vòng cổ đỏ", expect="đã được chuyển tới cán bộ")
     assert code in text_of(thanks) and "Việc khác" in text_of(thanks)
