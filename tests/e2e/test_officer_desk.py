@@ -26,6 +26,14 @@ def bot_settings(admin_user):
     return {"TIPBOT_ADMIN_IDS": str(admin_user.id)}
 
 
+async def tom_and_minh(sandbox, bot) -> tuple[Person, Person]:
+    """Tom, a resident whose Telegram speaks English; Minh, the officer of Xuân Hương."""
+    tom = Person(sandbox, sandbox.add_user("Tom", language_code="en"), timeout=15)
+    minh_user = sandbox.add_user("Minh", language_code="vi")
+    await register(bot, minh_user, XUAN_HUONG)
+    return tom, Person(sandbox, minh_user, timeout=15)
+
+
 async def english_tip(tom: Person) -> None:
     """Tom, whose Telegram speaks English, sends an "Other" tip for Xuân Hương."""
     await tom.send("/report", expect="What do you want to report?")
@@ -47,11 +55,8 @@ def code_spans(message: dict) -> list[str]:
 
 
 async def test_language_on_card_and_prompt_and_ask_again_under_each_answer(sandbox, bot):
-    tom_user = sandbox.add_user("Tom", language_code="en")
-    tom = Person(sandbox, tom_user, timeout=15)
-    minh_user = sandbox.add_user("Minh", language_code="vi")
-    await register(bot, minh_user, XUAN_HUONG)
-    minh = Person(sandbox, minh_user, timeout=15)
+    tom, minh = await tom_and_minh(sandbox, bot)
+    tom_user, minh_user = tom.user, minh.user
 
     await english_tip(tom)
     with bot.db() as conn:
@@ -94,11 +99,8 @@ async def test_language_on_card_and_prompt_and_ask_again_under_each_answer(sandb
 
 
 async def test_a_file_answer_carries_ask_again_too(sandbox, bot):
-    tom_user = sandbox.add_user("Tom", language_code="en")
-    tom = Person(sandbox, tom_user, timeout=15)
-    minh_user = sandbox.add_user("Minh", language_code="vi")
-    await register(bot, minh_user, XUAN_HUONG)
-    minh = Person(sandbox, minh_user, timeout=15)
+    tom, minh = await tom_and_minh(sandbox, bot)
+    tom_user, minh_user = tom.user, minh.user
     await english_tip(tom)
     with bot.db() as conn:
         code = conn.execute("SELECT code FROM tips").fetchone()[0]
