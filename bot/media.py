@@ -1,12 +1,13 @@
 """Files from a tipster, made neutral before officers see them.
 
-A document, video or audio file carries its file name ("Nguyen_Van_A_CCCD.pdf"), and an audio
-file its tags (performer, title, cover picture), all chosen on the tipster's phone: officers get
-the file under a neutral name (`attachment-1.pdf`) and an audio file without its tags (MP3, M4A,
-OGG, FLAC: mutagen reads and removes them). Nothing else is changed: a photo or a document can
-still identify its sender (faces, places, a document's own metadata), and so can a video's
-container metadata (a phone may record where it was filmed); the README and the tipster's
-anonymity note say so.
+A document, video or audio file carries its file name ("Nguyen_Van_A_CCCD.pdf"), and a video or
+audio file what the tipster's phone wrote in it: where and when a video was filmed, the phone's
+make and model, an audio file's performer, title and cover picture. Officers get the file under a
+neutral name (`attachment-1.pdf`) and without that metadata: MP4, MOV, 3GP and M4A (the ISO base
+media format) have their metadata boxes blanked and their dates zeroed (below); MP3, OGG and FLAC
+lose their tags (mutagen reads and removes them). Other formats are passed on as they are: a
+document's own metadata (a PDF's author), or what a picture or a video shows, can still identify
+its sender, and the README and the tipster's anonymity note say so.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import io
 import logging
 import re
+import struct
 
 import mutagen
 from mutagen.flac import FLAC
@@ -31,6 +33,21 @@ def neutral_name(kind: str, number: int, file_path: str | None) -> str:
     found = _EXTENSION.search(file_path or "")
     extension = found[1].lower() if found else _DEFAULT_EXTENSION.get(kind, "bin")
     return f"attachment-{number}.{extension}"
+
+
+def strip_metadata(data: bytes) -> bytes:
+    """A file without what the sender's device recorded about it, where its format is known:
+    the ISO media formats (MP4, MOV, 3GP, M4A) and tagged audio (MP3, OGG, FLAC). Anything else,
+    and a file too damaged to walk, is returned as it is."""
+    if is_iso_media(data):
+        try:
+            return strip_iso_metadata(data)
+        except ValueError as error:
+            log.warning("media boxes not readable (%s): passed on as they are", error)
+            return data
+    if data.startswith((b"ID3", b"OggS", b"fLaC")) or _ends_with_id3v1(data):
+        return strip_audio_tags(data)
+    return data
 
 
 def strip_audio_tags(data: bytes) -> bytes:
@@ -70,3 +87,67 @@ def strip_id3(data: bytes) -> bytes:
         if len(data) >= 227 and data[-227:-223] == b"TAG+":
             data = data[:-227]
     return data
+
+
+def _ends_with_id3v1(data: bytes) -> bool:
+    """An MP3 may carry only a version-1 tag, at its end, after MPEG frames (sync 0xFFE)."""
+    return len(data) >= 130 and data[-128:-125] == b"TAG" and data[0] == 0xFF and data[1] >= 0xE0
+
+
+# The ISO base media file format (MP4, MOV, 3GP, M4A) is a tree of boxes: a 32-bit size, a type,
+# a body. Metadata lives in boxes of its own, in the movie and in each track: `udta` (where it was
+# filmed as ©xyz, the phone's make and model, Samsung's and Android's extras), `meta` (Apple's
+# keys and values: location, make, model, software; iTunes tags), `uuid` (XMP, camera makers'
+# blocks), `Xtra` (Windows' tags). Each is renamed `free` and filled with zeros: players skip
+# `free` boxes, and no byte moves, so the offsets that point into the media data stay right
+# (removing bytes from the movie box, which often precedes the data, would break them). The
+# movie's, each track's and each media's creation and modification times are zeroed too.
+# A camera that records its position as a track of its own (action cameras' telemetry) keeps it.
+_ISO_CONTAINERS = frozenset({b"moov", b"trak", b"mdia", b"minf", b"stbl", b"edts", b"dinf"})
+_ISO_METADATA = frozenset({b"udta", b"meta", b"uuid", b"Xtra", b"XMP_", b"ID32"})
+_ISO_DATED = frozenset({b"mvhd", b"tkhd", b"mdhd"})  # version, flags, then creation/modification
+# In a HEIF picture (HEIC, AVIF) the top-level `meta` box is the picture's own structure.
+_HEIF_BRANDS = frozenset({b"mif1", b"msf1", b"heic", b"heix", b"hevc", b"avif", b"avis"})
+
+
+def is_iso_media(data: bytes) -> bool:
+    """Audio or video in the ISO base media format: it starts with a `ftyp` box."""
+    if len(data) < 16 or data[4:8] != b"ftyp":
+        return False
+    size = struct.unpack(">I", data[:4])[0]
+    brands = data[8:12] + data[16:size]  # the major brand, then the compatible ones
+    return not any(brands[i : i + 4] in _HEIF_BRANDS for i in range(0, len(brands), 4))
+
+
+def strip_iso_metadata(data: bytes) -> bytes:
+    """The same file, as long as it was, with its metadata boxes blanked (see above).
+    ValueError if the boxes do not add up."""
+    out = bytearray(data)
+    _blank_boxes(out, 0, len(out))
+    return bytes(out)
+
+
+def _blank_boxes(out: bytearray, start: int, end: int) -> None:
+    position = start
+    while position + 8 <= end:
+        size, kind = struct.unpack(">I4s", out[position : position + 8])
+        header = 8
+        if size == 1:  # a 64-bit size follows the type
+            if position + 16 > end:
+                raise ValueError("truncated box header")
+            size, header = struct.unpack(">Q", out[position + 8 : position + 16])[0], 16
+        elif size == 0:  # the box runs to the end of its parent
+            size = end - position
+        if size < header or position + size > end:
+            raise ValueError(f"box {kind!r} of {size} bytes does not fit")
+        body = position + header
+        if kind in _ISO_METADATA:
+            out[position + 4 : position + 8] = b"free"
+            out[body : position + size] = bytes(position + size - body)
+        elif kind in _ISO_CONTAINERS:
+            _blank_boxes(out, body, position + size)
+        elif kind in _ISO_DATED and body + 4 <= position + size:
+            dates = 16 if out[body] == 1 else 8  # version 1: two 64-bit times, else 32-bit
+            if body + 4 + dates <= position + size:
+                out[body + 4 : body + 4 + dates] = bytes(dates)
+        position += size

@@ -25,7 +25,7 @@ from bot.anonymity import WayBackError, open_way_back, seal_for
 from bot.doors import TELEGRAM, door_of
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
-from bot.media import NAMED_KINDS, neutral_name, strip_audio_tags
+from bot.media import NAMED_KINDS, neutral_name, strip_metadata
 from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.runtime import Runtime
 from handlers.common import MESSAGE_LIMIT
@@ -263,9 +263,7 @@ class Notifier:
             if "too big" in error.message.lower():
                 return None
             raise
-        data = bytes(await file.download_as_bytearray())
-        if kind == "audio":
-            data = strip_audio_tags(data)
+        data = strip_metadata(bytes(await file.download_as_bytearray()))
         return InputFile(data, filename=neutral_name(kind, number, file.file_path))
 
     async def tip_location(self, item: OutboxItem) -> int:

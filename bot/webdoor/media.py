@@ -4,8 +4,10 @@ Telegram strips a photo's metadata when it is sent as a photo; a browser upload 
 the GPS position in EXIF, the camera's serial number, the editing software, the owner's name.
 Every image (sent as a photo or as a file) is therefore decoded and encoded again as a new JPEG
 with Pillow, which writes none of it: no EXIF, no XMP, no ICC profile, no comments. The picture is
-turned upright first, since its orientation was metadata too. Other files keep their content (a
-PDF's own author field cannot be cleaned generically: the page says so) but get a neutral name.
+turned upright first, since its orientation was metadata too. Videos and audio lose what the
+device wrote in them (bot/media.py: where a video was filmed, the phone's model, an audio file's
+tags); other files keep their content (a PDF's own author field cannot be cleaned generically:
+the page says so). Every file gets a neutral name.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from bot.media import strip_metadata
 from storage.web_files import WebFile
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo a bot uploads
@@ -77,7 +80,7 @@ def clean_upload(data: bytes, name: str | None) -> Cleaned:
         raise Rejected("file too large")
     extension = (name or "").rpartition(".")[2].lower() if "." in (name or "") else ""
     neutral = f"document.{extension}" if extension in KNOWN_EXTENSIONS else "document.bin"
-    return Cleaned(WebFile(new_file_id(), "document", neutral, data))
+    return Cleaned(WebFile(new_file_id(), "document", neutral, strip_metadata(data)))
 
 
 def _clean_image(data: bytes) -> tuple[bytes, int, int] | None:

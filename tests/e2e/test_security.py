@@ -20,6 +20,7 @@ from tests.e2e.test_officers import (
     send_tip,
 )
 from tests.e2e.test_onboarding import audit, wait_for_answer
+from tests.support.media import MEDIA_DATA, PHONE, PLACE, filmed_mp4
 
 
 @pytest.fixture
@@ -122,7 +123,7 @@ async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, 
     answers = {
         "photo": lambda: sandbox.send_photo(lan_user, caption="Ảnh chụp quán", reply_to=q),
         "voice": lambda: sandbox.send_voice(lan_user, reply_to=q),
-        "video": lambda: sandbox.send_video(lan_user, reply_to=q),
+        "video": lambda: sandbox.send_video(lan_user, filmed_mp4(), reply_to=q),
         "audio": lambda: sandbox.send_audio(
             lan_user, id3_tagged("Nguyen Thi Lan", "ghi am cua Lan"), "Lan_ghi_am.mp3", reply_to=q
         ),
@@ -147,6 +148,9 @@ async def test_every_kind_of_answer_reaches_the_officers_without_names(sandbox, 
     [audio] = [m["audio"] for m in seen if "audio" in m]
     assert audio["file_name"] == "attachment-1.mp3"
     assert "performer" not in audio and "title" not in audio
+    [video] = [m["video"] for m in seen if "video" in m]
+    video_bytes = sandbox.file_bytes(video["file_id"])
+    assert PLACE not in video_bytes and PHONE not in video_bytes and MEDIA_DATA in video_bytes
     assert b"Lan" not in sandbox.file_bytes(audio["file_id"])
     assert "Nguyen_Thi_Lan" not in str(seen) and "Nguyễn" not in str(seen)
     assert not [c for c in sandbox.calls if c.method == "forwardMessage"]
