@@ -12,6 +12,7 @@ from mutagen.mp4 import MP4
 from bot.media import is_iso_media, strip_iso_metadata, strip_metadata
 from bot.webdoor.media import clean_upload
 from tests.bot.test_audio_tags import m4a, tagged
+from tests.bot.test_media import id3v2
 from tests.support.media import (
     FILMED_AT,
     MEDIA_DATA,
@@ -75,3 +76,9 @@ def test_web_door_uploads_lose_it_too():
     assert cleaned.file.file_name == "document.mp4"
     for trace in TRACES:
         assert trace not in cleaned.file.data, trace
+
+
+def test_web_door_audio_uploads_lose_their_tags():
+    sound = b"\xff\xfb\x90\x64" + bytes(400)
+    cleaned = clean_upload(id3v2((b"TPE1", "Nguyen Thi Lan")) + sound, "Lan.mp3")
+    assert cleaned.file.data == sound and cleaned.file.file_name == "document.mp3"
