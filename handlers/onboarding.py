@@ -22,7 +22,7 @@ from telegram import (
     ChatMemberUpdated,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -38,6 +38,7 @@ from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
 from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
 from bot.runtime import Runtime
+from bot.telegram_errors import Verdict, classify
 from handlers import onboarding_views as views
 from handlers.access import staff_only
 from handlers.callbacks import (
@@ -369,12 +370,11 @@ async def set_chat_commands(bot: Bot, runtime: Runtime, user_id: int) -> bool:
                 continue
             commands = admin_commands if staff.is_admin else officer_commands
             await bot.set_my_commands(commands(texts(language)), scope=scope, language_code=code)
-    except (BadRequest, Forbidden) as error:
-        # "chat not found": they never opened a chat with the bot; they will, through an invite.
-        log.debug("event=chat_commands_skipped error=%s", error.message)
-        return False
     except TelegramError as error:
-        log.warning("event=chat_commands_failed error=%s", type(error).__name__)
+        if classify(error) in (Verdict.WAIT, Verdict.RETRY):
+            log.warning("event=chat_commands_failed error=%s", type(error).__name__)
+        else:  # mostly "chat not found": they never opened the bot; they will, through an invite
+            log.debug("event=chat_commands_skipped error=%s", error.message)
         return False
     return True
 
