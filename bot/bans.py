@@ -12,54 +12,51 @@ Both actions go to the audit log with the tip and the reason, never the pseudony
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 from bot.anonymity import WayBackError, open_way_back
 from bot.authz import Staff, record
 from bot.normalize import plain_name
 from bot.receipts import normalize_tip_code
+from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import bans, tips
 
 MAX_REASON = 300
 
 
-class Outcome(Enum):
-    BANNED = "banned"
-    REASON_UPDATED = "reason_updated"  # already banned: the new reason replaces the old
-    UNBANNED = "unbanned"
-    NOT_BANNED = "not_banned"
-    UNKNOWN_TIP = "unknown_tip"
-    SENDER_GONE = "sender_gone"  # the way back was deleted by retention
-    SENDER_UNREADABLE = "sender_unreadable"  # the way back does not open with our key
+@dataclass(frozen=True)
+class Banned:
+    tip_code: str
+    again: bool  # already banned: the new reason replaced the old
 
 
 @dataclass(frozen=True)
-class Result:
-    outcome: Outcome
-    code: str | None = None  # the tip code, normalised
+class Unbanned:
+    tip_code: str
 
 
-async def _sender(runtime: Runtime, text: str) -> tuple[tips.Tip, str] | Result:
-    """The tip and its sender's pseudonym, or the Result that says why not."""
+async def _sender(runtime: Runtime, text: str) -> tuple[tips.Tip, str] | Refused:
+    """The tip and its sender's pseudonym, or why not: UNKNOWN (no such tip), SENDER_GONE
+    (retention deleted its way back), SENDER_UNREADABLE (the way back does not open with our
+    key)."""
     code = normalize_tip_code(text)
     tip = await tips.get_by_code(runtime.db, code) if code else None
     if tip is None:
-        return Result(Outcome.UNKNOWN_TIP, code)
+        return Refused(Reason.UNKNOWN, code)
     sealed = await tips.get_way_back(runtime.db, tip.id)
     if sealed is None:
-        return Result(Outcome.SENDER_GONE, tip.code)
+        return Refused(Reason.SENDER_GONE, tip.code)
     try:
         pseudonym = open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code).pseudonym
     except WayBackError:
-        return Result(Outcome.SENDER_UNREADABLE, tip.code)
+        return Refused(Reason.SENDER_UNREADABLE, tip.code)
     return tip, pseudonym
 
 
-async def ban_sender(runtime: Runtime, admin: Staff, text: str, reason: str) -> Result:
+async def ban_sender(runtime: Runtime, admin: Staff, text: str, reason: str) -> Banned | Refused:
     """Ban whoever sent the tip with this code (as typed). The caller checked `admin`."""
     found = await _sender(runtime, text)
-    if isinstance(found, Result):
+    if isinstance(found, Refused):
         return found
     tip, pseudonym = found
     reason = (plain_name(reason) or "")[:MAX_REASON]  # shown to admins: no bidi overrides
@@ -67,19 +64,21 @@ async def ban_sender(runtime: Runtime, admin: Staff, text: str, reason: str) -> 
         already = await bans.is_banned(runtime.db, pseudonym)
         await bans.ban(runtime.db, pseudonym, reason, banned_by=admin.user_id)
         await record(runtime, "resident.ban", admin.user_id, tip.id, reason=reason)
-    return Result(Outcome.REASON_UPDATED if already else Outcome.BANNED, tip.code)
+    return Banned(tip.code, again=already)
 
 
-async def unban_sender(runtime: Runtime, admin: Staff, text: str) -> Result:
+async def unban_sender(runtime: Runtime, admin: Staff, text: str) -> Unbanned | Refused:
+    """Lift the ban on whoever sent this tip: refused as NOT_BANNED if nobody banned them, or as
+    _sender says."""
     found = await _sender(runtime, text)
-    if isinstance(found, Result):
+    if isinstance(found, Refused):
         return found
     tip, pseudonym = found
     async with runtime.db.transaction():
         if not await bans.unban(runtime.db, pseudonym):
-            return Result(Outcome.NOT_BANNED, tip.code)
+            return Refused(Reason.NOT_BANNED, tip.code)
         await record(runtime, "resident.unban", admin.user_id, tip.id)
-    return Result(Outcome.UNBANNED, tip.code)
+    return Unbanned(tip.code)
 
 
 async def unban_listed(runtime: Runtime, admin: Staff, ban_id: int, created_at: int) -> bool:

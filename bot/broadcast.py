@@ -10,7 +10,8 @@
   22.8, a concurrent request can end its pause early (PTB issue #5338). Here a 429 pauses every
   send of the engine for ``retry_after``; the message goes back to the queue, never dropped.
 - Forbidden (the user blocked the bot) and "chat not found" deactivate the subscriber. Transient
-  errors (5xx, network, timeouts) are retried with backoff; other 400s fail that one delivery.
+  errors (5xx, network, timeouts) are retried with backoff; other 400s fail that one delivery
+  (each error read by bot/telegram_errors.py, as every sender reads them).
 - Cheap per message, so that it is never the bottleneck, even at Telegram's paid rate of 1,000
   a second: rows are claimed a few at a time (what goes out in the next ``CLAIM_AHEAD`` seconds,
   one statement), and the messages that went out are recorded together, one transaction every
@@ -51,10 +52,10 @@ from bot.i18n import LANGUAGES
 from bot.quiet_hours import QuietHours
 from bot.runtime import Runtime
 from bot.send_budget import FREE_RATE, SendBudget, retry_after_seconds
-from bot.telegram_errors import Verdict, classify
+from bot.telegram_errors import Verdict, backoff_seconds, classify
 from storage import broadcasts, subscribers
 from storage import bulletins as store
-from storage.broadcasts import Broadcast, Delivery
+from storage.broadcasts import Broadcast, ChannelPost, Delivery
 
 log = logging.getLogger(__name__)
 
@@ -73,11 +74,10 @@ FLUSH_ROWS = 50  # messages sent are recorded in one transaction this many at a 
 FLUSH_SECONDS = 0.05  # ... or this long after the first of them, whichever comes first
 FLUSH_RETRY = 1.0  # seconds before recording again when the database refused
 MAX_ATTEMPTS = 5
-RETRY_BASE = 10  # seconds before the second attempt; doubles each time
-RETRY_CAP = 600
+RETRY_BASE = 10  # seconds before the second attempt; doubles each time (backoff_seconds) ...
+RETRY_CAP = 600  # ... up to this
 CHAT_INTERVAL = 1.05  # seconds between two messages to one chat
 REFUSED_IN_A_ROW = 20  # Telegram refused the bulletin itself this often: stop the broadcast
-# What Telegram says about a chat the bot can no longer write to (beside 403 Forbidden).
 
 
 class TelegramSender:
@@ -454,7 +454,8 @@ class Broadcaster:
         else:
             self.counters.retried += 1
             status = "pending"
-            retry_at = self.runtime.now() + min(RETRY_BASE * 2 ** (attempts - 1), RETRY_CAP)
+            retry_in = backoff_seconds(attempts, base=RETRY_BASE, cap=RETRY_CAP)
+            retry_at = self.runtime.now() + retry_in
         await broadcasts.record(
             self.runtime.db, broadcast.id, delivery.subscriber_id, status,
             error=f"{name}: {error}", retry_at=retry_at,
@@ -481,24 +482,31 @@ class Broadcaster:
         record = broadcasts.record_channel_post
         try:
             message_id = await self.send(channel, text, markup)
-        except RetryAfter as error:
-            self._pause(error)
-            await record(db, post.slug, post.channel, "pending", retry_at=self.runtime.now(),
-                         count_attempt=False)  # fmt: skip
-        except Exception as error:
-            if isinstance(error, TelegramError) and classify(error) is not Verdict.RETRY:
+        except TelegramError as error:
+            verdict = classify(error)
+            if verdict is Verdict.WAIT:
+                self._pause(cast(RetryAfter, error))
+                await record(db, post.slug, post.channel, "pending", retry_at=self.runtime.now(),
+                             count_attempt=False)  # fmt: skip
+            elif verdict is Verdict.RETRY:
+                await self._retry_channel_post(post, error)
+            else:
                 await record(db, post.slug, post.channel, "failed", error=error.message)
                 log.error("event=channel_post_refused error=%s", error.message)
-                return
-            attempts = post.attempts + 1
-            give_up = attempts >= MAX_ATTEMPTS
-            await record(
-                db, post.slug, post.channel, "failed" if give_up else "pending",
-                error=type(error).__name__,
-                retry_at=None if give_up else self.runtime.now() + RETRY_BASE * 2 ** attempts,
-            )  # fmt: skip
+        except Exception as error:  # not Telegram's: try again later
+            await self._retry_channel_post(post, error)
         else:
             await record(db, post.slug, post.channel, "sent", message_id=message_id)
+
+    async def _retry_channel_post(self, post: ChannelPost, error: Exception) -> None:
+        attempts = post.attempts + 1
+        give_up = attempts >= MAX_ATTEMPTS
+        retry_in = backoff_seconds(attempts, base=RETRY_BASE, cap=RETRY_CAP)
+        await broadcasts.record_channel_post(
+            self.runtime.db, post.slug, post.channel, "failed" if give_up else "pending",
+            error=type(error).__name__,
+            retry_at=None if give_up else self.runtime.now() + retry_in,
+        )  # fmt: skip
 
     # --- the end of a broadcast --------------------------------------------------------------
 

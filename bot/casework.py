@@ -9,6 +9,7 @@ import uuid
 
 from bot import routing
 from bot.authz import Staff, record
+from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import bans, fraud, outbox, tips
 
@@ -51,28 +52,28 @@ ANSWERS_PER_HOUR = 10  # answers relayed per tip and hour, at most
 _OFFICER_KINDS = ("question", "reply")
 
 
-async def answer_refusal(runtime: Runtime, tip: tips.Tip, pseudonym: str) -> str | None:
-    """Why the tipster may not answer on this tip now, if they may not: "banned"; "ended" (no
+async def answer_refusal(runtime: Runtime, tip: tips.Tip, pseudonym: str) -> Refused | None:
+    """Why the tipster may not answer on this tip now, if they may not: BANNED; ENDED (no
     officer asked anything, or the last question or reply of the officers is older than
-    ANSWER_WINDOW and answered already, or the tip closed longer ago than that); "too_many"
+    ANSWER_WINDOW and answered already, or the tip closed longer ago than that); TOO_MANY
     (ANSWERS_PER_HOUR reached). A button pressed proves nothing: this is checked at the tap
     and again for every answer."""
     if await bans.is_banned(runtime.db, pseudonym):
-        return "banned"
+        return Refused(Reason.BANNED)
     now = runtime.now()
     thread = await tips.list_messages(runtime.db, tip.id)
     questions = [m for m in thread if m.kind == "question"]
     if not questions:
-        return "ended"
+        return Refused(Reason.ENDED)
     last_officer = max(m.created_at for m in thread if m.kind in _OFFICER_KINDS)
     answers = [m for m in thread if m.kind == "answer"]
     question_open = not answers or answers[-1].id < questions[-1].id
     if not question_open and now - last_officer > ANSWER_WINDOW:
-        return "ended"
+        return Refused(Reason.ENDED)
     if tip.closed_at is not None and now - tip.closed_at > ANSWER_WINDOW:
-        return "ended"
+        return Refused(Reason.ENDED)
     if sum(now - m.created_at < 3600 for m in answers) >= ANSWERS_PER_HOUR:
-        return "too_many"
+        return Refused(Reason.TOO_MANY)
     return None
 
 

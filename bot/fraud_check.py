@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 from bot.authz import Staff, record
 from bot.indicators import display_link, format_phone, normalize_query
+from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import fraud, ratelimits, tips
 
@@ -42,12 +43,13 @@ def shown(kind: str, value: str, bank: str | None = None) -> str:
     return value
 
 
-async def check(runtime: Runtime, pseudonym: str, text: str) -> CheckResult | None:
-    """The answer for a resident's query, or None when they asked too often this hour."""
+async def check(runtime: Runtime, pseudonym: str, text: str) -> CheckResult | Refused:
+    """The answer for a resident's query, or THROTTLED when they asked too often this hour. (Text
+    that holds nothing to look up is an answer too, "invalid": counted among the checks.)"""
     if not await ratelimits.hit(
         runtime.db, pseudonym, CHECK_BUCKET, limit=CHECKS_PER_HOUR, window=HOUR
     ):
-        return None
+        return Refused(Reason.THROTTLED)
     candidates = [i for i in normalize_query(text[:500]) if i.kind in fraud.CHECKABLE_KINDS]
     if not candidates:
         result = CheckResult("invalid")

@@ -16,13 +16,13 @@ import re
 import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
-from enum import StrEnum
 
 from bot import authz, routing
 from bot.authz import Staff
 from bot.communes import CommuneDirectory, CommuneMatch, fold
 from bot.i18n import language_for
 from bot.normalize import plain_name
+from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import officers, residents
 from storage.db import now_or
@@ -175,13 +175,6 @@ async def create_invite(
     return NewInvite(token, commune_code, expires_at)
 
 
-class Refusal(StrEnum):
-    UNKNOWN = "unknown"
-    USED = "used"
-    USED_BY_YOU = "used_by_you"
-    EXPIRED = "expired"
-
-
 @dataclass(frozen=True)
 class Joined:
     commune_code: int
@@ -190,8 +183,9 @@ class Joined:
 
 async def redeem(
     runtime: Runtime, payload: str, user_id: int, name: str | None, *, now: int | None = None
-) -> Joined | Refusal:
-    """Use the invite of a `/start inv_<token>` payload: single use, before it expires.
+) -> Joined | Refused:
+    """Use the invite of a `/start inv_<token>` payload: single use, before it expires; refused
+    as UNKNOWN, USED, USED_BY_YOU or EXPIRED.
 
     Someone revoked and invited again serves the new invite's commune only: their old communes
     do not come back with it.
@@ -214,20 +208,20 @@ async def redeem(
     if invite is None:
         reason = await _why_not(runtime, token_hash, user_id, now)
         await authz.record(runtime, "denied.officer.redeem", user_id, reason=reason.value)
-        return reason
+        return Refused(reason)
     await authz.record(
         runtime, "officer.join", user_id, commune=invite.commune_code, invited_by=invite.created_by
     )
     return Joined(invite.commune_code, invite.created_by)
 
 
-async def _why_not(runtime: Runtime, token_hash: str | None, user_id: int, now: int) -> Refusal:
+async def _why_not(runtime: Runtime, token_hash: str | None, user_id: int, now: int) -> Reason:
     invite = await officers.get_invite(runtime.db, token_hash) if token_hash else None
     if invite is None:
-        return Refusal.UNKNOWN
+        return Reason.UNKNOWN
     if invite.used_at is not None:
-        return Refusal.USED_BY_YOU if invite.used_by == user_id else Refusal.USED
-    return Refusal.EXPIRED
+        return Reason.USED_BY_YOU if invite.used_by == user_id else Reason.USED
+    return Reason.EXPIRED
 
 
 # Officers ---------------------------------------------------------------------------------------
@@ -282,29 +276,35 @@ async def remember_language(runtime: Runtime, user_id: int, telegram_language: s
         runtime.languages[pseudonym] = language
 
 
-class Revoke(StrEnum):
-    DONE = "done"
-    DENIED = "denied"  # the person asking is not an admin
-    UNKNOWN = "unknown"
-    ADMIN = "admin"  # admins come from TIPBOT_ADMIN_IDS, not from this button
-    ALREADY = "already"
+def revocation_refused(entry: OfficerEntry | None) -> Refused | None:
+    """Why this person cannot be revoked, if they cannot: UNKNOWN (no officer), IS_ADMIN (admins
+    come from TIPBOT_ADMIN_IDS, not from a button) or ALREADY. Asked before the confirmation is
+    shown, and again at the revocation."""
+    if entry is None:
+        return Refused(Reason.UNKNOWN)
+    if entry.is_admin or entry.officer.is_admin:
+        return Refused(Reason.IS_ADMIN)
+    if not entry.officer.active:
+        return Refused(Reason.ALREADY)
+    return None
 
 
-async def revoke(
-    runtime: Runtime, admin_id: int, officer_id: int
-) -> tuple[Revoke, tuple[officers.GroupLink, ...]]:
+@dataclass(frozen=True)
+class Revoked:
+    ended: tuple[officers.GroupLink, ...]  # the group links that ended with the officer
+
+
+async def revoke(runtime: Runtime, admin_id: int, officer_id: int) -> Revoked | Refused:
     """An admin withdraws an officer: from now on authz refuses them everything, and every group
     link that no active officer of its commune vouches for any more ends with it (each audited),
-    so no tip reaches a chat the officer may still read. Returns the links that ended."""
+    so no tip reaches a chat the officer may still read. Refused as NOT_ADMIN (the person asking
+    is none) or as revocation_refused says."""
     if await authz.admin(runtime, admin_id, "officer.revoke") is None:
-        return Revoke.DENIED, ()
+        return Refused(Reason.NOT_ADMIN)
     entry = await officer_entry(runtime, officer_id)
-    if entry is None:
-        return Revoke.UNKNOWN, ()
-    if entry.is_admin or entry.officer.is_admin:
-        return Revoke.ADMIN, ()
-    if not entry.officer.active:
-        return Revoke.ALREADY, ()
+    if refused := revocation_refused(entry):
+        return refused
+    assert entry is not None  # (a missing one was refused just above)
     async with runtime.db.transaction():
         await officers.set_active(runtime.db, officer_id, False)
         await authz.record(runtime, "officer.revoke", admin_id, officer=officer_id)
@@ -320,7 +320,7 @@ async def revoke(
         # admins' queue if nobody else): routing skips chats that already have them.
         await routing.reroute_open_tips(runtime, entry.communes)
     runtime.wake_outbox()
-    return Revoke.DONE, ended
+    return Revoked(ended)
 
 
 # Commune groups ---------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from telegram.error import Forbidden, RetryAfter, TelegramError
 
 from bot.runtime import Runtime
 from bot.send_budget import retry_after_seconds
-from bot.telegram_errors import Verdict, classify, is_missing_chat
+from bot.telegram_errors import Verdict, backoff_seconds, classify, is_missing_chat
 from storage import outbox
 from storage.outbox import OutboxItem
 
@@ -34,6 +34,8 @@ PRIVATE_INTERVAL = 1.05
 GROUP_INTERVAL = 3.1
 IN_FLIGHT = 200
 STOP_GRACE = 5.0  # seconds a message under way gets to finish when the bot stops
+RETRY_BASE = 5  # seconds before the second attempt; doubles each time (backoff_seconds) ...
+RETRY_CAP = 3600  # ... up to an hour: see storage/outbox.py's MAX_ATTEMPTS
 
 
 class Undeliverable(Exception):
@@ -169,7 +171,7 @@ class OutboxWorker:
             await outbox.mark_failed(db, item.id, str(error), permanent=True)
             log.info("event=outbox_undeliverable kind=%s", item.kind)
         except Exception as error:
-            await outbox.mark_failed(db, item.id, type(error).__name__)
+            await outbox.mark_failed(db, item.id, type(error).__name__, retry_in=backoff(item))
             log.exception("event=outbox_deliver_failed kind=%s", item.kind)
         else:
             await outbox.mark_sent(db, item.id, message_id=message_id)
@@ -178,10 +180,10 @@ class OutboxWorker:
         db, verdict = self.runtime.db, classify(error)
         if verdict is Verdict.WAIT:
             wait = int(retry_after_seconds(cast(RetryAfter, error)))
-            await outbox.mark_failed(db, item.id, "retry_after", retry_after=wait)
+            await outbox.mark_failed(db, item.id, "retry_after", retry_in=wait or backoff(item))
             return
         if verdict is Verdict.RETRY:
-            await outbox.mark_failed(db, item.id, type(error).__name__)
+            await outbox.mark_failed(db, item.id, type(error).__name__, retry_in=backoff(item))
             return
         if verdict is Verdict.UNCHANGED:
             await outbox.mark_sent(db, item.id, message_id=None)
@@ -194,14 +196,19 @@ class OutboxWorker:
             # A staff member (often an admin from TIPBOT_ADMIN_IDS) who has not opened the bot
             # yet: Telegram lets bots write only to people who did. Keep trying with backoff, so
             # the alert arrives once they do, and say so loudly.
-            await outbox.mark_failed(self.runtime.db, item.id, error.message)
+            await outbox.mark_failed(db, item.id, error.message, retry_in=backoff(item))
             log.warning("event=staff_chat_unreachable target=%s hint=open_the_bot", chat_key(item))
             return
         # Telegram refused this message as it is; sending it again would be refused again.
-        await outbox.mark_failed(self.runtime.db, item.id, error.message, permanent=True)
+        await outbox.mark_failed(db, item.id, error.message, permanent=True)
         log.warning(
             "event=outbox_rejected kind=%s target=%s error=%s",
             item.kind,
             chat_key(item),
             error.message,
         )
+
+
+def backoff(item: OutboxItem) -> int:
+    """Seconds before a row that failed is tried again: 5, 10, 20 … up to an hour."""
+    return backoff_seconds(item.attempts, base=RETRY_BASE, cap=RETRY_CAP)

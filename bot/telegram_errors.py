@@ -10,6 +10,10 @@ deleted account a BadRequest), so each sender reading them on its own drifted ap
 - GONE: the chat cannot receive anything (blocked, deleted, never opened the bot); stop writing.
 - REFUSED: Telegram refuses this message as it is (its HTML, its length); sending it again
   would be refused again.
+
+A few BadRequests mean something to one caller only (a tap answered too late, a file too big
+to download); they are read here too, by name, so that no error text is matched anywhere else.
+And every sender that tries again waits by one rule, `backoff_seconds`.
 """
 
 from __future__ import annotations
@@ -56,7 +60,40 @@ def is_transient(error: BaseException) -> bool:
     return verdict is Verdict.WAIT or (verdict is Verdict.RETRY and isinstance(error, NetworkError))
 
 
+def is_expected(error: BaseException | None) -> bool:
+    """A Telegram error a handler may meet with nothing wrong in the bot: a transient one, a
+    chat gone meanwhile (blocked in the middle of a conversation), an edit that changed nothing
+    (a second tap). The error handler logs these as one warning line; anything else (Telegram
+    refusing what the bot sent, a wrong token, a second bot polling) is an error to look into."""
+    if not isinstance(error, TelegramError):
+        return False
+    return is_transient(error) or classify(error) in (Verdict.GONE, Verdict.UNCHANGED)
+
+
 def is_missing_chat(error: TelegramError) -> bool:
     """ "Chat not found": for a staff member, one who has not opened the bot yet (Telegram lets
     bots write only to people who did), not one who left."""
-    return isinstance(error, BadRequest) and "chat not found" in error.message.lower()
+    return _says(error, "chat not found")
+
+
+def is_stale_query(error: TelegramError) -> bool:
+    """A button's tap answered too late (Telegram allows about 15 seconds): the tap still counts,
+    only its toast is lost."""
+    return _says(error, "query is too old")
+
+
+def is_file_too_big(error: TelegramError) -> bool:
+    """getFile of a file over the 20 MB a bot may download: it cannot be fetched to be cleaned."""
+    return _says(error, "too big")
+
+
+def _says(error: TelegramError, words: str) -> bool:
+    return isinstance(error, BadRequest) and words in error.message.lower()
+
+
+def backoff_seconds(attempt: int, *, base: int, cap: int) -> int:
+    """How long to wait after the ``attempt``-th failed try (1 for the first): ``base``, doubling
+    with each further failure, never more than ``cap``. The one rule of every sender that tries
+    again (the outbox, the broadcaster, the channel post, the resident's receipt); each picks its
+    own base and cap, for what it sends and how long it may keep trying."""
+    return min(base * 2 ** (max(attempt, 1) - 1), cap)

@@ -12,8 +12,9 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import stats
-from bot.bans import Outcome, Result
+from bot.bans import Banned, Unbanned
 from bot.i18n import Texts
+from bot.refusals import Reason, Refused
 from handlers.callbacks import ExportPeriod, StatsPeriod, Unban, encode
 from storage.bans import Ban
 
@@ -113,31 +114,32 @@ def ban_usage(t: Texts) -> str:
     )
 
 
-def ban_result(t: Texts, result: Result) -> str:
+def ban_result(t: Texts, result: Banned | Unbanned | Refused) -> str:
     _ = t.gettext
-    code = escape(result.code or "")
-    texts = {
-        Outcome.BANNED: _(
+    if isinstance(result, Banned) and not result.again:
+        text = _(
             "🚫 The sender of {code} is banned: new tips from them will be refused politely. "
             "Nobody, you included, has learned who they are. To lift the ban: /unban {code}"
-        ),
-        Outcome.REASON_UPDATED: _(
-            "The sender of {code} was already banned; the reason is updated."
-        ),
-        Outcome.UNBANNED: _("✅ The ban on the sender of {code} is lifted."),
-        Outcome.NOT_BANNED: _("The sender of {code} is not banned."),
-        Outcome.UNKNOWN_TIP: _("There is no tip with the code {code}."),
-        Outcome.SENDER_GONE: _(
-            "The sender of {code} can no longer be identified: the sealed way back to them was "
-            "deleted when the tip's retention period ended. This tip cannot be used to ban or "
-            "unban anyone (/unban alone lists the bans)."
-        ),
-        Outcome.SENDER_UNREADABLE: _(
-            "The way back to the sender of {code} does not open with this server's key (was the "
-            "key changed?), so the sender cannot be identified for a ban."
-        ),
-    }
-    return texts[result.outcome].format(code=code or "—")
+        )
+    elif isinstance(result, Banned):
+        text = _("The sender of {code} was already banned; the reason is updated.")
+    elif isinstance(result, Unbanned):
+        text = _("✅ The ban on the sender of {code} is lifted.")
+    else:
+        text = {
+            Reason.NOT_BANNED: _("The sender of {code} is not banned."),
+            Reason.UNKNOWN: _("There is no tip with the code {code}."),
+            Reason.SENDER_GONE: _(
+                "The sender of {code} can no longer be identified: the sealed way back to them "
+                "was deleted when the tip's retention period ended. This tip cannot be used to "
+                "ban or unban anyone (/unban alone lists the bans)."
+            ),
+            Reason.SENDER_UNREADABLE: _(
+                "The way back to the sender of {code} does not open with this server's key (was "
+                "the key changed?), so the sender cannot be identified for a ban."
+            ),
+        }[result.reason]
+    return text.format(code=escape(result.tip_code or "") or "—")
 
 
 def bans_list(

@@ -14,6 +14,7 @@ from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.indicators import normalize_query
 from bot.intake import KINDS
+from bot.refusals import Refused
 from handlers.access import staff_only
 from handlers.callbacks import Menu, MenuEntry, WithdrawConfirmation, encode, pattern, received
 from handlers.common import (
@@ -64,7 +65,7 @@ async def answer_check(update: Update, context: TipbotContext, text: str) -> Non
     t = await user_texts(update, context)
     pseudonym = runtime.pseudonym_of(user_of(update).id)
     result = await fraud_check.check(runtime, pseudonym, text)
-    if result is None:
+    if isinstance(result, Refused):  # Reason.THROTTLED
         reply = t.gettext("You have checked many times this hour. Please try again later.")
     else:
         reply = check_text(t, result, runtime.config.timezone)

@@ -11,7 +11,7 @@ from telegram.error import BadRequest, TelegramError
 from bot.context import TipbotContext
 from bot.i18n import Texts, texts
 from bot.language import language_of
-from bot.telegram_errors import Verdict, classify
+from bot.telegram_errors import Verdict, classify, is_stale_query
 
 # PTB types every part of an Update as optional, because an Update carries one of many kinds of
 # event. A handler's filter already decides which kind it receives (a CommandHandler gets a message
@@ -78,7 +78,7 @@ async def answer_callback(update: Update, text: str | None = None, **kwargs) -> 
     try:
         await query_of(update).answer(text, **kwargs)
     except BadRequest as error:
-        if "query is too old" not in error.message.lower():
+        if not is_stale_query(error):
             raise
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 
 from telegram import Update
-from telegram.error import Forbidden, NetworkError, RetryAfter
 
 from bot.context import TipbotContext
+from bot.telegram_errors import is_expected
 from handlers.common import user_texts
 
 log = logging.getLogger(__name__)
@@ -18,7 +18,7 @@ async def error_handler(update: object, context: TipbotContext) -> None:
     # Only the update's kind and the error's type and text are logged: never message contents,
     # which may be a tip, nor user ids, which would tie a person to the time of a tip.
     kind = type(update).__name__ if not isinstance(update, Update) else _update_kind(update)
-    if isinstance(error, NetworkError | RetryAfter | Forbidden):
+    if is_expected(error):  # a network blip, a blocked chat, a second tap: not a bug
         log.warning("event=telegram_error update=%s error=%s", kind, type(error).__name__)
     else:
         log.error("event=handler_error update=%s", kind, exc_info=error)

@@ -19,6 +19,7 @@ from bot.anonymity import WayBackError, open_for, open_way_back, seal_for
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
+from bot.refusals import Reason
 from bot.runtime import Runtime
 from handlers.access import tip_staff_or_refuse
 from handlers.callbacks import TipAction, TipsterReply, pattern, received
@@ -227,17 +228,17 @@ async def offer_communes(update, context, tip, text: str) -> None:
     )
 
 
-def answer_refused_text(t, reason: str) -> str:
+def answer_refused_text(t, reason: Reason) -> str:
     """What a resident is told when an answer cannot go to the officers, and what to do."""
     _ = t.gettext
-    if reason == "banned":
+    if reason is Reason.BANNED:
         return banned_text(t)
-    if reason == "too_many":
+    if reason is Reason.TOO_MANY:
         return _(
             "You have sent many answers in a short time. Please wait a little, then send the "
             "rest in one message."
         )
-    return _(
+    return _(  # Reason.ENDED
         "This conversation has ended, so officers will not receive answers here any more. If you "
         "have something new to tell them, please send a new tip with /report."
     )
@@ -248,10 +249,10 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
     t = await user_texts(update, context)
     _ = t.gettext
     pseudonym = runtime.pseudonym_of(user_of(update).id)
-    if reason := await casework.answer_refusal(runtime, tip, pseudonym):
-        if reason != "too_many" and key is not None:
+    if refused := await casework.answer_refusal(runtime, tip, pseudonym):
+        if refused.reason is not Reason.TOO_MANY and key is not None:
             await pending.clear(runtime.db, key)
-        await message.reply_text(answer_refused_text(t, reason))
+        await message.reply_text(answer_refused_text(t, refused.reason))
         return
     attachment = attachment_of(message)
     text = clean_text(message.text or message.caption or "")
@@ -293,9 +294,9 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     if tip is None:
         await answer_callback(update, _("This conversation has ended."), show_alert=True)
         return
-    if reason := await casework.answer_refusal(runtime, tip, pseudonym):
+    if refused := await casework.answer_refusal(runtime, tip, pseudonym):
         await answer_callback(update)
-        await context.bot.send_message(chat_of(update).id, answer_refused_text(t, reason))
+        await context.bot.send_message(chat_of(update).id, answer_refused_text(t, refused.reason))
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
     sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")

@@ -20,7 +20,7 @@ from telegram import (
     ReplyKeyboardRemove,
     Update,
 )
-from telegram.error import NetworkError, RetryAfter, TelegramError
+from telegram.error import RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot import bulletins, submission
@@ -45,7 +45,7 @@ from bot.intake import (
 )
 from bot.refusals import Reason, Refused
 from bot.send_budget import retry_after_seconds
-from bot.telegram_errors import Verdict, classify
+from bot.telegram_errors import Verdict, backoff_seconds, classify, is_transient
 from handlers.bulletins_views import receipt_keyboard
 from handlers.callbacks import (
     Discard,
@@ -93,6 +93,7 @@ TEXT_ANSWERS = {
     Step.LOSS: "loss",
 }
 RECEIPT_ATTEMPTS = 5
+RECEIPT_BACKOFF, RECEIPT_BACKOFF_CAP = 1, 8  # seconds between tries: 1, 2, 4, 8
 NO_LOSS = "0"  # "No money was lost", stored as an amount
 BUTTON_STEPS = (Step.CATEGORY, Step.KIND, Step.WHEN, Step.CHANNELS, Step.URGENT, Step.REVIEW)
 # Text typed where a tap was expected is kept as (the start of) the description.
@@ -487,13 +488,14 @@ async def deliver_receipt(turn: Turn, text: str, markup) -> None:
             await turn.say(text, markup)
             return
         except TelegramError as error:
-            verdict = classify(error)
-            if verdict is Verdict.WAIT:
+            if classify(error) is Verdict.WAIT:
                 await asyncio.sleep(min(retry_after_seconds(cast(RetryAfter, error)), 30))
-            elif verdict is Verdict.RETRY and isinstance(error, NetworkError):
-                if attempt == RECEIPT_ATTEMPTS - 1:  # timeouts and dropped connections
+            elif is_transient(error):  # timeouts and dropped connections
+                if attempt == RECEIPT_ATTEMPTS - 1:
                     raise
-                await asyncio.sleep(2**attempt)
+                await asyncio.sleep(
+                    backoff_seconds(attempt + 1, base=RECEIPT_BACKOFF, cap=RECEIPT_BACKOFF_CAP)
+                )
             else:  # refused as it is, or the chat is gone: sending it again won't help
                 raise
 

@@ -28,6 +28,7 @@ from bot.language import language_of
 from bot.media import NAMED_KINDS, neutral_name, strip_metadata
 from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.runtime import Runtime
+from bot.telegram_errors import is_file_too_big
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
     STATUS_LABELS,
@@ -260,7 +261,7 @@ class Notifier:
         try:
             file = await self.bot.get_file(file_id)
         except BadRequest as error:
-            if "too big" in error.message.lower():
+            if is_file_too_big(error):
                 return None
             raise
         data = strip_metadata(bytes(await file.download_as_bytearray()))

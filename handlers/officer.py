@@ -17,6 +17,7 @@ from bot import authz, casework
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
+from bot.telegram_errors import Verdict, classify
 from handlers.access import tip_staff_or_refuse
 from handlers.callbacks import OnTip, TipAction, pattern, received
 from handlers.common import (
@@ -331,7 +332,7 @@ async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None
                 )
             )
         except BadRequest as error:  # a second tap of "Done": the offer was made already
-            if "message is not modified" in error.message.lower():
+            if classify(error) is Verdict.UNCHANGED:
                 return
             raise
     if tip.closed:

@@ -22,7 +22,7 @@ from telegram import (
     ChatMemberUpdated,
     Update,
 )
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import TelegramError
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
@@ -36,8 +36,10 @@ from bot.authz import Role, Staff
 from bot.context import RUNTIME_KEY, TipbotContext
 from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
-from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
+from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound
+from bot.refusals import Refused
 from bot.runtime import Runtime
+from bot.telegram_errors import Verdict, classify
 from handlers import onboarding_views as views
 from handlers.access import staff_only
 from handlers.callbacks import (
@@ -126,8 +128,8 @@ async def _new_invite(context: TipbotContext, admin_id: int, code: int, t: Texts
 async def join_cmd(update: Update, context: TipbotContext) -> None:
     runtime, t, user = context.runtime, await user_texts(update, context), user_of(update)
     result = await onboarding.redeem(runtime, _argument(context), user.id, user.full_name)
-    if isinstance(result, Refusal):
-        await message_of(update).reply_text(views.join_refused(t, result))
+    if isinstance(result, Refused):
+        await message_of(update).reply_text(views.join_refused(t, result.reason))
         return
     commune = runtime.communes.name(result.commune_code)
     await onboarding.remember_language(runtime, user.id, user.language_code)
@@ -178,15 +180,10 @@ async def revoke_ask_callback(update: Update, context: TipbotContext, staff: Sta
     runtime, t = context.runtime, await user_texts(update, context)
     officer_id = received(update, AskRevokeOfficer).officer_id
     entry = await onboarding.officer_entry(runtime, officer_id)
-    if entry is None or not entry.revocable:
-        if entry is None:
-            reason = Revoke.UNKNOWN
-        elif entry.is_admin or entry.officer.is_admin:
-            reason = Revoke.ADMIN
-        else:
-            reason = Revoke.ALREADY
-        await _refuse_callback(update, _plain(views.revoke_result(t, reason, entry)))
+    if refused := onboarding.revocation_refused(entry):
+        await _refuse_callback(update, _plain(views.revoke_refused(t, refused.reason, entry)))
         return
+    assert entry is not None  # (a missing one was refused just above)
     await answer_callback(update)
     text, markup = views.confirm_revoke(t, runtime.communes, entry)
     await edit_callback_message(update, text, reply_markup=markup)
@@ -196,9 +193,9 @@ async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
     runtime, t = context.runtime, await user_texts(update, context)
     officer_id = received(update, RevokeOfficer).officer_id
     entry = await onboarding.officer_entry(runtime, officer_id)
-    result, ended = await onboarding.revoke(runtime, user_of(update).id, officer_id)
-    if result is not Revoke.DONE:
-        await _refuse_callback(update, _plain(views.revoke_result(t, result, entry)))
+    result = await onboarding.revoke(runtime, user_of(update).id, officer_id)
+    if isinstance(result, Refused):
+        await _refuse_callback(update, _plain(views.revoke_refused(t, result.reason, entry)))
         return
     await answer_callback(update)
     assert entry is not None  # revoke() found them
@@ -210,7 +207,7 @@ async def revoke_yes_callback(update: Update, context: TipbotContext) -> None:
         )  # fmt: skip
     await edit_callback_message(
         update,
-        views.revoked(t, runtime.communes, entry, ended, still_in),
+        views.revoked(t, runtime.communes, entry, result.ended, still_in),
         reply_markup=views.back_to_list(t),
     )
     await set_chat_commands(context.bot, runtime, officer_id)
@@ -369,12 +366,11 @@ async def set_chat_commands(bot: Bot, runtime: Runtime, user_id: int) -> bool:
                 continue
             commands = admin_commands if staff.is_admin else officer_commands
             await bot.set_my_commands(commands(texts(language)), scope=scope, language_code=code)
-    except (BadRequest, Forbidden) as error:
-        # "chat not found": they never opened a chat with the bot; they will, through an invite.
-        log.debug("event=chat_commands_skipped error=%s", error.message)
-        return False
     except TelegramError as error:
-        log.warning("event=chat_commands_failed error=%s", type(error).__name__)
+        if classify(error) in (Verdict.WAIT, Verdict.RETRY):
+            log.warning("event=chat_commands_failed error=%s", type(error).__name__)
+        else:  # mostly "chat not found": they never opened the bot; they will, through an invite
+            log.debug("event=chat_commands_skipped error=%s", error.message)
         return False
     return True
 

@@ -15,7 +15,8 @@ from bot.authz import Role
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import Texts
 from bot.normalize import plain_name
-from bot.onboarding import OfficerEntry, Refusal, Revoke
+from bot.onboarding import OfficerEntry
+from bot.refusals import Reason
 from handlers.access import REFUSALS
 from handlers.callbacks import (
     AskRevokeOfficer,
@@ -139,15 +140,15 @@ def welcome_officer(t: Texts, name: str, commune: str, is_admin: bool) -> str:
     return "\n".join(lines)
 
 
-def join_refused(t: Texts, reason: Refusal) -> str:
+def join_refused(t: Texts, reason: Reason) -> str:
     _ = t.gettext
     first = {
-        Refusal.UNKNOWN: _("Sorry, this invite link is not valid."),
-        Refusal.USED: _("Sorry, this invite link has already been used."),
-        Refusal.USED_BY_YOU: _("You have already joined with this invite link."),
-        Refusal.EXPIRED: _("Sorry, this invite link has expired."),
+        Reason.UNKNOWN: _("Sorry, this invite link is not valid."),
+        Reason.USED: _("Sorry, this invite link has already been used."),
+        Reason.USED_BY_YOU: _("You have already joined with this invite link."),
+        Reason.EXPIRED: _("Sorry, this invite link has expired."),
     }[reason]
-    if reason is Refusal.USED_BY_YOU:
+    if reason is Reason.USED_BY_YOU:
         return first + " " + _("Send /mycommunes to see your communes.")
     return (
         first
@@ -230,19 +231,18 @@ def confirm_revoke(
     return text, markup
 
 
-def revoke_result(t: Texts, result: Revoke, entry: OfficerEntry | None) -> str:
+def revoke_refused(t: Texts, reason: Reason, entry: OfficerEntry | None) -> str:
     _ = t.gettext
     who = person(entry.officer.name, entry.officer.user_id) if entry else ""
     return {
-        Revoke.DONE: _("🚫 {person} was revoked. They no longer receive or handle tips."),
-        Revoke.UNKNOWN: _("There is no such officer."),
-        Revoke.ADMIN: _(
+        Reason.UNKNOWN: _("There is no such officer."),
+        Reason.IS_ADMIN: _(
             "{person} is an admin. Admins are set in TIPBOT_ADMIN_IDS on the server; remove them "
             "there."
         ),
-        Revoke.ALREADY: _("{person} was already revoked."),
-        Revoke.DENIED: t.gettext(REFUSALS[Role.ADMIN]),
-    }[result].format(person=who)
+        Reason.ALREADY: _("{person} was already revoked."),
+        Reason.NOT_ADMIN: t.gettext(REFUSALS[Role.ADMIN]),
+    }[reason].format(person=who)
 
 
 def revoked(
@@ -254,7 +254,12 @@ def revoked(
 ) -> str:
     """The admin's confirmation of a revocation: the group links it ended, and the groups that
     still get the commune's tips with the revoked officer still a member, cut to one message."""
-    lines = [revoke_result(t, Revoke.DONE, entry)]
+    who = person(entry.officer.name, entry.officer.user_id)
+    lines = [
+        t.gettext("🚫 {person} was revoked. They no longer receive or handle tips.").format(
+            person=who
+        )
+    ]
     if ended:
         lines += ["", t.gettext(
             "These groups no longer receive tips: no active officer of their commune linked them. "

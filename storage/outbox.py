@@ -1,5 +1,6 @@
 """The notification outbox: messages written in the same transaction as their cause, then sent
-by a worker that retries with backoff. A dedupe key makes enqueueing idempotent."""
+by a worker that retries with backoff (bot/outbox_worker.py says how long each wait is). A dedupe
+key makes enqueueing idempotent."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ from typing import Any
 
 from storage.db import Database, now_or
 
-BACKOFF_BASE = 5  # seconds before the second attempt; doubles each time
-BACKOFF_CAP = 3600
-# An outage of Telegram or of the network must not lose an alert: with the backoff capped at an
-# hour, this many attempts keep a message trying for about four days.
+# An outage of Telegram or of the network must not lose an alert: with the worker's backoff
+# capped at an hour, this many attempts keep a message trying for about four days.
 MAX_ATTEMPTS = 100
 
 
@@ -126,14 +125,15 @@ async def mark_failed(
     item_id: int,
     error: str,
     *,
-    retry_after: int | None = None,
+    retry_in: int = 0,
     permanent: bool = False,
     now: int | None = None,
 ) -> str:
     """Record a failed attempt; returns the new status.
 
-    'pending' again after a backoff (Telegram's ``retry_after`` when it gave one), or 'failed'
-    for good when ``permanent`` (e.g. the bot was blocked) or after MAX_ATTEMPTS.
+    'pending' again in ``retry_in`` seconds (the worker's backoff, or Telegram's
+    ``retry_after``), or 'failed' for good when ``permanent`` (e.g. the bot was blocked) or
+    after MAX_ATTEMPTS.
     """
     now = now_or(now)
     async with db.transaction():
@@ -141,12 +141,11 @@ async def mark_failed(
         if attempts is None:
             raise KeyError(item_id)
         give_up = permanent or attempts >= MAX_ATTEMPTS
-        delay = retry_after or min(BACKOFF_BASE * 2 ** max(attempts - 1, 0), BACKOFF_CAP)
         status = "failed" if give_up else "pending"
         await db.execute(
             """UPDATE outbox SET status = ?, last_error = ?, next_attempt_at = ?, updated_at = ?
                WHERE id = ?""",
-            (status, error[:500], now + delay, now, item_id),
+            (status, error[:500], now + retry_in, now, item_id),
         )
     return status
 

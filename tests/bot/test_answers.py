@@ -10,6 +10,7 @@ import pytest
 
 from bot import casework
 from bot.casework import ANSWER_WINDOW, ANSWERS_PER_HOUR, answer_refusal
+from bot.refusals import Reason, Refused
 from storage import bans, tips
 from tests.bot.test_destinations import (  # noqa: F401 (fixtures)
     ADMIN,
@@ -22,6 +23,7 @@ from tests.bot.test_destinations import (  # noqa: F401 (fixtures)
 
 T0 = 1_750_000_000
 PSEUDONYM = "p" * 64
+ENDED = Refused(Reason.ENDED)
 
 
 @pytest.fixture
@@ -37,9 +39,9 @@ async def say(on, tip, kind: str, at: int) -> None:
 
 
 async def test_no_question_no_answer(runtime, tip):  # noqa: F811
-    assert await answer_refusal(runtime, tip, PSEUDONYM) == "ended"
+    assert await answer_refusal(runtime, tip, PSEUDONYM) == ENDED
     await say(runtime, tip, "reply", T0)  # a public reply asks nothing
-    assert await answer_refusal(runtime, tip, PSEUDONYM) == "ended"
+    assert await answer_refusal(runtime, tip, PSEUDONYM) == ENDED
     await say(runtime, tip, "question", T0)
     assert await answer_refusal(runtime, tip, PSEUDONYM) is None
 
@@ -50,13 +52,13 @@ async def test_an_open_question_waits_but_an_answered_one_closes_after_the_windo
     assert await answer_refusal(runtime, tip, PSEUDONYM) is None  # nobody answered it yet
     await say(runtime, tip, "answer", T0 + 30 * 86400)
     runtime.clock = lambda: T0 + 30 * 86400 + 60
-    assert await answer_refusal(runtime, tip, PSEUDONYM) == "ended"  # answered, and long ago
+    assert await answer_refusal(runtime, tip, PSEUDONYM) == ENDED  # answered, and long ago
     await say(runtime, tip, "question", T0 + 31 * 86400)
     await say(runtime, tip, "answer", T0 + 31 * 86400)
     runtime.clock = lambda: T0 + 31 * 86400 + ANSWER_WINDOW
     assert await answer_refusal(runtime, tip, PSEUDONYM) is None  # more, within the window
     runtime.clock = lambda: T0 + 31 * 86400 + ANSWER_WINDOW + 1
-    assert await answer_refusal(runtime, tip, PSEUDONYM) == "ended"
+    assert await answer_refusal(runtime, tip, PSEUDONYM) == ENDED
 
 
 async def test_a_tip_closed_longer_than_the_window_takes_no_answer(runtime, tip):  # noqa: F811
@@ -68,13 +70,13 @@ async def test_a_tip_closed_longer_than_the_window_takes_no_answer(runtime, tip)
     runtime.clock = lambda: T0 + ANSWER_WINDOW
     assert await answer_refusal(runtime, closed, PSEUDONYM) is None
     runtime.clock = lambda: T0 + ANSWER_WINDOW + 1
-    assert await answer_refusal(runtime, closed, PSEUDONYM) == "ended"
+    assert await answer_refusal(runtime, closed, PSEUDONYM) == ENDED
 
 
 async def test_a_banned_sender_is_refused(runtime, tip):  # noqa: F811
     await say(runtime, tip, "question", T0)
     await bans.ban(runtime.db, PSEUDONYM, "spam", banned_by=ADMIN)
-    assert await answer_refusal(runtime, tip, PSEUDONYM) == "banned"
+    assert await answer_refusal(runtime, tip, PSEUDONYM) == Refused(Reason.BANNED)
 
 
 async def test_answers_are_rate_limited_per_tip(runtime, tip):  # noqa: F811
@@ -83,6 +85,6 @@ async def test_answers_are_rate_limited_per_tip(runtime, tip):  # noqa: F811
     for n in range(ANSWERS_PER_HOUR):
         assert await answer_refusal(runtime, tip, PSEUDONYM) is None
         await casework.relay_answer(runtime, tip, f"answer {n}", None)
-    assert await answer_refusal(runtime, tip, PSEUDONYM) == "too_many"
+    assert await answer_refusal(runtime, tip, PSEUDONYM) == Refused(Reason.TOO_MANY)
     runtime.clock = lambda: time.time() + 3601
     assert await answer_refusal(runtime, tip, PSEUDONYM) is None

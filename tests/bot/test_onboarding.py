@@ -13,7 +13,8 @@ import pytest
 from bot import onboarding
 from bot.communes import CommuneDirectory, read_province
 from bot.config import Keys, load_config
-from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Refusal, Revoke
+from bot.onboarding import Ambiguous, Found, NotAllowed, NotFound, Revoked
+from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import communes as store
 from storage import officers
@@ -155,7 +156,9 @@ async def test_an_invite_expires_after_72_hours(runtime):
     assert stored.commune_code == XUAN_HUONG and stored.created_by == ADMIN
     late = T0 + 72 * HOUR
     payload = f"inv_{invite.token}"
-    assert await onboarding.redeem(runtime, payload, OFFICER, "Minh", now=late) is Refusal.EXPIRED
+    assert await onboarding.redeem(runtime, payload, OFFICER, "Minh", now=late) == Refused(
+        Reason.EXPIRED
+    )
     assert await officers.get(runtime.db, OFFICER) is None
     joined = await onboarding.redeem(runtime, payload, OFFICER, "Minh", now=late - 1)
     assert joined == onboarding.Joined(XUAN_HUONG, ADMIN)
@@ -167,10 +170,12 @@ async def test_an_invite_is_used_once(runtime):
     )
     payload = f"inv_{invite.token}"
     assert isinstance(await onboarding.redeem(runtime, payload, OFFICER, "Minh"), onboarding.Joined)
-    assert await onboarding.redeem(runtime, payload, OTHER, "Lan") is Refusal.USED
-    assert await onboarding.redeem(runtime, payload, OFFICER, "Minh") is Refusal.USED_BY_YOU
-    assert await onboarding.redeem(runtime, "inv_" + "A" * 32, OTHER, "Lan") is Refusal.UNKNOWN
-    assert await onboarding.redeem(runtime, "inv_bad", OTHER, "Lan") is Refusal.UNKNOWN
+    assert await onboarding.redeem(runtime, payload, OTHER, "Lan") == Refused(Reason.USED)
+    assert await onboarding.redeem(runtime, payload, OFFICER, "Minh") == Refused(Reason.USED_BY_YOU)
+    assert await onboarding.redeem(runtime, "inv_" + "A" * 32, OTHER, "Lan") == Refused(
+        Reason.UNKNOWN
+    )
+    assert await onboarding.redeem(runtime, "inv_bad", OTHER, "Lan") == Refused(Reason.UNKNOWN)
     assert await officers.communes_of(runtime.db, OFFICER) == [XUAN_HUONG]
     assert await officers.get(runtime.db, OTHER) is None
     assert await audit_rows(runtime) == [
@@ -202,12 +207,12 @@ async def test_an_invite_for_an_unknown_commune_is_not_created(runtime):
 async def test_only_an_admin_revokes_and_only_officers(runtime):
     await make_officer(runtime, OFFICER, XUAN_HUONG)
     await make_officer(runtime, OTHER, XUAN_HUONG)
-    assert (await onboarding.revoke(runtime, OTHER, OFFICER))[0] is Revoke.DENIED
+    assert await onboarding.revoke(runtime, OTHER, OFFICER) == Refused(Reason.NOT_ADMIN)
     assert (await officers.get(runtime.db, OFFICER)).active
-    assert (await onboarding.revoke(runtime, ADMIN, ADMIN))[0] is Revoke.ADMIN
-    assert (await onboarding.revoke(runtime, ADMIN, 4242))[0] is Revoke.UNKNOWN
-    assert (await onboarding.revoke(runtime, ADMIN, OFFICER))[0] is Revoke.DONE
-    assert (await onboarding.revoke(runtime, ADMIN, OFFICER))[0] is Revoke.ALREADY
+    assert await onboarding.revoke(runtime, ADMIN, ADMIN) == Refused(Reason.IS_ADMIN)
+    assert await onboarding.revoke(runtime, ADMIN, 4242) == Refused(Reason.UNKNOWN)
+    assert isinstance(await onboarding.revoke(runtime, ADMIN, OFFICER), Revoked)
+    assert await onboarding.revoke(runtime, ADMIN, OFFICER) == Refused(Reason.ALREADY)
     assert not (await officers.get(runtime.db, OFFICER)).active
     actions = [(action, actor) for action, actor, _ in await audit_rows(runtime)]
     assert ("denied.officer.revoke", OTHER) in actions
@@ -339,9 +344,9 @@ async def test_revoking_ends_the_links_nobody_vouches_for(runtime):
     await onboarding.link_group(runtime, OFFICER, kept, "CA chung", XUAN_HUONG, "supergroup")
     # Another active officer of the commune renews this link: he vouches for it now.
     await onboarding.link_group(runtime, OTHER, kept, "CA chung", XUAN_HUONG, "supergroup")
-    result, links = await onboarding.revoke(runtime, ADMIN, OFFICER)
-    assert result is Revoke.DONE
-    assert [(link.chat_id, link.commune_code, link.title) for link in links] == [
+    result = await onboarding.revoke(runtime, ADMIN, OFFICER)
+    assert isinstance(result, Revoked)
+    assert [(link.chat_id, link.commune_code, link.title) for link in result.ended] == [
         (ended, XUAN_HUONG, "CA riêng")
     ]
     assert await officers.groups_of(runtime.db, XUAN_HUONG) == [kept]

@@ -8,12 +8,23 @@ from telegram.error import (
     ChatMigrated,
     Conflict,
     Forbidden,
+    InvalidToken,
     NetworkError,
     RetryAfter,
     TimedOut,
 )
 
-from bot.telegram_errors import Verdict, classify, is_missing_chat, is_transient
+from bot import broadcast, outbox_worker
+from bot.telegram_errors import (
+    Verdict,
+    backoff_seconds,
+    classify,
+    is_expected,
+    is_file_too_big,
+    is_missing_chat,
+    is_stale_query,
+    is_transient,
+)
 
 
 @pytest.mark.parametrize(
@@ -22,7 +33,10 @@ from bot.telegram_errors import Verdict, classify, is_missing_chat, is_transient
         (RetryAfter(3), Verdict.WAIT),
         (TimedOut(), Verdict.RETRY),
         (NetworkError("Bad Gateway"), Verdict.RETRY),
+        (NetworkError("Internal Server Error (500)"), Verdict.RETRY),
         (Conflict("terminated by other getUpdates request"), Verdict.RETRY),
+        (InvalidToken(), Verdict.RETRY),
+        (ChatMigrated(-1001), Verdict.RETRY),
         (Forbidden("Forbidden: bot was blocked by the user"), Verdict.GONE),
         (BadRequest("Chat not found"), Verdict.GONE),
         (BadRequest("Forbidden: user is deactivated"), Verdict.GONE),
@@ -52,3 +66,48 @@ def test_transient_errors_are_the_network_and_429_only():
 def test_a_missing_chat_is_told_apart_from_a_blocked_one():
     assert is_missing_chat(BadRequest("Bad Request: chat not found"))
     assert not is_missing_chat(Forbidden("Forbidden: bot was blocked by the user"))
+
+
+def test_the_error_handler_expects_what_is_no_bug_of_the_bot():
+    for expected in (
+        RetryAfter(1),
+        TimedOut(),
+        NetworkError("Bad Gateway"),
+        Forbidden("Forbidden: bot was blocked by the user"),  # blocked mid-conversation
+        BadRequest("Message is not modified"),  # a second tap
+    ):
+        assert is_expected(expected), expected
+    for bug in (
+        BadRequest("Can't parse entities"),  # the bot sent what Telegram refuses
+        Conflict("another bot polls"),
+        InvalidToken(),
+        ValueError("not Telegram's"),
+        None,
+    ):
+        assert not is_expected(bug), bug
+
+
+def test_the_errors_one_caller_reads_are_named():
+    assert is_stale_query(BadRequest("Query is too old and response timeout expired"))
+    assert not is_stale_query(BadRequest("Message is not modified"))
+    assert is_file_too_big(BadRequest("File is too big"))
+    assert not is_file_too_big(BadRequest("Wrong file identifier"))
+    assert not is_file_too_big(NetworkError("too big"))  # only Telegram's refusal says so
+
+
+def test_one_backoff_doubles_up_to_its_cap():
+    assert [backoff_seconds(n, base=5, cap=60) for n in range(1, 7)] == [5, 10, 20, 40, 60, 60]
+    assert backoff_seconds(0, base=5, cap=60) == 5  # a row never tried waits the base
+
+
+def test_each_sender_waits_as_documented():
+    # The outbox: 5 s doubling to an hour (storage/outbox.py's MAX_ATTEMPTS keeps it at it for
+    # days); a broadcast's delivery and its channel post: 10 s doubling, at most 10 minutes.
+    def outbox_wait(n):
+        return backoff_seconds(n, base=outbox_worker.RETRY_BASE, cap=outbox_worker.RETRY_CAP)
+
+    assert [outbox_wait(n) for n in (1, 2, 3, 11, 12)] == [5, 10, 20, 3600, 3600]
+    waits = [
+        backoff_seconds(n, base=broadcast.RETRY_BASE, cap=broadcast.RETRY_CAP) for n in (1, 2, 3, 4)
+    ]
+    assert waits == [10, 20, 40, 80]

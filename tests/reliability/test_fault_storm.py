@@ -23,7 +23,7 @@ from collections import Counter
 
 import pytest
 
-from storage import outbox
+from bot import outbox_worker
 from tests.e2e.driver import text_of
 from tests.reliability.plans import LANG_BIANG, XUAN_HUONG
 from tests.reliability.support import (
@@ -54,7 +54,7 @@ def bot_settings(admin_user):
 def quick_retries(monkeypatch):
     """The outbox's first retry comes after 1 s instead of 5 (then 2, 4…): the same backoff,
     compressed so that a storm fits in a test."""
-    monkeypatch.setattr(outbox, "BACKOFF_BASE", 1)
+    monkeypatch.setattr(outbox_worker, "RETRY_BASE", 1)
 
 
 PLANS = [

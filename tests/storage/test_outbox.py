@@ -1,5 +1,6 @@
 import pytest
 
+from bot import outbox_worker
 from storage import outbox
 from tests.storage.helpers import OFFICER, T0
 
@@ -53,7 +54,7 @@ async def test_start_up_releases_the_claims_of_a_dead_process(db):
         await outbox.enqueue(db, key, {}, dedupe_key=key, chat_id=1, now=T0)
     claimed, sent, _later = await outbox.claim_due(db, limit=3, lease=300, now=T0)
     await outbox.mark_sent(db, sent.id, message_id=1, now=T0)
-    await outbox.mark_failed(db, _later.id, "NetworkError", now=T0)  # pending, backing off
+    await outbox.mark_failed(db, _later.id, "NetworkError", retry_in=5, now=T0)  # backing off
     assert await outbox.release_claims(db, now=T0 + 1) == 1
     [again] = await outbox.claim_due(db, limit=3, now=T0 + 1)  # not 300 s later
     assert (again.id, again.attempts) == (claimed.id, 2)
@@ -74,7 +75,10 @@ async def test_failures_back_off_then_give_up(db):
     now, delays = T0, []
     while True:
         [item] = await outbox.claim_due(db, limit=1, now=now)
-        status = await outbox.mark_failed(db, item.id, "502 Bad Gateway", now=now)
+        retry_in = outbox_worker.backoff(item)  # as the worker waits
+        status = await outbox.mark_failed(
+            db, item.id, "502 Bad Gateway", retry_in=retry_in, now=now
+        )
         if status == "failed":
             break
         next_at = await db.fetch_value("SELECT next_attempt_at FROM outbox")
@@ -93,7 +97,7 @@ async def test_retry_after_and_permanent_failures(db):
     await outbox.enqueue(db, "a", {}, dedupe_key="a", chat_id=1, now=T0)
     await outbox.enqueue(db, "b", {}, dedupe_key="b", chat_id=2, now=T0)
     a, b = await outbox.claim_due(db, limit=2, now=T0)
-    assert await outbox.mark_failed(db, a.id, "429", retry_after=33, now=T0) == "pending"
+    assert await outbox.mark_failed(db, a.id, "429", retry_in=33, now=T0) == "pending"
     assert await outbox.mark_failed(db, b.id, "403 blocked", permanent=True, now=T0) == "failed"
     assert await db.fetch_value("SELECT next_attempt_at FROM outbox WHERE id = ?", (a.id,)) == (
         T0 + 33
