@@ -14,8 +14,7 @@ import re
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from bot import casework
-from bot.anonymity import WayBackError, open_for, open_way_back, seal_for
+from bot import casework, tipster
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
@@ -139,30 +138,14 @@ async def tip_replied_to(context: TipbotContext, update: Update) -> tips.Tip | N
 async def owned_tip(runtime: Runtime, code: str, user_id: int) -> tips.Tip | None:
     """The tip with this code if this user sent it (its sealed way back opens to them)."""
     tip = await tips.get_by_code(runtime.db, code)
-    sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
-    if tip is None or sealed is None:
-        return None
-    try:
-        way_back = open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code)
-    except WayBackError:
-        return None
-    return tip if way_back.pseudonym == runtime.pseudonym_of(user_id) else None
+    return tip if tip is not None and await tipster.sent_by(runtime, tip, user_id) else None
 
 
 async def tip_of(runtime, waiting: pending.PendingInput, user_id: int) -> tips.Tip | None:
     """The tip a pending input is about; a resident's is sealed to their pseudonym."""
     if "tip_id" in waiting.data:
         return await tips.get(runtime.db, waiting.data["tip_id"])
-    try:
-        tip_id = open_for(
-            runtime.keys.way_back,
-            waiting.data.get("tip", ""),
-            pseudonym=runtime.pseudonym_of(user_id),
-            purpose="answer",
-        )
-    except WayBackError:
-        return None
-    return await tips.get(runtime.db, int(tip_id))
+    return await tipster.answer_tip(runtime, waiting.data.get("tip", ""), user_id)
 
 
 async def take_officer_text(update, context, tip, key: str, kind: str, message: Message) -> None:
@@ -298,7 +281,7 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
         await context.bot.send_message(chat_of(update).id, answer_refused_text(t, reason))
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
-    sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")
+    sealed_tip = tipster.seal_answer_tip(runtime, tip, pseudonym)
     key = pending.resident_key("answer", pseudonym)
     await pending.put(
         runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL, round_up_to=ANSWER_ROUNDING

@@ -23,8 +23,7 @@ from telegram import (
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import bulletins, submission
-from bot.anonymity import seal_for
+from bot import bulletins, submission, tipster
 from bot.context import TipbotContext
 from bot.i18n import Texts
 from bot.intake import (
@@ -631,11 +630,8 @@ async def take_contact(turn: Turn, message: Message) -> None:
     draft, _ = turn.started, turn.t.gettext
     contact = message.contact
     if contact is not None and contact.user_id == user_of(turn.update).id:
-        draft.contact_sealed = seal_for(
-            turn.runtime.keys.way_back,
-            contact.phone_number,
-            pseudonym=turn.pseudonym,
-            purpose="contact",
+        draft.contact_sealed = tipster.seal_contact(
+            turn.runtime, turn.pseudonym, contact.phone_number
         )
         await turn.say(_("📞 Your phone number will be sent with this tip."), ReplyKeyboardRemove())
     elif contact is not None:

@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework
+from bot import authz, casework, tip_facts, tipster
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -90,12 +90,8 @@ async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
 
 
 async def acknowledger_name(context: TipbotContext, tip: tips.Tip | None) -> str:
-    from storage import officers
-
-    if tip is None or tip.acknowledged_by is None:
-        return "—"
-    officer = await officers.get(context.runtime.db, tip.acknowledged_by)
-    return (officer.name if officer else None) or str(tip.acknowledged_by)
+    name = await tip_facts.acknowledger(context.runtime, tip) if tip else None
+    return name or "—"
 
 
 async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -> None:
@@ -127,7 +123,7 @@ async def on_ask(update, context, t: Texts, staff, tip, _value) -> None:
         "Write your question for the tipster of {code}. They will see only the tip code, "
         "and you will not learn who they are."
     ).format(code=tip.code)
-    if language := tipster_language(t, tip):
+    if language := tipster_language(t, await tipster.language(context.runtime, tip)):
         prompt += "\n" + t.gettext("🗣 The tipster uses {language}: write in it.").format(
             language=language
         )
@@ -241,7 +237,7 @@ async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Ti
     """The tip's card again, with its buttons, in this chat (kept up to date like the others)."""
     message = await context.bot.send_message(
         chat_id,
-        await tip_card(context.runtime, tip, t),
+        tip_card(await tip_facts.card_facts(context.runtime, tip), t),
         reply_markup=card_keyboard(t, tip),
         protect_content=True,
     )
