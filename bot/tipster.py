@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from bot.anonymity import WayBack, WayBackError, open_for, open_way_back, seal_for
 from bot.runtime import Runtime
-from storage import residents, tips
+from storage import pending, residents, tips
 
 ANSWER = "answer"  # the purpose a pending answer's tip is sealed for (bot/anonymity.seal_for)
 CONTACT = "contact"  # the purpose a draft's shared phone number is sealed for
@@ -73,10 +73,27 @@ async def reach(runtime: Runtime, tip: tips.Tip) -> Reach | None:
     return Reach(way_back.chat_id, chosen or runtime.config.default_language, way_back.pseudonym)
 
 
-def seal_answer_tip(runtime: Runtime, tip: tips.Tip, pseudonym: str) -> str:
-    """The tip a pending answer is for, sealed to the resident's pseudonym: the database never
-    pairs the two."""
-    return seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose=ANSWER)
+async def expect_answer(
+    runtime: Runtime,
+    tip: tips.Tip,
+    pseudonym: str,
+    *,
+    prompt: int | None,
+    ttl: int,
+    round_up_to: int,
+) -> None:
+    """The resident's next plain message is an answer on this tip (or, with `prompt`, a reply
+    to that message of the bot). Kept by pseudonym with the tip sealed to it: the database never
+    pairs the two; the expiry is rounded up so that it does not date the question or the tap."""
+    sealed = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose=ANSWER)
+    await pending.put(
+        runtime.db,
+        pending.resident_key("answer", pseudonym),
+        "answer",
+        {"tip": sealed} | ({"prompt": prompt} if prompt is not None else {}),
+        ttl=ttl,
+        round_up_to=round_up_to,
+    )
 
 
 async def answer_tip(runtime: Runtime, sealed: str, user_id: int) -> tips.Tip | None:

@@ -640,21 +640,17 @@ async def schedule_action(
 
 
 async def broadcasts_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboardMarkup]:
-    now, quiet = runtime.now(), quiet_hours_of(runtime.config)
-    lines, under_way, backlog = [], [], 0
-    for broadcast in await broadcasts.list_recent(runtime.db):
-        progress = await broadcasts.progress_of(runtime.db, broadcast)
-        title = await services.title_of(runtime, broadcast.slug, t.language)
-        if broadcast.status == "sending":
-            backlog += progress.remaining  # sent in order: older broadcasts go first
-            work = backlog / runtime.config.broadcast_rate
-            finish = quiet.finish_time(now, work) if quiet else int(now + work)
-            waits = when(runtime, t, quiet.ends_at(now)) if quiet and quiet.contains(now) else None
-            state = views.sending_state(t, progress, views.duration(t, finish - now), waits)
+    lines, under_way = [], []
+    for shown in await services.recent_broadcasts(runtime, t.language):
+        broadcast, progress = shown.broadcast, shown.progress
+        if shown.seconds_left is not None:  # sending
+            waits = when(runtime, t, shown.quiet_until) if shown.quiet_until is not None else None
+            state = views.sending_state(t, progress, views.duration(t, shown.seconds_left), waits)
             under_way.append(broadcast.id)
         else:
-            state = views.ended_state(t, broadcast, when(runtime, t, broadcast.finished_at or now))
-        lines.append(views.broadcast_line(t, broadcast, title, progress, state))
+            finished = broadcast.finished_at or runtime.now()
+            state = views.ended_state(t, broadcast, when(runtime, t, finished))
+        lines.append(views.broadcast_line(t, broadcast, shown.title, progress, state))
     return views.broadcasts_text(t, lines), views.broadcasts_keyboard(t, under_way)
 
 

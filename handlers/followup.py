@@ -281,10 +281,9 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
         await context.bot.send_message(chat_of(update).id, answer_refused_text(t, reason))
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
-    sealed_tip = tipster.seal_answer_tip(runtime, tip, pseudonym)
-    key = pending.resident_key("answer", pseudonym)
-    await pending.put(
-        runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL, round_up_to=ANSWER_ROUNDING
+    # Stored before the prompt is sent too: a quick typist must not beat it.
+    await tipster.expect_answer(
+        runtime, tip, pseudonym, prompt=None, ttl=ANSWER_TTL, round_up_to=ANSWER_ROUNDING
     )
     await answer_callback(update)
     prompt = await context.bot.send_message(
@@ -295,11 +294,11 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
         ).format(code=tip.code),
         reply_markup=ForceReply(),
     )
-    await pending.put(
-        runtime.db,
-        key,
-        "answer",
-        {"tip": sealed_tip, "prompt": prompt.message_id},
+    await tipster.expect_answer(
+        runtime,
+        tip,
+        pseudonym,
+        prompt=prompt.message_id,
         ttl=ANSWER_TTL,
         round_up_to=ANSWER_ROUNDING,
     )

@@ -39,7 +39,7 @@ from handlers.officer_views import (
     tip_summary,
 )
 from handlers.status import STATUS_NAMES, tip_label
-from storage import officers, outbox, pending, tips, web_files
+from storage import officers, tips, web_files
 from storage.outbox import OutboxItem
 
 SENDERS = {
@@ -117,46 +117,10 @@ class Notifier:
         message = await self.bot.send_message(
             chat_id, text, reply_markup=card_keyboard(t, tip), protect_content=True
         )
-        await tips.add_notification(self.runtime.db, tip.id, chat_id, message.message_id)
+        await routing.card_sent(self.runtime, tip, chat_id, message.message_id)
         if banner != "reminder":  # a reminder goes to chats that already have the files
-            await self.queue_extras(tip, chat_id, message.message_id, rest)
+            await routing.follow_card(self.runtime, tip, chat_id, message.message_id, chunks(rest))
         return message.message_id
-
-    async def queue_extras(self, tip: tips.Tip, chat_id: int, reply_to: int, rest: str) -> None:
-        """What follows the card as replies to it: the rest of a long description, the files
-        (copies by file id), the location."""
-        db = self.runtime.db
-        if tip.location and tip.commune_code is None:  # no commune: the place first
-            await self.queue_location(tip, chat_id, reply_to)
-        for part, chunk in enumerate(chunks(rest)):
-            await outbox.enqueue(
-                db,
-                "tip_text",
-                {"tip_id": tip.id, "text": chunk, "reply_to": reply_to},
-                chat_id=chat_id,
-                dedupe_key=f"tip_text:{tip.id}:{tip.routed_at}:{chat_id}:{part}",
-            )
-        for attachment in tip.attachments:
-            await outbox.enqueue(
-                db,
-                "tip_media",
-                {"tip_id": tip.id, "file_id": attachment.file_id, "kind": attachment.kind,
-                 "reply_to": reply_to},
-                chat_id=chat_id,
-                dedupe_key=f"tip_media:{tip.id}:{tip.routed_at}:{chat_id}:{attachment.file_unique_id}",
-            )  # fmt: skip
-        if tip.location and tip.commune_code is not None:
-            await self.queue_location(tip, chat_id, reply_to)
-        self.runtime.wake_outbox()
-
-    async def queue_location(self, tip: tips.Tip, chat_id: int, reply_to: int) -> None:
-        await outbox.enqueue(
-            self.runtime.db,
-            "tip_location",
-            {"tip_id": tip.id, "reply_to": reply_to},
-            chat_id=chat_id,
-            dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",
-        )
 
     async def tip_text(self, item: OutboxItem) -> int:
         chat_id = addressed_chat(item)
@@ -370,11 +334,11 @@ class Notifier:
         message typed without replying, the newest question waits a day or two (to the end of the
         next whole day: the expiry does not date the question), keyed by pseudonym, the tip
         sealed to it: a copy of the database does not pair the two."""
-        await pending.put(
-            self.runtime.db,
-            pending.resident_key("answer", pseudonym),
-            "answer",
-            {"tip": tipster.seal_answer_tip(self.runtime, tip, pseudonym), "prompt": question_id},
+        await tipster.expect_answer(
+            self.runtime,
+            tip,
+            pseudonym,
+            prompt=question_id,
             ttl=QUESTION_WAITS,
             round_up_to=QUESTION_WAITS,  # its expiry must not tell when the question was sent
         )

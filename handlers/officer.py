@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework, tip_facts, tipster
+from bot import authz, casework, routing, tip_facts, tipster
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -241,7 +241,7 @@ async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Ti
         reply_markup=card_keyboard(t, tip),
         protect_content=True,
     )
-    await tips.add_notification(context.runtime.db, tip.id, chat_id, message.message_id)
+    await routing.card_sent(context.runtime, tip, chat_id, message.message_id)
 
 
 async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
