@@ -92,6 +92,11 @@ async def save_subscription(
     return await subscribers.subscribe(runtime.db, chat_id, language, chosen)
 
 
+async def unsubscribe(runtime: Runtime, chat_id: int) -> bool:
+    """/unsubscribe or the Stop button: no more bulletins. True if the chat was subscribed."""
+    return await subscribers.unsubscribe(runtime.db, chat_id)
+
+
 async def bot_blocked(runtime: Runtime, chat_id: int) -> bool:
     """The person blocked the bot: no more bulletins, and broadcasts under way skip them. True
     if they were subscribed. Unblocking later does not subscribe them again."""

@@ -177,7 +177,7 @@ async def save_callback(update: Update, context: TipbotContext) -> None:
 
 async def unsubscribe_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    stopped = await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
+    stopped = await services.unsubscribe(context.runtime, chat_of(update).id)
     text = views.unsubscribed_text(t) if stopped else views.not_subscribed_text(t)
     await message_of(update).reply_text(text, reply_markup=views.subscribe_button(t))
 
@@ -185,7 +185,7 @@ async def unsubscribe_cmd(update: Update, context: TipbotContext) -> None:
 async def stop_callback(update: Update, context: TipbotContext) -> None:
     """The Stop button, under a bulletin or on the topic screen: unsubscribed in one tap."""
     t = await user_texts(update, context)
-    await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
+    await services.unsubscribe(context.runtime, chat_of(update).id)
     await answer_callback(update, t.gettext("Unsubscribed."))
     text, markup = views.unsubscribed_text(t), views.subscribe_button(t)
     if _is_topic_screen(query_of(update).message):

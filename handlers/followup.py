@@ -14,7 +14,7 @@ import re
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from bot import casework, tipster
+from bot import casework, inputs, tipster
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
@@ -84,7 +84,7 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
     if message.text and message.text.split("@")[0].strip() == "/cancel":
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         await message.reply_text(_("Cancelled. Nothing was sent."))
         raise ApplicationHandlerStop
     if message.text and message.text.startswith("/"):
@@ -99,12 +99,12 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
         )
         raise ApplicationHandlerStop
     if waiting.kind == "check":
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         await answer_check(update, context, message.text or message.caption or "")
         raise ApplicationHandlerStop
     tip = await tip_of(runtime, waiting, user_of(update).id)
     if tip is None:
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         return
     if waiting.kind == "answer":
         await take_answer(update, context, tip, key, message)
@@ -169,7 +169,7 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
     }[kind]
     staff = await tip_staff_or_refuse(update, context, tip, ACTIONS[action])
     if staff is None:
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         return
     chat_id = chat_of(update).id
     if kind == "transfer":
@@ -184,7 +184,7 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
     else:
         await casework.reply(runtime, staff, tip, text, chat_id)
         done = _("Your reply was sent to the tipster of {code}.")
-    await pending.clear(runtime.db, key)
+    await inputs.done(runtime, key)
     await message.reply_text(done.format(code=tip.code))
 
 
@@ -233,7 +233,7 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
     pseudonym = runtime.pseudonym_of(user_of(update).id)
     if reason := await casework.answer_refusal(runtime, tip, pseudonym):
         if reason != "too_many" and key is not None:
-            await pending.clear(runtime.db, key)
+            await inputs.done(runtime, key)
         await message.reply_text(answer_refused_text(t, reason))
         return
     attachment = attachment_of(message)
@@ -256,7 +256,7 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
     )
     await casework.relay_answer(runtime, tip, body, stored)
     if key is not None:
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
     await message.reply_text(
         _(
             "Thank you. Your answer was passed to the officers of {code}; they still don't know "

@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework, routing, tip_facts, tipster
+from bot import authz, casework, inputs, routing, tip_facts, tipster
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -40,7 +40,7 @@ from handlers.officer_views import (
     tip_card,
     tipster_language,
 )
-from storage import fraud, pending, tips
+from storage import fraud, tips
 
 PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the question
 
@@ -98,20 +98,16 @@ async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -
     """The officer's next message will be this text (question, note, reply or commune): the
     prompt's message id is kept, so a reply to an older prompt can't land on the wrong tip.
     Stored before the prompt is sent too: a quick typist must not beat it."""
-    key = pending.officer_key(user_of(update).id)
-    await pending.put(context.runtime.db, key, kind, {"tip_id": tip.id}, ttl=PENDING_TTL)
+    runtime, user_id = context.runtime, user_of(update).id
+    await inputs.expect_from_officer(runtime, user_id, kind, tip.id, prompt=None, ttl=PENDING_TTL)
     await answer_callback(update)
     message = await context.bot.send_message(
         chat_of(update).id,
         prompt + "\n" + t.gettext("Send /cancel to stop."),
         reply_markup=ForceReply(selective=True),
     )
-    await pending.put(
-        context.runtime.db,
-        key,
-        kind,
-        {"tip_id": tip.id, "prompt": message.message_id},
-        ttl=PENDING_TTL,
+    await inputs.expect_from_officer(
+        runtime, user_id, kind, tip.id, prompt=message.message_id, ttl=PENDING_TTL
     )
 
 
@@ -217,7 +213,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
         await answer_callback(update)
         return
     commune = int(value)
-    await pending.clear(runtime.db, pending.officer_key(user_of(update).id))
+    await inputs.officer_done(runtime, user_of(update).id)
     if not await casework.transfer(runtime, staff, tip, commune):
         await answer_callback(
             update,
