@@ -29,7 +29,7 @@ from bot.cron import CronRule
 from bot.i18n import LANGUAGES
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
-from storage import broadcasts, bulletins, outbox, subscribers
+from storage import broadcasts, bulletins, outbox, pending, subscribers
 from storage.broadcasts import Broadcast, Progress
 from storage.subscribers import Subscriber
 
@@ -462,6 +462,27 @@ class Saved:
     slug: str
     language: str
     created: bool  # False: another language of an existing bulletin, or a rewrite
+
+
+DRAFT_TTL = 24 * 3600  # an admin's composed bulletin waits a day for Save
+
+
+def _draft_key(admin_id: int) -> str:
+    return f"bulletin:{admin_id}"
+
+
+async def keep_draft(runtime: Runtime, admin_id: int, draft: dict) -> None:
+    """The bulletin an admin composed, waiting for its topic, language and Save."""
+    await pending.put(runtime.db, _draft_key(admin_id), "bulletin_draft", draft, ttl=DRAFT_TTL)
+
+
+async def draft_of(runtime: Runtime, admin_id: int) -> dict | None:
+    waiting = await pending.get(runtime.db, _draft_key(admin_id))
+    return waiting.data if waiting is not None and waiting.kind == "bulletin_draft" else None
+
+
+async def drop_draft(runtime: Runtime, admin_id: int) -> None:
+    await pending.clear(runtime.db, _draft_key(admin_id))
 
 
 async def save_bulletin(

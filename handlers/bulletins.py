@@ -80,13 +80,12 @@ from handlers.common import (
 )
 from handlers.fallback import dead_button
 from handlers.locks import message_lock
-from storage import broadcasts, pending, subscribers
+from storage import broadcasts, subscribers
 from storage import bulletins as store
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
-DRAFT_TTL = 24 * 3600
 # Entities that are not formatting: a message with only these is plain text (or typed HTML).
 PLAIN_ENTITIES = {
     MessageEntity.BOT_COMMAND,
@@ -214,10 +213,6 @@ async def bulletins_cmd(update: Update, context: TipbotContext, staff: Staff) ->
         await message_of(update).reply_text(page)
 
 
-def draft_key(user_id: int) -> str:
-    return f"bulletin:{user_id}"
-
-
 @staff_only(Role.ADMIN, "bulletin.create")
 async def newbulletin_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
@@ -252,7 +247,7 @@ async def newbulletin_cmd(update: Update, context: TipbotContext, staff: Staff) 
     except BadRequest as error:  # what our check let through, Telegram still refused
         await message.reply_text(views.compose_error(t, ComposeError("html", error.message)))
         return
-    await pending.put(runtime.db, draft_key(staff.user_id), "bulletin_draft", draft, ttl=DRAFT_TTL)
+    await services.keep_draft(runtime, staff.user_id, draft)
     await message.reply_text(
         views.draft_text(t, draft), reply_markup=views.draft_keyboard(t, draft)
     )
@@ -262,14 +257,13 @@ async def draft_callback(
     update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
 ) -> None:
     runtime, query = context.runtime, query_of(update)
-    waiting = await pending.get(runtime.db, draft_key(staff.user_id))
-    if waiting is None or waiting.kind != "bulletin_draft":
+    draft = await services.draft_of(runtime, staff.user_id)
+    if draft is None:
         await query.answer(t.gettext("This draft is gone. Send /newbulletin again."))
         await edit_callback_message(update, views.compose_usage(t))
         return
-    draft = waiting.data
     if isinstance(tapped, DiscardDraftBulletin):
-        await pending.clear(runtime.db, draft_key(staff.user_id))
+        await services.drop_draft(runtime, staff.user_id)
         await query.answer()
         await edit_callback_message(update, t.gettext("Draft discarded."))
         return
@@ -280,7 +274,7 @@ async def draft_callback(
         draft["language"] = tapped.language
     elif isinstance(tapped, DraftTopic) and not draft["slug"]:
         draft["topic"] = TOPICS[tapped.topic]
-    await pending.put(runtime.db, draft_key(staff.user_id), waiting.kind, draft, ttl=DRAFT_TTL)
+    await services.keep_draft(runtime, staff.user_id, draft)
     await query.answer()
     await edit_callback_message(
         update, views.draft_text(t, draft), reply_markup=views.draft_keyboard(t, draft)
@@ -301,7 +295,7 @@ async def save_draft(update: Update, context: TipbotContext, t: Texts, staff, dr
         await query.answer()
         await edit_callback_message(update, views.compose_error(t, error))
         return
-    await pending.clear(runtime.db, draft_key(staff.user_id))
+    await services.drop_draft(runtime, staff.user_id)
     await query.answer(t.gettext("Saved."))
     await edit_callback_message(update, views.saved_bulletin_text(t, saved.slug, saved.created))
 

@@ -23,7 +23,7 @@ from telegram import (
 from telegram.error import NetworkError, RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import bulletins, submission, tipster
+from bot import bulletins, drafts, submission, tipster
 from bot.context import TipbotContext
 from bot.i18n import Texts
 from bot.intake import (
@@ -82,7 +82,6 @@ from handlers.intake_views import (
 from handlers.locks import resident_lock
 from handlers.menu import main_menu, not_understood
 from handlers.status import status_button
-from storage import drafts
 
 DRAFT_TTL = 24 * 3600
 TEXT_ANSWERS = {
@@ -119,9 +118,7 @@ class Turn:
     async def save(self) -> None:
         draft = self.started
         draft.last_update = max(draft.last_update, self.update.update_id)
-        await drafts.save(
-            self.runtime.db, self.pseudonym, draft.step, draft.to_json(), ttl=DRAFT_TTL
-        )
+        await drafts.save(self.runtime, self.pseudonym, draft, ttl=DRAFT_TTL)
 
     def already_applied(self) -> bool:
         """This update was handled before a crash (Telegram delivers it again after a restart)."""
@@ -177,8 +174,7 @@ class Turn:
 async def load_turn(update: Update, context: TipbotContext) -> Turn:
     t = await user_texts(update, context)
     pseudonym = context.runtime.pseudonym_of(user_of(update).id)
-    stored = await drafts.get(context.runtime.db, pseudonym)
-    return Turn(update, context, t, Draft.from_json(stored.data) if stored else None)
+    return Turn(update, context, t, await drafts.load(context.runtime, pseudonym))
 
 
 # --- starting, continuing, cancelling ------------------------------------------------------------
@@ -245,7 +241,7 @@ async def cancel_callback(update: Update, context: TipbotContext) -> None:
         if turn.draft is None:
             await turn.say(turn.t.gettext("There is no unsent tip any more."), main_menu(turn.t))
         elif received(update, DiscardDraft).answer is Discard.YES:
-            await drafts.delete(turn.runtime.db, turn.pseudonym)
+            await drafts.discard(turn.runtime, turn.pseudonym)
             await turn.say(
                 turn.t.gettext("Your unsent tip was deleted."),
                 ReplyKeyboardRemove(),
