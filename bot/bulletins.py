@@ -27,8 +27,10 @@ from bot.bulletin_library import (
 )
 from bot.cron import CronRule
 from bot.i18n import LANGUAGES
+from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
-from storage import broadcasts, bulletins, outbox, subscribers
+from storage import broadcasts, bulletins, outbox, pending, subscribers
+from storage.broadcasts import Broadcast, Progress
 from storage.subscribers import Subscriber
 
 log = logging.getLogger(__name__)
@@ -88,6 +90,11 @@ async def save_subscription(
         await subscribers.unsubscribe(runtime.db, chat_id)
         return None
     return await subscribers.subscribe(runtime.db, chat_id, language, chosen)
+
+
+async def unsubscribe(runtime: Runtime, chat_id: int) -> bool:
+    """/unsubscribe or the Stop button: no more bulletins. True if the chat was subscribed."""
+    return await subscribers.unsubscribe(runtime.db, chat_id)
 
 
 async def bot_blocked(runtime: Runtime, chat_id: int) -> bool:
@@ -179,6 +186,38 @@ async def start_broadcast(
         )  # fmt: skip
     log.info("event=broadcast_created broadcast=%d via=%s", broadcast_id, why)
     return broadcast_id
+
+
+@dataclass(frozen=True)
+class BroadcastState:
+    """A recent broadcast as admins see it in /broadcasts."""
+
+    broadcast: Broadcast
+    progress: Progress
+    title: str  # in the language asked for
+    seconds_left: int | None  # while sending: until the last message is expected to leave
+    quiet_until: int | None  # while sending in quiet hours: when they end and sending resumes
+
+
+async def recent_broadcasts(runtime: Runtime, language: str) -> list[BroadcastState]:
+    """The recent broadcasts, with how long those under way will take: they are sent in order,
+    so each waits for the backlog of those before it, at the configured rate, and quiet hours
+    pause them."""
+    now, quiet = runtime.now(), quiet_hours_of(runtime.config)
+    states, backlog = [], 0
+    for broadcast in await broadcasts.list_recent(runtime.db):
+        progress = await broadcasts.progress_of(runtime.db, broadcast)
+        title = await title_of(runtime, broadcast.slug, language)
+        seconds_left = quiet_until = None
+        if broadcast.status == "sending":
+            backlog += progress.remaining  # sent in order: older broadcasts go first
+            work = backlog / runtime.config.broadcast_rate
+            finish = quiet.finish_time(now, work) if quiet else int(now + work)
+            seconds_left = finish - now
+            if quiet and quiet.contains(now):
+                quiet_until = quiet.ends_at(now)
+        states.append(BroadcastState(broadcast, progress, title, seconds_left, quiet_until))
+    return states
 
 
 async def cancel_broadcast(runtime: Runtime, admin_id: int | None, broadcast_id: int) -> bool:
@@ -423,6 +462,27 @@ class Saved:
     slug: str
     language: str
     created: bool  # False: another language of an existing bulletin, or a rewrite
+
+
+DRAFT_TTL = 24 * 3600  # an admin's composed bulletin waits a day for Save
+
+
+def _draft_key(admin_id: int) -> str:
+    return f"bulletin:{admin_id}"
+
+
+async def keep_draft(runtime: Runtime, admin_id: int, draft: dict) -> None:
+    """The bulletin an admin composed, waiting for its topic, language and Save."""
+    await pending.put(runtime.db, _draft_key(admin_id), "bulletin_draft", draft, ttl=DRAFT_TTL)
+
+
+async def draft_of(runtime: Runtime, admin_id: int) -> dict | None:
+    waiting = await pending.get(runtime.db, _draft_key(admin_id))
+    return waiting.data if waiting is not None and waiting.kind == "bulletin_draft" else None
+
+
+async def drop_draft(runtime: Runtime, admin_id: int) -> None:
+    await pending.clear(runtime.db, _draft_key(admin_id))
 
 
 async def save_bulletin(

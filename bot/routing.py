@@ -9,7 +9,7 @@ before the first message leaves, and a row already sent is never sent again.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from bot.runtime import Runtime
 from storage import officers, outbox, tips
@@ -113,3 +113,51 @@ async def to_tip_chats(
             chat_id=chat_id,
             dedupe_key=f"{outbox_kind}:{tip.id}:{key}:{chat_id}",
         )
+
+
+async def card_sent(runtime: Runtime, tip: tips.Tip, chat_id: int, message_id: int) -> None:
+    """A card of the tip is now in this chat: later changes refresh it, follow-ups thread
+    under it."""
+    await tips.add_notification(runtime.db, tip.id, chat_id, message_id)
+
+
+async def follow_card(
+    runtime: Runtime, tip: tips.Tip, chat_id: int, card_id: int, rest: Sequence[str]
+) -> None:
+    """Queues what follows a tip's card as replies to it: the rest of a long description (already
+    cut into messages), the files (copies by file id), the location. The place goes first when
+    the commune is not known: it is then what the officers need most."""
+    if tip.location and tip.commune_code is None:
+        await _follow_with_location(runtime, tip, chat_id, card_id)
+    for part, chunk in enumerate(rest):
+        await outbox.enqueue(
+            runtime.db,
+            "tip_text",
+            {"tip_id": tip.id, "text": chunk, "reply_to": card_id},
+            chat_id=chat_id,
+            dedupe_key=f"tip_text:{tip.id}:{tip.routed_at}:{chat_id}:{part}",
+        )
+    for attachment in tip.attachments:
+        await outbox.enqueue(
+            runtime.db,
+            "tip_media",
+            {"tip_id": tip.id, "file_id": attachment.file_id, "kind": attachment.kind,
+             "reply_to": card_id},
+            chat_id=chat_id,
+            dedupe_key=f"tip_media:{tip.id}:{tip.routed_at}:{chat_id}:{attachment.file_unique_id}",
+        )  # fmt: skip
+    if tip.location and tip.commune_code is not None:
+        await _follow_with_location(runtime, tip, chat_id, card_id)
+    runtime.wake_outbox()
+
+
+async def _follow_with_location(
+    runtime: Runtime, tip: tips.Tip, chat_id: int, card_id: int
+) -> None:
+    await outbox.enqueue(
+        runtime.db,
+        "tip_location",
+        {"tip_id": tip.id, "reply_to": card_id},
+        chat_id=chat_id,
+        dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",
+    )

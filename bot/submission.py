@@ -21,6 +21,7 @@ from bot.intake import Draft
 from bot.receipts import hash_receipt, new_receipt, new_tip_code, normalize_receipt
 from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
+from bot.tipster import CONTACT
 from storage import bans, drafts, pending, ratelimits, tips
 
 TIPS_BUCKET = "tips"
@@ -94,7 +95,9 @@ async def submit(
 ) -> Submitted | Refused:
     """Stores the tip and routes it. `language`: the one the tip was written in; sealed with the
     way back, so every later message to the tipster (acknowledgement, question, status, reply)
-    comes in it; and kept with the tip so that officers ask in it (two languages)."""
+    comes in it and officers ask in it (bot/tipster.py). Never in clear beside the tip: with the
+    subscribers' languages, a copy of the database would narrow an English tip down to the few
+    English speakers."""
     if draft.missing():
         return Refused(Reason.INCOMPLETE)
     if await bans.is_banned(runtime.db, pseudonym):
@@ -115,7 +118,7 @@ async def submit(
     contact = None
     if draft.contact_sealed:
         contact = open_for(
-            runtime.keys.way_back, draft.contact_sealed, pseudonym=pseudonym, purpose="contact"
+            runtime.keys.way_back, draft.contact_sealed, pseudonym=pseudonym, purpose=CONTACT
         )
     for _attempt in range(5):
         code = new_tip_code()
@@ -133,7 +136,6 @@ async def submit(
             attachments=tuple(
                 tips.Attachment(a.kind, a.file_id, a.file_unique_id) for a in draft.attachments
             ),
-            language=language,
             way_back=seal_way_back(
                 runtime.keys.way_back,
                 chat_id,

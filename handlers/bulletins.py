@@ -80,13 +80,12 @@ from handlers.common import (
 )
 from handlers.fallback import dead_button
 from handlers.locks import message_lock
-from storage import broadcasts, pending, subscribers
+from storage import broadcasts, subscribers
 from storage import bulletins as store
 from storage.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
-DRAFT_TTL = 24 * 3600
 # Entities that are not formatting: a message with only these is plain text (or typed HTML).
 PLAIN_ENTITIES = {
     MessageEntity.BOT_COMMAND,
@@ -177,7 +176,7 @@ async def save_callback(update: Update, context: TipbotContext) -> None:
 
 async def unsubscribe_cmd(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
-    stopped = await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
+    stopped = await services.unsubscribe(context.runtime, chat_of(update).id)
     text = views.unsubscribed_text(t) if stopped else views.not_subscribed_text(t)
     await message_of(update).reply_text(text, reply_markup=views.subscribe_button(t))
 
@@ -185,7 +184,7 @@ async def unsubscribe_cmd(update: Update, context: TipbotContext) -> None:
 async def stop_callback(update: Update, context: TipbotContext) -> None:
     """The Stop button, under a bulletin or on the topic screen: unsubscribed in one tap."""
     t = await user_texts(update, context)
-    await subscribers.unsubscribe(context.runtime.db, chat_of(update).id)
+    await services.unsubscribe(context.runtime, chat_of(update).id)
     await answer_callback(update, t.gettext("Unsubscribed."))
     text, markup = views.unsubscribed_text(t), views.subscribe_button(t)
     if _is_topic_screen(query_of(update).message):
@@ -212,10 +211,6 @@ async def bulletins_cmd(update: Update, context: TipbotContext, staff: Staff) ->
     entries = await store.catalogue(runtime.db)
     for page in views.catalogue_pages(t, entries, lambda moment: when(runtime, t, moment)):
         await message_of(update).reply_text(page)
-
-
-def draft_key(user_id: int) -> str:
-    return f"bulletin:{user_id}"
 
 
 @staff_only(Role.ADMIN, "bulletin.create")
@@ -252,7 +247,7 @@ async def newbulletin_cmd(update: Update, context: TipbotContext, staff: Staff) 
     except BadRequest as error:  # what our check let through, Telegram still refused
         await message.reply_text(views.compose_error(t, ComposeError("html", error.message)))
         return
-    await pending.put(runtime.db, draft_key(staff.user_id), "bulletin_draft", draft, ttl=DRAFT_TTL)
+    await services.keep_draft(runtime, staff.user_id, draft)
     await message.reply_text(
         views.draft_text(t, draft), reply_markup=views.draft_keyboard(t, draft)
     )
@@ -262,14 +257,13 @@ async def draft_callback(
     update: Update, context: TipbotContext, t: Texts, staff, tapped: Callback
 ) -> None:
     runtime, query = context.runtime, query_of(update)
-    waiting = await pending.get(runtime.db, draft_key(staff.user_id))
-    if waiting is None or waiting.kind != "bulletin_draft":
+    draft = await services.draft_of(runtime, staff.user_id)
+    if draft is None:
         await query.answer(t.gettext("This draft is gone. Send /newbulletin again."))
         await edit_callback_message(update, views.compose_usage(t))
         return
-    draft = waiting.data
     if isinstance(tapped, DiscardDraftBulletin):
-        await pending.clear(runtime.db, draft_key(staff.user_id))
+        await services.drop_draft(runtime, staff.user_id)
         await query.answer()
         await edit_callback_message(update, t.gettext("Draft discarded."))
         return
@@ -280,7 +274,7 @@ async def draft_callback(
         draft["language"] = tapped.language
     elif isinstance(tapped, DraftTopic) and not draft["slug"]:
         draft["topic"] = TOPICS[tapped.topic]
-    await pending.put(runtime.db, draft_key(staff.user_id), waiting.kind, draft, ttl=DRAFT_TTL)
+    await services.keep_draft(runtime, staff.user_id, draft)
     await query.answer()
     await edit_callback_message(
         update, views.draft_text(t, draft), reply_markup=views.draft_keyboard(t, draft)
@@ -301,7 +295,7 @@ async def save_draft(update: Update, context: TipbotContext, t: Texts, staff, dr
         await query.answer()
         await edit_callback_message(update, views.compose_error(t, error))
         return
-    await pending.clear(runtime.db, draft_key(staff.user_id))
+    await services.drop_draft(runtime, staff.user_id)
     await query.answer(t.gettext("Saved."))
     await edit_callback_message(update, views.saved_bulletin_text(t, saved.slug, saved.created))
 
@@ -640,21 +634,17 @@ async def schedule_action(
 
 
 async def broadcasts_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboardMarkup]:
-    now, quiet = runtime.now(), quiet_hours_of(runtime.config)
-    lines, under_way, backlog = [], [], 0
-    for broadcast in await broadcasts.list_recent(runtime.db):
-        progress = await broadcasts.progress_of(runtime.db, broadcast)
-        title = await services.title_of(runtime, broadcast.slug, t.language)
-        if broadcast.status == "sending":
-            backlog += progress.remaining  # sent in order: older broadcasts go first
-            work = backlog / runtime.config.broadcast_rate
-            finish = quiet.finish_time(now, work) if quiet else int(now + work)
-            waits = when(runtime, t, quiet.ends_at(now)) if quiet and quiet.contains(now) else None
-            state = views.sending_state(t, progress, views.duration(t, finish - now), waits)
+    lines, under_way = [], []
+    for shown in await services.recent_broadcasts(runtime, t.language):
+        broadcast, progress = shown.broadcast, shown.progress
+        if shown.seconds_left is not None:  # sending
+            waits = when(runtime, t, shown.quiet_until) if shown.quiet_until is not None else None
+            state = views.sending_state(t, progress, views.duration(t, shown.seconds_left), waits)
             under_way.append(broadcast.id)
         else:
-            state = views.ended_state(t, broadcast, when(runtime, t, broadcast.finished_at or now))
-        lines.append(views.broadcast_line(t, broadcast, title, progress, state))
+            finished = broadcast.finished_at or runtime.now()
+            state = views.ended_state(t, broadcast, when(runtime, t, finished))
+        lines.append(views.broadcast_line(t, broadcast, shown.title, progress, state))
     return views.broadcasts_text(t, lines), views.broadcasts_keyboard(t, under_way)
 
 

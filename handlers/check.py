@@ -8,7 +8,7 @@ from html import escape
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import fraud_check
+from bot import fraud_check, inputs
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
@@ -26,7 +26,7 @@ from handlers.common import (
     user_texts,
 )
 from handlers.menu import MENU_CHECK, MENU_REPORT
-from storage import fraud, pending
+from storage import fraud
 
 PENDING_TTL = 3600
 
@@ -45,8 +45,9 @@ async def check_cmd(update: Update, context: TipbotContext) -> None:
         return
     t = await user_texts(update, context)
     pseudonym = context.runtime.pseudonym_of(user_of(update).id)
-    key = pending.resident_key("check", pseudonym)
-    await pending.put(context.runtime.db, key, "check", {}, ttl=PENDING_TTL)
+    await inputs.expect_from_resident(
+        context.runtime, pseudonym, "check", prompt=None, ttl=PENDING_TTL
+    )
     prompt = await context.bot.send_message(
         chat_of(update).id,
         t.gettext(
@@ -55,8 +56,8 @@ async def check_cmd(update: Update, context: TipbotContext) -> None:
         ),
         reply_markup=ForceReply(input_field_placeholder="0912 345 678"),
     )
-    await pending.put(
-        context.runtime.db, key, "check", {"prompt": prompt.message_id}, ttl=PENDING_TTL
+    await inputs.expect_from_resident(
+        context.runtime, pseudonym, "check", prompt=prompt.message_id, ttl=PENDING_TTL
     )
 
 

@@ -14,8 +14,7 @@ import re
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from bot import casework
-from bot.anonymity import WayBackError, open_for, open_way_back, seal_for
+from bot import casework, inputs, tipster
 from bot.context import TipbotContext
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
@@ -86,7 +85,7 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
     if message.text and message.text.split("@")[0].strip() == "/cancel":
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         await message.reply_text(_("Cancelled. Nothing was sent."))
         raise ApplicationHandlerStop
     if message.text and message.text.startswith("/"):
@@ -101,12 +100,12 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
         )
         raise ApplicationHandlerStop
     if waiting.kind == "check":
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         await answer_check(update, context, message.text or message.caption or "")
         raise ApplicationHandlerStop
     tip = await tip_of(runtime, waiting, user_of(update).id)
     if tip is None:
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         return
     if waiting.kind == "answer":
         await take_answer(update, context, tip, key, message)
@@ -140,30 +139,14 @@ async def tip_replied_to(context: TipbotContext, update: Update) -> tips.Tip | N
 async def owned_tip(runtime: Runtime, code: str, user_id: int) -> tips.Tip | None:
     """The tip with this code if this user sent it (its sealed way back opens to them)."""
     tip = await tips.get_by_code(runtime.db, code)
-    sealed = await tips.get_way_back(runtime.db, tip.id) if tip else None
-    if tip is None or sealed is None:
-        return None
-    try:
-        way_back = open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code)
-    except WayBackError:
-        return None
-    return tip if way_back.pseudonym == runtime.pseudonym_of(user_id) else None
+    return tip if tip is not None and await tipster.sent_by(runtime, tip, user_id) else None
 
 
 async def tip_of(runtime, waiting: pending.PendingInput, user_id: int) -> tips.Tip | None:
     """The tip a pending input is about; a resident's is sealed to their pseudonym."""
     if "tip_id" in waiting.data:
         return await tips.get(runtime.db, waiting.data["tip_id"])
-    try:
-        tip_id = open_for(
-            runtime.keys.way_back,
-            waiting.data.get("tip", ""),
-            pseudonym=runtime.pseudonym_of(user_id),
-            purpose="answer",
-        )
-    except WayBackError:
-        return None
-    return await tips.get(runtime.db, int(tip_id))
+    return await tipster.answer_tip(runtime, waiting.data.get("tip", ""), user_id)
 
 
 async def take_officer_text(update, context, tip, key: str, kind: str, message: Message) -> None:
@@ -187,7 +170,7 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
     }[kind]
     staff = await tip_staff_or_refuse(update, context, tip, ACTIONS[action])
     if staff is None:
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
         return
     chat_id = chat_of(update).id
     if kind == "transfer":
@@ -202,7 +185,7 @@ async def take_officer_text(update, context, tip, key: str, kind: str, message: 
     else:
         await casework.reply(runtime, staff, tip, text, chat_id)
         done = _("Your reply was sent to the tipster of {code}.")
-    await pending.clear(runtime.db, key)
+    await inputs.done(runtime, key)
     await message.reply_text(done.format(code=tip.code))
 
 
@@ -251,7 +234,7 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
     pseudonym = runtime.pseudonym_of(user_of(update).id)
     if refused := await casework.answer_refusal(runtime, tip, pseudonym):
         if refused.reason is not Reason.TOO_MANY and key is not None:
-            await pending.clear(runtime.db, key)
+            await inputs.done(runtime, key)
         await message.reply_text(answer_refused_text(t, refused.reason))
         return
     attachment = attachment_of(message)
@@ -274,7 +257,7 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
     )
     await casework.relay_answer(runtime, tip, body, stored)
     if key is not None:
-        await pending.clear(runtime.db, key)
+        await inputs.done(runtime, key)
     await message.reply_text(
         _(
             "Thank you. Your answer was passed to the officers of {code}; they still don't know "
@@ -299,10 +282,9 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
         await context.bot.send_message(chat_of(update).id, answer_refused_text(t, refused.reason))
         return
     # Which tip the answer is for, sealed: the database never pairs a pseudonym with a tip.
-    sealed_tip = seal_for(runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer")
-    key = pending.resident_key("answer", pseudonym)
-    await pending.put(
-        runtime.db, key, "answer", {"tip": sealed_tip}, ttl=ANSWER_TTL, round_up_to=ANSWER_ROUNDING
+    # Stored before the prompt is sent too: a quick typist must not beat it.
+    await tipster.expect_answer(
+        runtime, tip, pseudonym, prompt=None, ttl=ANSWER_TTL, round_up_to=ANSWER_ROUNDING
     )
     await answer_callback(update)
     prompt = await context.bot.send_message(
@@ -313,11 +295,11 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
         ).format(code=tip.code),
         reply_markup=ForceReply(),
     )
-    await pending.put(
-        runtime.db,
-        key,
-        "answer",
-        {"tip": sealed_tip, "prompt": prompt.message_id},
+    await tipster.expect_answer(
+        runtime,
+        tip,
+        pseudonym,
+        prompt=prompt.message_id,
         ttl=ANSWER_TTL,
         round_up_to=ANSWER_ROUNDING,
     )

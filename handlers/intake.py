@@ -23,8 +23,7 @@ from telegram import (
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import bulletins, submission
-from bot.anonymity import seal_for
+from bot import bulletins, drafts, submission, tipster
 from bot.context import TipbotContext
 from bot.i18n import Texts
 from bot.intake import (
@@ -83,7 +82,6 @@ from handlers.intake_views import (
 from handlers.locks import resident_lock
 from handlers.menu import main_menu, not_understood
 from handlers.status import status_button
-from storage import drafts
 
 DRAFT_TTL = 24 * 3600
 TEXT_ANSWERS = {
@@ -121,9 +119,7 @@ class Turn:
     async def save(self) -> None:
         draft = self.started
         draft.last_update = max(draft.last_update, self.update.update_id)
-        await drafts.save(
-            self.runtime.db, self.pseudonym, draft.step, draft.to_json(), ttl=DRAFT_TTL
-        )
+        await drafts.save(self.runtime, self.pseudonym, draft, ttl=DRAFT_TTL)
 
     def already_applied(self) -> bool:
         """This update was handled before a crash (Telegram delivers it again after a restart)."""
@@ -179,8 +175,7 @@ class Turn:
 async def load_turn(update: Update, context: TipbotContext) -> Turn:
     t = await user_texts(update, context)
     pseudonym = context.runtime.pseudonym_of(user_of(update).id)
-    stored = await drafts.get(context.runtime.db, pseudonym)
-    return Turn(update, context, t, Draft.from_json(stored.data) if stored else None)
+    return Turn(update, context, t, await drafts.load(context.runtime, pseudonym))
 
 
 # --- starting, continuing, cancelling ------------------------------------------------------------
@@ -247,7 +242,7 @@ async def cancel_callback(update: Update, context: TipbotContext) -> None:
         if turn.draft is None:
             await turn.say(turn.t.gettext("There is no unsent tip any more."), main_menu(turn.t))
         elif received(update, DiscardDraft).answer is Discard.YES:
-            await drafts.delete(turn.runtime.db, turn.pseudonym)
+            await drafts.discard(turn.runtime, turn.pseudonym)
             await turn.say(
                 turn.t.gettext("Your unsent tip was deleted."),
                 ReplyKeyboardRemove(),
@@ -633,11 +628,8 @@ async def take_contact(turn: Turn, message: Message) -> None:
     draft, _ = turn.started, turn.t.gettext
     contact = message.contact
     if contact is not None and contact.user_id == user_of(turn.update).id:
-        draft.contact_sealed = seal_for(
-            turn.runtime.keys.way_back,
-            contact.phone_number,
-            pseudonym=turn.pseudonym,
-            purpose="contact",
+        draft.contact_sealed = tipster.seal_contact(
+            turn.runtime, turn.pseudonym, contact.phone_number
         )
         await turn.say(_("📞 Your phone number will be sent with this tip."), ReplyKeyboardRemove())
     elif contact is not None:

@@ -20,8 +20,7 @@ from telegram import (
 from telegram.error import BadRequest
 from telegram.ext import Application
 
-from bot import routing
-from bot.anonymity import WayBackError, open_way_back, seal_for
+from bot import routing, tip_facts, tipster
 from bot.doors import TELEGRAM, door_of
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
@@ -41,7 +40,7 @@ from handlers.officer_views import (
     tip_summary,
 )
 from handlers.status import STATUS_NAMES, tip_label
-from storage import officers, outbox, pending, residents, tips, web_files
+from storage import officers, tips, web_files
 from storage.outbox import OutboxItem
 
 SENDERS = {
@@ -115,50 +114,14 @@ class Notifier:
             self.runtime.wake_outbox()
             raise Undeliverable("the chat no longer covers the tip")
         banner = item.payload.get("banner")
-        text, rest = await tip_card_parts(self.runtime, tip, t, banner)
+        text, rest = tip_card_parts(await tip_facts.card_facts(self.runtime, tip), t, banner)
         message = await self.bot.send_message(
             chat_id, text, reply_markup=card_keyboard(t, tip), protect_content=True
         )
-        await tips.add_notification(self.runtime.db, tip.id, chat_id, message.message_id)
+        await routing.card_sent(self.runtime, tip, chat_id, message.message_id)
         if banner != "reminder":  # a reminder goes to chats that already have the files
-            await self.queue_extras(tip, chat_id, message.message_id, rest)
+            await routing.follow_card(self.runtime, tip, chat_id, message.message_id, chunks(rest))
         return message.message_id
-
-    async def queue_extras(self, tip: tips.Tip, chat_id: int, reply_to: int, rest: str) -> None:
-        """What follows the card as replies to it: the rest of a long description, the files
-        (copies by file id), the location."""
-        db = self.runtime.db
-        if tip.location and tip.commune_code is None:  # no commune: the place first
-            await self.queue_location(tip, chat_id, reply_to)
-        for part, chunk in enumerate(chunks(rest)):
-            await outbox.enqueue(
-                db,
-                "tip_text",
-                {"tip_id": tip.id, "text": chunk, "reply_to": reply_to},
-                chat_id=chat_id,
-                dedupe_key=f"tip_text:{tip.id}:{tip.routed_at}:{chat_id}:{part}",
-            )
-        for attachment in tip.attachments:
-            await outbox.enqueue(
-                db,
-                "tip_media",
-                {"tip_id": tip.id, "file_id": attachment.file_id, "kind": attachment.kind,
-                 "reply_to": reply_to},
-                chat_id=chat_id,
-                dedupe_key=f"tip_media:{tip.id}:{tip.routed_at}:{chat_id}:{attachment.file_unique_id}",
-            )  # fmt: skip
-        if tip.location and tip.commune_code is not None:
-            await self.queue_location(tip, chat_id, reply_to)
-        self.runtime.wake_outbox()
-
-    async def queue_location(self, tip: tips.Tip, chat_id: int, reply_to: int) -> None:
-        await outbox.enqueue(
-            self.runtime.db,
-            "tip_location",
-            {"tip_id": tip.id, "reply_to": reply_to},
-            chat_id=chat_id,
-            dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",
-        )
 
     async def tip_text(self, item: OutboxItem) -> int:
         chat_id = addressed_chat(item)
@@ -293,7 +256,7 @@ class Notifier:
         # (a revoked officer's) is not edited at all.
         covers = await routing.covers(self.runtime, chat_id, tip)
         await self.bot.edit_message_text(
-            await tip_card(self.runtime, tip, t, item.payload.get("banner")),
+            tip_card(await tip_facts.card_facts(self.runtime, tip), t, item.payload.get("banner")),
             chat_id=chat_id,
             message_id=message_id,
             reply_markup=card_keyboard(t, tip) if covers else None,
@@ -311,7 +274,7 @@ class Notifier:
         text = await staff_message(self.runtime, tip, t, item.payload)
         markup = None
         if template != "transferred":  # the chat that hears of a transfer no longer covers it
-            text += "\n" + tip_summary(self.runtime, tip, t)
+            text += "\n" + tip_summary(await tip_facts.tip_facts(self.runtime, tip), t)
             markup = answer_keyboard(t, tip) if template == "answer" else card_keyboard(t, tip)
         message = await self.bot.send_message(
             chat_id,
@@ -335,7 +298,7 @@ class Notifier:
             attachment.kind,
             attachment.file_id,
             await self.card_in(chat_id, tip),
-            caption + "\n" + tip_summary(self.runtime, tip, t),
+            caption + "\n" + tip_summary(await tip_facts.tip_facts(self.runtime, tip), t),
             answer_keyboard(t, tip),
         )
 
@@ -350,18 +313,10 @@ class Notifier:
 
     async def tipster_text(self, item: OutboxItem) -> int:
         tip = await self.load_tip(item)
-        sealed = await tips.get_way_back(self.runtime.db, tip.id)
-        if sealed is None:
-            raise Undeliverable("the way back was deleted")
-        try:
-            way_back = open_way_back(self.runtime.keys.way_back, sealed, tip_code=tip.code)
-        except WayBackError as error:
-            raise Undeliverable("the way back does not open") from error
-        # The tip's own language first: a tipster who wrote in English reads English.
-        language = way_back.language or await residents.get_language(
-            self.runtime.db, way_back.pseudonym
-        )
-        t = texts(language or self.runtime.config.default_language)
+        way_back = await tipster.reach(self.runtime, tip)
+        if way_back is None:
+            raise Undeliverable("the way back was deleted, or does not open")
+        t = texts(way_back.language)
         text, markup = await tipster_message(self.runtime, tip, t, item.payload)
         # The door the tipster came in by: the chat id in the sealed way back says which.
         bot = self.bot if door_of(way_back.chat_id) == TELEGRAM else None
@@ -378,14 +333,11 @@ class Notifier:
         message typed without replying, the newest question waits a day or two (to the end of the
         next whole day: the expiry does not date the question), keyed by pseudonym, the tip
         sealed to it: a copy of the database does not pair the two."""
-        sealed = seal_for(
-            self.runtime.keys.way_back, str(tip.id), pseudonym=pseudonym, purpose="answer"
-        )
-        await pending.put(
-            self.runtime.db,
-            pending.resident_key("answer", pseudonym),
-            "answer",
-            {"tip": sealed, "prompt": question_id},
+        await tipster.expect_answer(
+            self.runtime,
+            tip,
+            pseudonym,
+            prompt=question_id,
             ttl=QUESTION_WAITS,
             round_up_to=QUESTION_WAITS,  # its expiry must not tell when the question was sent
         )

@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework
+from bot import authz, casework, inputs, routing, tip_facts, tipster
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -41,7 +41,7 @@ from handlers.officer_views import (
     tip_card,
     tipster_language,
 )
-from storage import fraud, pending, tips
+from storage import fraud, tips
 
 PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the question
 
@@ -91,32 +91,24 @@ async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
 
 
 async def acknowledger_name(context: TipbotContext, tip: tips.Tip | None) -> str:
-    from storage import officers
-
-    if tip is None or tip.acknowledged_by is None:
-        return "—"
-    officer = await officers.get(context.runtime.db, tip.acknowledged_by)
-    return (officer.name if officer else None) or str(tip.acknowledged_by)
+    name = await tip_facts.acknowledger(context.runtime, tip) if tip else None
+    return name or "—"
 
 
 async def ask_for_text(update, context, t: Texts, tip, kind: str, prompt: str) -> None:
     """The officer's next message will be this text (question, note, reply or commune): the
     prompt's message id is kept, so a reply to an older prompt can't land on the wrong tip.
     Stored before the prompt is sent too: a quick typist must not beat it."""
-    key = pending.officer_key(user_of(update).id)
-    await pending.put(context.runtime.db, key, kind, {"tip_id": tip.id}, ttl=PENDING_TTL)
+    runtime, user_id = context.runtime, user_of(update).id
+    await inputs.expect_from_officer(runtime, user_id, kind, tip.id, prompt=None, ttl=PENDING_TTL)
     await answer_callback(update)
     message = await context.bot.send_message(
         chat_of(update).id,
         prompt + "\n" + t.gettext("Send /cancel to stop."),
         reply_markup=ForceReply(selective=True),
     )
-    await pending.put(
-        context.runtime.db,
-        key,
-        kind,
-        {"tip_id": tip.id, "prompt": message.message_id},
-        ttl=PENDING_TTL,
+    await inputs.expect_from_officer(
+        runtime, user_id, kind, tip.id, prompt=message.message_id, ttl=PENDING_TTL
     )
 
 
@@ -128,7 +120,7 @@ async def on_ask(update, context, t: Texts, staff, tip, _value) -> None:
         "Write your question for the tipster of {code}. They will see only the tip code, "
         "and you will not learn who they are."
     ).format(code=tip.code)
-    if language := tipster_language(t, tip):
+    if language := tipster_language(t, await tipster.language(context.runtime, tip)):
         prompt += "\n" + t.gettext("🗣 The tipster uses {language}: write in it.").format(
             language=language
         )
@@ -222,7 +214,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
         await answer_callback(update)
         return
     commune = int(value)
-    await pending.clear(runtime.db, pending.officer_key(user_of(update).id))
+    await inputs.officer_done(runtime, user_of(update).id)
     if not await casework.transfer(runtime, staff, tip, commune):
         await answer_callback(
             update,
@@ -242,11 +234,11 @@ async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Ti
     """The tip's card again, with its buttons, in this chat (kept up to date like the others)."""
     message = await context.bot.send_message(
         chat_id,
-        await tip_card(context.runtime, tip, t),
+        tip_card(await tip_facts.card_facts(context.runtime, tip), t),
         reply_markup=card_keyboard(t, tip),
         protect_content=True,
     )
-    await tips.add_notification(context.runtime.db, tip.id, chat_id, message.message_id)
+    await routing.card_sent(context.runtime, tip, chat_id, message.message_id)
 
 
 async def on_show(update, context, t: Texts, staff, tip, _value) -> None:

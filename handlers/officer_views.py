@@ -1,5 +1,8 @@
 """The tip as officers see it: one message with everything, and its buttons.
 
+Pure functions of plain data: what a card shows beyond the tip (the tipster's language and
+shared phone from the sealed way back, earlier reports, names) is gathered by bot/tip_facts.py.
+
 Callback data is `o:<action>:<tip id>[:<value>]`; it only names the tip and the action — who may
 act is decided on the server each time (bot/authz.py).
 """
@@ -7,23 +10,20 @@ act is decided on the server each time (bot/authz.py).
 from __future__ import annotations
 
 from html import escape
+from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import routing
-from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts
 from bot.indicators import display_link, format_phone, link_spans
 from bot.intake import CATEGORIES, CHANNELS, KINDS, MAX_ANSWER, WHEN
-from bot.runtime import Runtime
+from bot.tip_facts import CARD_INDICATORS, CardFacts, EarlierReports, Indicator, Tip, TipFacts
 from handlers.callbacks import OnTip, TipAction, decode, encode
 from handlers.common import utf16_len
-from storage import fraud, officers, tips
 
 MESSAGE_LIMIT = 4096
 ANSWER_CHARS = 120  # each indicator, in the card
 LINK_CHARS = 300  # a link is shown whole, path included, up to this
-INDICATOR_LINES = 15  # the card must keep room for the description
 INDICATORS_ROOM = 2400  # UTF-16 units all indicator lines may take together
 
 STATUS_LABELS = {
@@ -70,13 +70,14 @@ def escape_with_links(text: str) -> str:
     return "".join([*pieces, escape(text[done:])])
 
 
-def tipster_language(t: Texts, tip: tips.Tip) -> str | None:
-    """The language the tipster chose, named for staff ("🇬🇧 English"); None on older tips."""
-    name = TIPSTER_LANGUAGES.get(tip.language or "")
+def tipster_language(t: Texts, language: str | None) -> str | None:
+    """The language the tipster chose, named for staff ("🇬🇧 English"); None when not known
+    (an older tip, or its way back is gone)."""
+    name = TIPSTER_LANGUAGES.get(language or "")
     return t.gettext(name) if name else None
 
 
-def reply_offer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
+def reply_offer_keyboard(t: Texts, tip: Tip) -> InlineKeyboardMarkup:
     """Asked after a status change: a public reply for the tipster, or none."""
     _ = t.gettext
     return InlineKeyboardMarkup(
@@ -104,7 +105,7 @@ def is_reply_offer(message) -> bool:
 
 
 def card_keyboard(
-    t: Texts, tip: tips.Tip, *, ask_label: str = N_("❓ Ask the tipster")
+    t: Texts, tip: Tip, *, ask_label: str = N_("❓ Ask the tipster")
 ) -> InlineKeyboardMarkup | None:
     """The tip's actions. Also under each message about the tip (an answer: "Ask again"), so
     an officer on a phone acts from there instead of scrolling back to the card."""
@@ -146,12 +147,12 @@ def card_keyboard(
     )
 
 
-def answer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
+def answer_keyboard(t: Texts, tip: Tip) -> InlineKeyboardMarkup | None:
     """Under "The tipster answered…": ask again, and the tip's other actions."""
     return card_keyboard(t, tip, ask_label=N_("❓ Ask again"))
 
 
-def status_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
+def status_keyboard(t: Texts, tip: Tip) -> InlineKeyboardMarkup:
     _ = t.gettext
     choices = [
         (_("🔎 Investigating"), data(TipAction.SET_STATUS, tip.id, "investigating")),
@@ -165,29 +166,27 @@ def status_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
     )
 
 
-async def tip_card(runtime: Runtime, tip: tips.Tip, t: Texts, banner: str | None = None) -> str:
-    return (await tip_card_parts(runtime, tip, t, banner))[0]
+def tip_card(facts: CardFacts, t: Texts, banner: str | None = None) -> str:
+    return tip_card_parts(facts, t, banner)[0]
 
 
-async def tip_card_parts(
-    runtime: Runtime, tip: tips.Tip, t: Texts, banner: str | None = None
-) -> tuple[str, str]:
+def tip_card_parts(facts: CardFacts, t: Texts, banner: str | None = None) -> tuple[str, str]:
     """Everything about the tip in one message, within Telegram's 4096 characters."""
     _ = t.gettext
-    tz = runtime.config.timezone
+    tip, tz = facts.tip, facts.timezone
     head = _("<b>Tip {code}</b>").format(code=tip.code)
     if tip.urgent:
         head += " · " + _("🚨 <b>URGENT</b>")
     lines = [head]
     if banner in BANNERS:
         lines.insert(0, _(BANNERS[banner]))
-    lines += await arrival_reason(runtime, tip, t)
+    lines += arrival_reason(facts, t)
     category = _(CATEGORIES.get(tip.category, tip.category))
     kind = KINDS.get(tip.category, {}).get(tip.kind or "")
     lines.append(
         _("<b>Type:</b> {value}").format(value=category + (f" · {_(kind)}" if kind else ""))
     )
-    commune = runtime.communes.name(tip.commune_code) if tip.commune_code else None
+    commune = facts.commune_name
     lines.append(
         _("<b>Commune:</b> {value}").format(
             value=escape(commune) if commune else _("not known — province queue")
@@ -196,7 +195,7 @@ async def tip_card_parts(
     lines.append(
         _("<b>Sent:</b> {value}").format(value=t.datetime_from_timestamp(tip.created_at, tz))
     )
-    if language := tipster_language(t, tip):
+    if language := tipster_language(t, facts.language):
         lines.append(_("<b>Tipster's language:</b> {value}").format(value=language))
     answers = tip.answers
     if when := answers.get("when"):
@@ -204,7 +203,7 @@ async def tip_card_parts(
     if channels := answers.get("channels"):
         value = ", ".join(_(CHANNELS.get(c, c)) for c in channels)
         lines.append(_("<b>Contacted by:</b> {value}").format(value=value))
-    lines += await indicator_lines(runtime, tip, t)
+    lines += indicator_lines(facts, t)
     lines += own_words_lines(tip, t)
     if tip.location and tip.commune_code is not None:
         lines.append(location_line(t, tip.location))
@@ -214,18 +213,19 @@ async def tip_card_parts(
                 count=len(tip.attachments)
             )
         )
-    if contact := await shared_contact(runtime, tip):
+    if facts.contact:
         lines.append(
-            _("📞 <b>The tipster agreed to be called:</b> {phone}").format(phone=escape(contact))
+            _("📞 <b>The tipster agreed to be called:</b> {phone}").format(
+                phone=escape(facts.contact)
+            )
         )
     lines.append(
         _("<b>Status:</b> {value}").format(value=_(STATUS_LABELS.get(tip.status, tip.status)))
     )
-    if tip.acknowledged_by is not None and tip.acknowledged_at is not None:
-        officer = await officers.get(runtime.db, tip.acknowledged_by)
+    if facts.acknowledged_by is not None and tip.acknowledged_at is not None:
         lines.append(
             _("Acknowledged by {name} at {when}").format(
-                name=escape(officer.name if officer and officer.name else str(tip.acknowledged_by)),
+                name=escape(facts.acknowledged_by),
                 when=t.datetime_from_timestamp(tip.acknowledged_at, tz),
             )
         )
@@ -236,25 +236,26 @@ async def tip_card_parts(
     return heading + description, rest
 
 
-def tip_summary(runtime: Runtime, tip: tips.Tip, t: Texts) -> str:
+def tip_summary(facts: TipFacts, t: Texts) -> str:
     """One line under each message about a tip, so it can be acted on where it is read: type,
     commune, status and the tipster's language."""
     _ = t.gettext
+    tip = facts.tip
     kind = KINDS.get(tip.category, {}).get(tip.kind or "")
     parts = [_(CATEGORIES.get(tip.category, tip.category)) + (f" · {_(kind)}" if kind else "")]
-    commune = runtime.communes.name(tip.commune_code) if tip.commune_code else None
-    parts.append(escape(commune) if commune else _("commune not known"))
+    parts.append(escape(facts.commune_name) if facts.commune_name else _("commune not known"))
     parts.append(_(STATUS_LABELS.get(tip.status, tip.status)))
-    if language := tipster_language(t, tip):
+    if language := tipster_language(t, facts.language):
         parts.append(language)
     return ("🚨 " if tip.urgent else "") + "<i>" + " · ".join(parts) + "</i>"
 
 
-async def arrival_reason(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str]:
+def arrival_reason(facts: CardFacts, t: Texts) -> list[str]:
     """Why this card came to this chat, when it is not the commune's officers' own tip: the
     commune has no officer yet (the admins get it — and the command to invite one), or the
     tipster did not know the commune (then the location they shared comes first)."""
     _ = t.gettext
+    tip = facts.tip
     if tip.commune_code is None:
         if tip.location is None:
             return [_("❔ <b>The tipster did not know the commune</b> and shared no location.")]
@@ -262,11 +263,11 @@ async def arrival_reason(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str]
             _("❔ <b>The tipster did not know the commune</b> but shared a location:"),
             location_line(t, tip.location),
         ]
-    if await routing.commune_chats(runtime, tip.commune_code):
+    if facts.commune_has_chats:
         return []
     return [
         _("👮 <b>No officer covers {commune} yet</b> — invite one: {command}").format(
-            commune=escape(runtime.communes.name(tip.commune_code)),
+            commune=escape(facts.commune_name or str(tip.commune_code)),
             command=f"<code>/invite {tip.commune_code}</code>",
         )
     ]
@@ -292,17 +293,18 @@ def split_description(description: str, room: int) -> tuple[str, str]:
     return escape_with_links(description[:cut]) + " …", description[cut:].lstrip()
 
 
-async def indicator_lines(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str]:
+def indicator_lines(facts: CardFacts, t: Texts) -> list[str]:
     """The scammer's phones, accounts, links and the money, normalised for searching, with what
     the tipster typed when it could not be read — and what earlier tips said about each."""
     _ = t.gettext
+    tip = facts.tip
     lines: list[str] = []
     room = INDICATORS_ROOM
-    for indicator in tip.indicators[:INDICATOR_LINES]:
+    for indicator, earlier in zip(tip.indicators[:CARD_INDICATORS], facts.earlier, strict=False):
         label = _(INDICATOR_LABELS.get(indicator.kind, indicator.kind))
         line = f"• {label}: {indicator_html(indicator, t)}"
-        if indicator.kind in fraud.CHECKABLE_KINDS:
-            line += await earlier_reports(runtime, tip, indicator, t)
+        if earlier is not None:
+            line += earlier_reports(earlier, t, facts.timezone)
         room -= utf16_len(line) + 1
         if room < 0:
             break
@@ -313,7 +315,7 @@ async def indicator_lines(runtime: Runtime, tip: tips.Tip, t: Texts) -> list[str
     return lines
 
 
-def indicator_html(indicator: tips.Indicator, t: Texts) -> str:
+def indicator_html(indicator: Indicator, t: Texts) -> str:
     """One indicator for the card: a link whole, as code (with its decoded host when that
     differs, a hint of a look-alike domain); anything else escaped and kept short."""
     if indicator.kind == "link":
@@ -333,7 +335,7 @@ OWN_WORDS_LABELS = {
 }
 
 
-def own_words_lines(tip: tips.Tip, t: Texts) -> list[str]:
+def own_words_lines(tip: Tip, t: Texts) -> list[str]:
     """Each answer as the tipster typed it: a number read wrongly, the account holder's name,
     "không nhớ số" are evidence too. As code: links in it must not open with a stray tap."""
     _ = t.gettext
@@ -350,28 +352,21 @@ def own_words_lines(tip: tips.Tip, t: Texts) -> list[str]:
     return lines
 
 
-async def earlier_reports(runtime: Runtime, tip: tips.Tip, indicator, t: Texts) -> str:
+def earlier_reports(earlier: EarlierReports, t: Texts, tz: ZoneInfo) -> str:
     _ = t.gettext
-    tz = runtime.config.timezone
-    confirmed = [
-        c
-        for c in await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
-        if c.tip_code != tip.code
-    ]
-    if confirmed:
+    if earlier.confirmed_tips and earlier.confirmed_last_at is not None:
         return " " + _("⚠️ <b>confirmed as fraud in {count} earlier tips</b>, last {when}").format(
-            count=len({c.tip_code for c in confirmed}),
-            when=t.date_from_timestamp(max(c.confirmed_at for c in confirmed), tz),
+            count=earlier.confirmed_tips,
+            when=t.date_from_timestamp(earlier.confirmed_last_at, tz),
         )
-    earlier = await fraud.mentions(runtime.db, indicator.kind, indicator.value, before_tip=tip.id)
-    if earlier.tips and earlier.last_at is not None:
+    if earlier.named_tips and earlier.named_last_at is not None:
         return " " + _("(named in {count} earlier tips, last {when})").format(
-            count=earlier.tips, when=t.date_from_timestamp(earlier.last_at, tz)
+            count=earlier.named_tips, when=t.date_from_timestamp(earlier.named_last_at, tz)
         )
     return ""
 
 
-def indicator_text(indicator: tips.Indicator, t: Texts) -> str:
+def indicator_text(indicator: Indicator, t: Texts) -> str:
     if indicator.kind == "phone" and indicator.value.startswith("+"):
         return format_phone(indicator.value)
     if indicator.kind == "account":
@@ -380,14 +375,3 @@ def indicator_text(indicator: tips.Indicator, t: Texts) -> str:
     if indicator.kind == "amount" and indicator.value.isdigit():
         return f"{t.number(int(indicator.value))} ₫"
     return indicator.raw
-
-
-async def shared_contact(runtime: Runtime, tip: tips.Tip) -> str | None:
-    """The phone number the tipster chose to share, if any (it lives in the sealed way back)."""
-    sealed = await tips.get_way_back(runtime.db, tip.id)
-    if sealed is None:
-        return None
-    try:
-        return open_way_back(runtime.keys.way_back, sealed, tip_code=tip.code).contact
-    except WayBackError:
-        return None

@@ -48,7 +48,6 @@ class NewTip:
     location: tuple[float, float] | None = None  # (latitude, longitude)
     indicators: tuple[Indicator, ...] = ()
     attachments: tuple[Attachment, ...] = ()
-    language: str | None = None  # the language the tipster chose: vi | en
 
 
 @dataclass(frozen=True)
@@ -73,7 +72,6 @@ class Tip:
     closed_at: int | None
     indicators: tuple[Indicator, ...]
     attachments: tuple[Attachment, ...]
-    language: str | None = None  # the language the tipster chose; None on older tips
 
     @property
     def closed(self) -> bool:
@@ -114,9 +112,8 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
     async with db.transaction():
         tip_id = await db.insert(
             """INSERT INTO tips (code, receipt_hash, category, kind, commune_code, urgent,
-                   description, answers, latitude, longitude, created_at, updated_at, routed_at,
-                   language)
-               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   description, answers, latitude, longitude, created_at, updated_at, routed_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
             (
                 tip.code,
                 tip.receipt_hash,
@@ -131,7 +128,6 @@ async def insert(db: Database, tip: NewTip, *, now: int | None = None) -> Tip:
                 now,
                 now,
                 now,
-                tip.language,
             ),
         )
         await db.executemany(
@@ -440,7 +436,6 @@ def tip_from_row(row: Row, indicators: Iterable[Row], attachments: Iterable[Row]
         attachments=tuple(
             Attachment(a["kind"], a["file_id"], a["file_unique_id"]) for a in attachments
         ),
-        language=row["language"],
     )
 
 

@@ -6,6 +6,9 @@ to a tip. The scenario is the module's own (the `scenario` fixture), so the audi
   holds no resident's Telegram id, username, names or phone number; neither do the raw bytes of
   the database file, its WAL and shared-memory file (deleted rows and old page versions linger
   there), searched for the text and for the id as SQLite stores an integer.
+- No row tied to a tip (the tip's own, and every row naming it) holds its tipster's language in
+  clear: beside the subscribers' languages it would narrow an English tip down to the few
+  English speakers. The language lives only in the sealed way back.
 - No log holds the bot token.
 - Logs at INFO (production's level) hold no resident identity, receipt or tip text, and neither
   do logs at DEBUG, which an operator turns on to investigate (issue 6, point 8). The logs are
@@ -16,7 +19,9 @@ to a tip. The scenario is the module's own (the `scenario` fixture), so the audi
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +61,7 @@ class Scenario:
     leaks_while_running: list[str]
     raw_leaks_while_running: list[str]
     raw_leaks_after_stop: list[str]
+    languages_beside_tips: list[str]  # places tied to a tip that hold its tipster's language
 
 
 @pytest.fixture(scope="module")
@@ -174,6 +180,10 @@ async def _scenario(sandbox, bot, admin_user, debug_log: Path) -> Scenario:
         leaks_while_running=identity_leaks(db, people),
         raw_leaks_while_running=raw_leaks(db, people),
         raw_leaks_after_stop=[],
+        languages_beside_tips=(
+            _language_beside_tip(db, hanh_tip.code, "vi")
+            + _language_beside_tip(db, tom_tip.code, "en")
+        ),
     )
     await bot.stop()
     seen.raw_leaks_after_stop = raw_leaks(db, people)  # after the checkpoint at shutdown, too
@@ -190,6 +200,13 @@ def test_a_whole_scenario_leaves_no_trace_of_the_tipsters(scenario):
     assert scenario.leaks_while_running == []
     assert scenario.raw_leaks_while_running == []
     assert scenario.raw_leaks_after_stop == []
+
+
+def test_no_row_tied_to_a_tip_holds_the_tipsters_language(scenario):
+    """Tom wrote in English and Hạnh in Vietnamese; officers are shown it (from the sealed way
+    back), and no column tied to either tip holds it."""
+    assert "🇻🇳" in scenario.officer_saw  # the card names Hạnh's language: it was there to leak
+    assert scenario.languages_beside_tips == []
 
 
 def test_the_suite_left_no_identity_in_any_database(trails):
@@ -238,6 +255,46 @@ def _status(db, tip_id: int) -> str:
 
 def _waiting(db, kind: str) -> bool:
     return bool(rows(db, "SELECT 1 FROM pending_inputs WHERE kind = ?", (kind,)))
+
+
+def _language_beside_tip(db, code: str, language: str) -> list[str]:
+    """Every column of the tip's row, and of each row naming the tip (by tip_id, to_tipster_of or
+    an outbox payload's tip_id), that holds `language` or a column named after languages."""
+    found = []
+    with sqlite3.connect(db) as conn:
+        [tip_id] = conn.execute("SELECT id FROM tips WHERE code = ?", (code,)).fetchone()
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+        for table in tables:
+            columns = {r[1] for r in conn.execute(f"PRAGMA table_info({table})")}
+            tied = [c for c in ("tip_id", "to_tipster_of") if c in columns]
+            if table == "tips":
+                tied = ["id"]
+            where = " OR ".join(f"{c} = :tip" for c in tied)
+            if table == "outbox":
+                where += " OR json_extract(payload, '$.tip_id') = :tip"
+            if not where:
+                continue
+            cursor = conn.execute(f"SELECT * FROM {table} WHERE {where}", {"tip": tip_id})
+            names = [d[0] for d in cursor.description]
+            for values in cursor:
+                for column, value in zip(names, values, strict=True):
+                    if "language" in column or _holds(value, language):
+                        found.append(f"{table}.{column} of {code}")
+    return found
+
+
+def _holds(value, language: str) -> bool:
+    """`value` is the language, or JSON with the language among its keys or values."""
+    if not isinstance(value, str):
+        return False
+    if value == language:
+        return True
+    try:
+        parsed = json.loads(value)
+    except ValueError:
+        return False
+    text = json.dumps(parsed)
+    return f'"{language}"' in text or '"language"' in text
 
 
 _LEVEL = re.compile(r"^time=\S+ level=(\w+) ", re.MULTILINE)

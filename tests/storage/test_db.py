@@ -57,14 +57,13 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ],
         "SELECT count(*) = 1 FROM tip_indicators WHERE value = '+84912345678'",
     ),
-    # 0006 adds the tipster's language to tips: the tips already there keep NULL (not known).
+    # 0006 adds the tipster's language to tips (0009 drops it again: its check is gone).
     5: (
         [
             "INSERT INTO confirmed_indicators (tip_id, tip_code, kind, value, display,"
             " confirmed_by, confirmed_at) VALUES (1, 'K7Q2M', 'phone', '+84912345678', 'x', 7, 4)"
         ],
-        """SELECT count(*) = 1 FROM confirmed_indicators WHERE tip_code = 'K7Q2M'
-           AND (SELECT language IS NULL FROM tips WHERE code = 'K7Q2M')""",
+        "SELECT count(*) = 1 FROM confirmed_indicators WHERE tip_code = 'K7Q2M'",
     ),
     # 0007 drops links of private chats: only groups can be commune groups.
     6: (
@@ -83,6 +82,13 @@ SEEDS: dict[int, tuple[list[str], str]] = {
     7: (
         ["INSERT INTO check_counts (day, outcome, count) VALUES ('2026-01-01', 'unknown', 1)"],
         "SELECT count(*) = 1 FROM check_counts WHERE outcome = 'unknown'",
+    ),
+    # 0009 drops the tipster's language from tips (it lives in the sealed way back only): the
+    # tip stays, without the column.
+    8: (
+        ["UPDATE tips SET language = 'en' WHERE code = 'K7Q2M'"],
+        """SELECT count(*) = 1 FROM tips WHERE code = 'K7Q2M'
+           AND NOT EXISTS (SELECT 1 FROM pragma_table_info('tips') WHERE name = 'language')""",
     ),
 }
 

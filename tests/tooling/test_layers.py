@@ -51,7 +51,7 @@ def lint(tmp_path: Path):
 def test_the_layers_hold_today(lint):
     status, report = lint()
     assert status == 0, report
-    assert "3 kept, 0 broken" in report
+    assert "5 kept, 0 broken" in report
 
 
 def test_storage_importing_a_service_is_refused(lint):
@@ -76,3 +76,20 @@ def test_the_sandbox_importing_storage_is_refused(lint):
     status, report = lint("sandbox.world", "import storage.db  # noqa")
     assert status == 1
     assert "the sandbox (a fake Telegram) knows nothing of the bot BROKEN" in report
+
+
+def test_a_view_querying_storage_is_refused(lint):
+    status, report = lint("handlers.officer_views", "from storage import tips  # noqa")
+    assert status == 1
+    assert "views query no storage and open no sealed way back BROKEN" in report
+    assert "handlers.officer_views -> storage.tips" in report
+
+
+def test_a_handler_opening_the_way_back_is_refused(lint):
+    status, report = lint(
+        "handlers.notifications", "from bot.anonymity import open_way_back  # noqa"
+    )
+    assert status == 1
+    assert (
+        "only services open the sealed way back (bot/tipster.py for the handlers) BROKEN" in report
+    )
