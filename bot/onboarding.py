@@ -404,8 +404,27 @@ async def staff_ids(runtime: Runtime) -> list[int]:
 async def bot_left_group(runtime: Runtime, chat_id: int) -> int:
     """The bot was removed from a group: its commune links go, so tips stop being queued for a
     chat Telegram would refuse. Audited as the bot's own act."""
+    return len(await _unlink_everywhere(runtime, chat_id, why="removed"))
+
+
+async def group_went_public(runtime: Runtime, chat_id: int) -> list[int]:
+    """A linked group that has become public (it got an @username, so anyone can join and read
+    it) or is no group any more: its links go, as if it had never been linked, and the open tips
+    of its communes go to whoever covers them now (the admins if nobody). Audited as the bot's
+    own act; returns the communes it served."""
+    communes = await _unlink_everywhere(runtime, chat_id, why="public")
+    await routing.reroute_open_tips(runtime, communes)
+    return communes
+
+
+async def _unlink_everywhere(runtime: Runtime, chat_id: int, *, why: str) -> list[int]:
     communes = await officers.communes_of_group(runtime.db, chat_id)
     for code in communes:
         await officers.unlink_group(runtime.db, chat_id, code)
-        await authz.record(runtime, "group.unlink", None, commune=code, chat=chat_id, why="removed")
-    return len(communes)
+        await authz.record(runtime, "group.unlink", None, commune=code, chat=chat_id, why=why)
+    return communes
+
+
+def is_private_group(chat_type: str, username: str | None) -> bool:
+    """A chat tips may go to: a group or supergroup nobody can join by its name."""
+    return chat_type in LINKABLE_CHATS and not username

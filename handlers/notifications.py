@@ -9,6 +9,7 @@ the tipster's chat.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from html import escape
 
 from telegram import (
@@ -17,10 +18,10 @@ from telegram import (
     InputFile,
     ReplyParameters,
 )
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import Application
 
-from bot import routing, tip_facts, tipster
+from bot import onboarding, routing, tip_facts, tipster
 from bot.doors import TELEGRAM, door_of
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
@@ -28,6 +29,7 @@ from bot.media import NAMED_KINDS, neutral_name, strip_metadata
 from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
 from bot.runtime import Runtime
 from bot.telegram_errors import is_file_too_big
+from handlers import onboarding_views
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
     STATUS_LABELS,
@@ -100,7 +102,28 @@ class Notifier:
             raise Undeliverable("the chat no longer covers the tip")
         if not await routing.is_staff_chat(self.runtime, chat_id):
             raise Undeliverable("nobody entitled to the tip reads this chat any more")
+        await self.still_private(chat_id)
         return tip
+
+    async def still_private(self, chat_id: int) -> None:
+        """A group gets nothing about a tip once it is public: an @username given after it was
+        linked lets anyone join and read it, and Telegram sends the bot no update when that
+        happens. So Telegram is asked before each message to a group (messages about tips are
+        few; one getChat each costs less than a window in which a tip could leak); a group gone
+        public is unlinked, its communes' open tips rerouted, and told why."""
+        if chat_id >= 0:
+            return
+        chat = await self.bot.get_chat(chat_id)
+        if onboarding.is_private_group(chat.type, chat.username):
+            return
+        async with self.runtime.db.transaction():
+            communes = await onboarding.group_went_public(self.runtime, chat_id)
+        self.runtime.wake_outbox()
+        if communes:  # told once: the first message that found it public
+            t = texts(self.runtime.config.default_language)
+            with contextlib.suppress(TelegramError):
+                await self.bot.send_message(chat_id, onboarding_views.went_public(t))
+        raise Undeliverable("the group is public now")
 
     async def tip(self, item: OutboxItem) -> int:
         """The tip card with its buttons; then its media and location follow as replies."""
@@ -113,6 +136,7 @@ class Notifier:
                 await routing.route(self.runtime, tip)
             self.runtime.wake_outbox()
             raise Undeliverable("the chat no longer covers the tip")
+        await self.still_private(chat_id)
         banner = item.payload.get("banner")
         text, rest = tip_card_parts(await tip_facts.card_facts(self.runtime, tip), t, banner)
         message = await self.bot.send_message(

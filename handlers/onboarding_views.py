@@ -358,6 +358,14 @@ def link_public(t: Texts) -> str:
     )
 
 
+def went_public(t: Texts) -> str:
+    """Said in a linked group found public when a tip was about to go there."""
+    return t.gettext(
+        "This group has become public (it has an @username): anyone can join it, so it no "
+        "longer receives tips. Make it private again, then send /linkgroup here."
+    )
+
+
 def not_linked(t: Texts) -> str:
     return t.gettext("This group does not receive any commune's tips.")
 

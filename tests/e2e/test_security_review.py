@@ -181,3 +181,26 @@ async def test_audio_answers_reach_officers_without_their_tags(sandbox, bot):
         assert NAME.encode() not in sandbox.file_bytes(copy["audio"]["file_id"]), name
         assert "Lan" not in copy["audio"]["file_name"]
     assert not sandbox.errors
+
+
+async def test_a_linked_group_made_public_gets_no_more_tips(sandbox, bot, admin_user):
+    """Telegram tells the bot nothing when a group gets an @username: before anything about a
+    tip goes to a group, the bot asks whether it is still private."""
+    minh_user = sandbox.add_user("Minh", language_code="vi")
+    await register(bot, minh_user, XUAN_HUONG)
+    linked = await linked_group(sandbox, minh_user, "CA Xuân Hương")
+    first = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
+    await card(sandbox, linked.id, first)
+
+    linked.type, linked.username = "supergroup", "xh_public"  # its owner made it public
+    since = sandbox.version
+    second = await send_tip(Person(sandbox, sandbox.add_user("Bảy"), timeout=15))
+    await card(sandbox, minh_user.id, second)
+    notice = await arrives(sandbox, linked.id, "công khai", since)
+    assert "/linkgroup" in text_of(notice)
+    assert not [m for m in sandbox.bot_messages_since(linked.id, since) if second in text_of(m)]
+    [unlinked] = audit(bot, "group.unlink")
+    assert unlinked["chat"] == linked.id and unlinked["why"] == "public"
+    with bot.db() as conn:
+        assert conn.execute("SELECT count(*) FROM commune_groups").fetchone()[0] == 0
+    assert not sandbox.errors
