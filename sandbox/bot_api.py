@@ -217,6 +217,7 @@ class BotApi:
             chat = self.world.chat(scope.get("chat_id"))
             if chat is None:
                 raise bad_request("chat not found")
+            _not_upgraded(chat)
             if kind == "chat_member":
                 return (kind, chat.id, scope.get("user_id"))
             return (kind, chat.id)
@@ -658,6 +659,7 @@ class BotApi:
         chat = self.world.chat(chat_id) if chat_id is not None else None
         if chat is None:
             raise bad_request("chat not found")
+        _not_upgraded(chat)
         if chat.is_private and not chat.started:
             if chat.user is not None and chat.user.seen_by_bot:
                 raise forbidden("bot can't initiate conversation with a user")
@@ -671,6 +673,17 @@ class BotApi:
         if chat.bot_status == "kicked":
             raise forbidden("bot was kicked from the group chat")
         return chat
+
+
+def _not_upgraded(chat: Chat) -> None:
+    """A group upgraded to a supergroup answers every call with the supergroup's id, which
+    PTB raises as ChatMigrated."""
+    if chat.migrated_to is not None:
+        raise ApiError(
+            400,
+            "Bad Request: group chat was upgraded to a supergroup chat",
+            {"migrate_to_chat_id": chat.migrated_to},
+        )
 
 
 def _origin(original: Message) -> dict[str, Any]:

@@ -248,6 +248,27 @@ class Sandbox:
         remover = self._user(by) if by is not None else next(iter(chat.members.values()))
         self.people.remove_bot(chat, remover)
 
+    def upgrade_group(
+        self,
+        group: Chat | int,
+        by: User | int | None = None,
+        *,
+        username: str | None = None,
+        tell_bot: bool = True,
+    ) -> Chat:
+        """The group becomes a supergroup with a new -100… id (same title, members, bot status;
+        an @username if it was upgraded by being made public). Both service messages are posted
+        (``migrate_to_chat_id`` in the group, by ``by``, its creator by default;
+        ``migrate_from_chat_id`` in the supergroup) and, unless ``tell_bot`` is False, reach the
+        bot; every later call addressed to the group answers 400 with ``migrate_to_chat_id``."""
+        chat = self._chat(group)
+        admin = self._user(by) if by is not None else next(iter(chat.members.values()))
+        return self.people.upgrade_group(chat, admin, username, tell_bot=tell_bot)
+
+    def tell_bot_of_upgrade(self, group: Chat | int) -> None:
+        """The service messages of an upgrade made with ``tell_bot=False`` reach the bot now."""
+        self.people.tell_bot_of_upgrade(self._chat(group))
+
     def add_channel(self, title: str, owner: User | int) -> Chat:
         """A channel whose owner made the bot an administrator (so it gets every post)."""
         return self.people.add_channel(title, self._user(owner))

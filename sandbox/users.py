@@ -19,6 +19,14 @@ from sandbox.updates import UpdateQueue
 from sandbox.world import CallbackQuery, Chat, Message, Settings, StoredMessage, User, World
 
 DEFAULT_LOCATION = (11.9404, 108.4583)  # Đà Lạt, Lâm Đồng
+# Who Telegram names as the sender of what a group says as itself (the upgrade's message in the
+# new supergroup, an anonymous admin's posts).
+GROUP_ANONYMOUS_BOT = {
+    "id": 1087968824,
+    "is_bot": True,
+    "first_name": "Group",
+    "username": "GroupAnonymousBot",
+}
 
 
 class UserActions:
@@ -62,6 +70,42 @@ class UserActions:
         self._service(chat, by, {"left_chat_member": self.world.bot_user})
         chat.bot_status = "kicked"
         self._bot_status_changed(chat, by, old, "kicked")
+
+    def upgrade_group(
+        self, group: Chat, by: User, username: str | None, *, tell_bot: bool = True
+    ) -> Chat:
+        """An admin turns the group into a supergroup (Telegram does it when the history is made
+        visible to new members, the group made public, 200 members reached…). Telegram posts a
+        service message in each chat: in the old group from that admin, naming the new id; then
+        in the supergroup from the "Group" anonymous bot on behalf of the supergroup itself,
+        naming the old id. Without ``tell_bot`` they are posted but the bot gets them only from
+        ``tell_bot_of_upgrade`` (late, or never)."""
+        if group.type != "group" or group.migrated_to is not None:
+            raise ValueError(f"{group.title!r} is no basic group: only those are upgraded")
+        if by.id not in group.members:
+            raise ValueError(f"{by.first_name} is not a member of {group.title!r}")
+        supergroup = self.world.upgrade_group(group, username)
+        self.world.post(group, {"migrate_to_chat_id": supergroup.id}, sender=by.to_dict())
+        self.world.post(
+            supergroup,
+            {"sender_chat": supergroup.to_dict(), "migrate_from_chat_id": group.id},
+            sender=GROUP_ANONYMOUS_BOT,
+        )
+        if tell_bot:
+            self.tell_bot_of_upgrade(group)
+        return supergroup
+
+    def tell_bot_of_upgrade(self, group: Chat) -> None:
+        """The bot gets the two service messages of the group's upgrade, in Telegram's order."""
+        if group.migrated_to is None:
+            raise ValueError(f"{group.title!r} was not upgraded")
+        supergroup = self.world.chats[group.migrated_to]
+        for chat, field in ((group, "migrate_to_chat_id"), (supergroup, "migrate_from_chat_id")):
+            if chat.bot_status == "kicked":
+                continue
+            for stored in chat.messages.values():
+                if field in stored.message:
+                    self.updates.push("message", stored.message)
 
     def add_channel(self, title: str, owner: User) -> Chat:
         chat = self.world.add_channel(title, owner)
@@ -308,6 +352,8 @@ class UserActions:
         target = chat or self.world.chats[user.id]
         if target.type == "channel":
             raise ValueError(f"{target.title!r} is a channel: use post_in_channel")
+        if target.migrated_to is not None:
+            raise ValueError(f"{target.title!r} was upgraded: write in chat {target.migrated_to}")
         if target.is_private and target.user is not user:
             raise ValueError(f"chat {target.id} is the private chat of someone else")
         if not target.is_private and user.id not in target.members:

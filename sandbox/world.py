@@ -90,6 +90,7 @@ class Chat:
     user: User | None = None  # the person in a private chat
     members: dict[int, User] = field(default_factory=dict)
     bot_status: str = "member"  # in a group: member, administrator, kicked
+    migrated_to: int | None = None  # a group upgraded to a supergroup: the supergroup's id
     started: bool = False  # private chat: the user has written to the bot
     blocked: bool = False  # private chat: the user blocked the bot
     reply_keyboard: dict[str, Any] | None = None
@@ -162,6 +163,22 @@ class World:
             bot_status=bot_status,
         )
         self.chats[chat.id] = chat
+        return chat
+
+    def upgrade_group(self, group: Chat, username: str | None = None) -> Chat:
+        """The supergroup a basic group becomes: a new -100… id, the same title, members and
+        bot status (an @username if it was made public); the group stays, read-only."""
+        chat = Chat(
+            id=-1_000_000_000_000 - next(self._group_ids),
+            type="supergroup",
+            title=group.title,
+            username=username,
+            members=dict(group.members),
+            bot_status=group.bot_status,
+        )
+        self.chats[chat.id] = chat
+        group.migrated_to = chat.id
+        self.changed()
         return chat
 
     def add_channel(self, title: str, owner: User) -> Chat:
