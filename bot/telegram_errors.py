@@ -10,6 +10,8 @@ deleted account a BadRequest), so each sender reading them on its own drifted ap
 - GONE: the chat cannot receive anything (blocked, deleted, never opened the bot); stop writing.
 - REFUSED: Telegram refuses this message as it is (its HTML, its length); sending it again
   would be refused again.
+- MOVED: the group was upgraded to a supergroup, which has a new id (`moved_to`); the old one
+  is read-only for good. What was meant for it goes to the new id.
 
 A few BadRequests mean something to one caller only (a tap answered too late, a file too big
 to download); they are read here too, by name, so that no error text is matched anywhere else.
@@ -20,7 +22,14 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+)
 
 # BadRequests that say the chat, not the message, is the problem.
 GONE_CHAT = ("chat not found", "user is deactivated", "bot was blocked", "peer_id_invalid")
@@ -32,11 +41,14 @@ class Verdict(StrEnum):
     UNCHANGED = "unchanged"
     GONE = "gone"
     REFUSED = "refused"
+    MOVED = "moved"
 
 
 def classify(error: TelegramError) -> Verdict:
     if isinstance(error, RetryAfter):
         return Verdict.WAIT
+    if isinstance(error, ChatMigrated):
+        return Verdict.MOVED
     if isinstance(error, Forbidden):
         return Verdict.GONE
     if isinstance(error, BadRequest):
@@ -63,11 +75,19 @@ def is_transient(error: BaseException) -> bool:
 def is_expected(error: BaseException | None) -> bool:
     """A Telegram error a handler may meet with nothing wrong in the bot: a transient one, a
     chat gone meanwhile (blocked in the middle of a conversation), an edit that changed nothing
-    (a second tap). The error handler logs these as one warning line; anything else (Telegram
+    (a second tap), a group upgraded to a supergroup meanwhile (its links follow it through
+    the service message). The error handler logs these as one warning line; anything else (Telegram
     refusing what the bot sent, a wrong token, a second bot polling) is an error to look into."""
     if not isinstance(error, TelegramError):
         return False
-    return is_transient(error) or classify(error) in (Verdict.GONE, Verdict.UNCHANGED)
+    expected = (Verdict.GONE, Verdict.UNCHANGED, Verdict.MOVED)
+    return is_transient(error) or classify(error) in expected
+
+
+def moved_to(error: TelegramError) -> int | None:
+    """The supergroup a group became, when the error says the group was upgraded (Telegram's
+    `migrate_to_chat_id`)."""
+    return error.new_chat_id if isinstance(error, ChatMigrated) else None
 
 
 def is_missing_chat(error: TelegramError) -> bool:

@@ -24,6 +24,7 @@ from bot.telegram_errors import (
     is_missing_chat,
     is_stale_query,
     is_transient,
+    moved_to,
 )
 
 
@@ -36,7 +37,7 @@ from bot.telegram_errors import (
         (NetworkError("Internal Server Error (500)"), Verdict.RETRY),
         (Conflict("terminated by other getUpdates request"), Verdict.RETRY),
         (InvalidToken(), Verdict.RETRY),
-        (ChatMigrated(-1001), Verdict.RETRY),
+        (ChatMigrated(-1001), Verdict.MOVED),
         (Forbidden("Forbidden: bot was blocked by the user"), Verdict.GONE),
         (BadRequest("Chat not found"), Verdict.GONE),
         (BadRequest("Forbidden: user is deactivated"), Verdict.GONE),
@@ -75,6 +76,7 @@ def test_the_error_handler_expects_what_is_no_bug_of_the_bot():
         NetworkError("Bad Gateway"),
         Forbidden("Forbidden: bot was blocked by the user"),  # blocked mid-conversation
         BadRequest("Message is not modified"),  # a second tap
+        ChatMigrated(-1001),  # the group was upgraded meanwhile
     ):
         assert is_expected(expected), expected
     for bug in (
@@ -85,6 +87,11 @@ def test_the_error_handler_expects_what_is_no_bug_of_the_bot():
         None,
     ):
         assert not is_expected(bug), bug
+
+
+def test_a_moved_group_names_its_new_id():
+    assert moved_to(ChatMigrated(-1001234)) == -1001234
+    assert moved_to(BadRequest("Chat not found")) is None
 
 
 def test_the_errors_one_caller_reads_are_named():
