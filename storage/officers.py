@@ -171,6 +171,24 @@ async def unlink_group(db: Database, chat_id: int, commune_code: int | None = No
     return cursor.rowcount
 
 
+async def move_group(db: Database, old_chat_id: int, new_chat_id: int) -> list[int]:
+    """The group became a supergroup with a new id: its links (title, who vouches, when) follow
+    it. Returns the communes moved; none when they have moved already (both of Telegram's
+    service messages, or a send that met the old id, may ask)."""
+    async with db.transaction():
+        rows = await db.fetch_all(
+            "SELECT commune_code FROM commune_groups WHERE chat_id = ? ORDER BY commune_code",
+            (old_chat_id,),
+        )
+        # A link the new id already has (linked again there meanwhile) wins over the old one.
+        await db.execute(
+            "UPDATE OR IGNORE commune_groups SET chat_id = ? WHERE chat_id = ?",
+            (new_chat_id, old_chat_id),
+        )
+        await db.execute("DELETE FROM commune_groups WHERE chat_id = ?", (old_chat_id,))
+    return [row[0] for row in rows]
+
+
 # A link counts only while someone vouches for it: the officer who made it (or last renewed it
 # with /linkgroup) is still active and still serves that commune, or is an admin. Otherwise the
 # group may hold nobody entitled to the commune's tips any more.

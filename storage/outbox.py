@@ -5,6 +5,7 @@ key makes enqueueing idempotent."""
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -148,6 +149,46 @@ async def mark_failed(
             (status, error[:500], now + retry_in, now, item_id),
         )
     return status
+
+
+async def readdress(
+    db: Database,
+    old_chat_id: int,
+    new_chat_id: int,
+    *,
+    drop_kinds: Collection[str],
+    now: int | None = None,
+) -> int:
+    """The chat got a new id (a group upgraded to a supergroup): its unsent rows go to the new
+    id as new rows, keyed for the new chat (a key ending in the old id ends in the new one, so
+    routing again to the new chat finds them queued), due now. Rows of ``drop_kinds`` (those
+    that name a message of the old chat: an edit, a reply to it) are given up instead. The old
+    rows end as failed, not rewritten: a worker still holding one finds it done. Returns how
+    many rows the new id got."""
+    now = now_or(now)
+    old, new = str(old_chat_id), str(new_chat_id)
+    kinds = json.dumps(list(drop_kinds))
+    async with db.transaction():
+        moved = await db.execute(
+            """INSERT INTO outbox (kind, chat_id, payload, dedupe_key, next_attempt_at,
+                   created_at, updated_at)
+               SELECT kind, ?, payload,
+                   CASE WHEN dedupe_key LIKE '%:' || ? THEN
+                       substr(dedupe_key, 1, length(dedupe_key) - length(?)) || ?
+                   ELSE dedupe_key || ':moved:' || ? END,
+                   ?, created_at, ?
+               FROM outbox WHERE chat_id = ? AND status IN ('pending', 'sending')
+                   AND kind NOT IN (SELECT value FROM json_each(?))
+               ORDER BY id  -- the chat's order is kept
+               ON CONFLICT (dedupe_key) DO NOTHING""",
+            (new_chat_id, old, old, new, new, now, now, old_chat_id, kinds),
+        )
+        await db.execute(
+            """UPDATE outbox SET status = 'failed', last_error = ?, updated_at = ?
+               WHERE chat_id = ? AND status IN ('pending', 'sending')""",
+            (f"the group moved to {new_chat_id}", now, old_chat_id),
+        )
+    return moved.rowcount
 
 
 async def purge_finished(db: Database, *, before: int) -> int:

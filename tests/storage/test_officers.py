@@ -90,3 +90,17 @@ async def test_an_invite_needs_a_known_creator_and_commune(staffed):
         await officers.create_invite(staffed, "h", 99999, created_by=ADMIN, expires_at=T0)
     with pytest.raises(sqlite3.IntegrityError, match="FOREIGN KEY"):
         await officers.create_invite(staffed, "h", COMMUNES[0], created_by=5, expires_at=T0)
+
+
+async def test_a_group_upgraded_to_a_supergroup_keeps_its_links(staffed):
+    db = staffed
+    old, new = -4_000_000_001, -1_000_000_000_002
+    await officers.link_group(db, old, COMMUNES[0], title="CA", linked_by=OFFICER, now=T0)
+    await officers.link_group(db, old, COMMUNES[1], title="CA", linked_by=ADMIN, now=T0)
+    await officers.link_group(db, new, COMMUNES[1], title="CA mới", linked_by=ADMIN, now=T0 + 1)
+
+    assert await officers.move_group(db, old, new) == list(COMMUNES)
+    assert await officers.communes_of_group(db, old) == []
+    assert await officers.communes_of_group(db, new) == list(COMMUNES)
+    assert await officers.group_links(db, COMMUNES[1]) == [(new, "CA mới")]  # its own link won
+    assert await officers.move_group(db, old, new) == []  # the second service message

@@ -120,3 +120,27 @@ async def test_finished_rows_are_purged_after_their_time(db):
     assert await outbox.purge_finished(db, before=T0 + 50) == 1
     keys = {r[0] for r in await db.fetch_all("SELECT dedupe_key FROM outbox")}
     assert keys == {"new", "waiting"}
+
+
+async def test_a_moved_chat_gets_its_unsent_rows_under_its_new_id(db):
+    old, new = -4_000_000_001, -1_000_000_000_002
+    await outbox.enqueue(db, "tip", {"tip_id": 1}, dedupe_key=f"tip:1:5:{old}", chat_id=old, now=T0)
+    await outbox.enqueue(
+        db, "refresh", {"message_id": 7}, dedupe_key=f"r:1:{old}", chat_id=old, now=T0
+    )
+    await outbox.enqueue(db, "staff_text", {}, dedupe_key=f"note:1:{old}:x", chat_id=old, now=T0)
+    await outbox.enqueue(db, "tip", {"tip_id": 2}, dedupe_key="tip:2:5:1", chat_id=1, now=T0)
+    sent = await outbox.claim_due(db, limit=1, now=T0 + 5)  # tip 1, being sent
+    assert [item.chat_id for item in sent] == [old]
+
+    assert await outbox.readdress(db, old, new, drop_kinds=["refresh"], now=T0 + 9) == 2
+    rows = await db.fetch_all("SELECT kind, chat_id, dedupe_key, status FROM outbox ORDER BY id")
+    assert [tuple(row) for row in rows] == [
+        ("tip", old, f"tip:1:5:{old}", "failed"),
+        ("refresh", old, f"r:1:{old}", "failed"),  # names a message of the old chat
+        ("staff_text", old, f"note:1:{old}:x", "failed"),
+        ("tip", 1, "tip:2:5:1", "pending"),
+        ("tip", new, f"tip:1:5:{new}", "pending"),  # routing it again finds it queued
+        ("staff_text", new, f"note:1:{old}:x:moved:{new}", "pending"),
+    ]
+    assert await outbox.readdress(db, old, new, drop_kinds=["refresh"]) == 0
