@@ -420,7 +420,8 @@ class Broadcaster:
                 )  # fmt: skip
             elif verdict is Verdict.GONE:
                 await self._gone(broadcast, delivery, error.message)
-            elif verdict in (Verdict.REFUSED, Verdict.UNCHANGED):
+            elif verdict in (Verdict.REFUSED, Verdict.UNCHANGED, Verdict.MOVED):
+                # (MOVED: only a group is ever upgraded, and subscribers are private chats)
                 self._refused += 1
                 self.counters.failed += 1
                 await record(

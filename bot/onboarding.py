@@ -24,7 +24,7 @@ from bot.i18n import language_for
 from bot.normalize import plain_name
 from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
-from storage import officers, residents
+from storage import officers, outbox, residents
 from storage.db import now_or
 
 INVITE_TTL = 72 * 3600
@@ -414,6 +414,39 @@ async def group_went_public(runtime: Runtime, chat_id: int) -> list[int]:
     own act; returns the communes it served."""
     communes = await _unlink_everywhere(runtime, chat_id, why="public")
     await routing.reroute_open_tips(runtime, communes)
+    return communes
+
+
+# Outbox kinds that name a message of the chat they go to (an edit of a card, a reply under it).
+# A supergroup does not take over its group's messages as the bot's: the old card cannot be
+# edited or replied to there (the old group is read-only). So these are given up when a group
+# moves, and each open tip gets a fresh card in the supergroup instead (its buttons work, later
+# changes refresh it, follow-ups thread under it). The old cards stay recorded where they were.
+TIED_TO_A_MESSAGE = ("refresh", "tip_text", "tip_media", "tip_location")
+
+
+async def group_moved(runtime: Runtime, old_chat_id: int, new_chat_id: int) -> list[int]:
+    """Telegram upgraded a group to a supergroup, which has a new id; the old group is
+    read-only for good. Its commune links follow it (and whoever vouched for them still does),
+    what was queued for it goes to the new id, and the open tips of its communes get a fresh card
+    there. The new supergroup then meets the checks of any linked group before each message (a
+    group upgraded because it was made public ends unlinked: see handlers/notifications.py).
+
+    Either service message may come first, or only one, or a send may meet the old id before
+    either: the second call finds nothing left to move. Audited as the bot's own act; returns
+    the communes moved."""
+    if old_chat_id >= 0 or new_chat_id >= 0 or old_chat_id == new_chat_id:
+        return []  # only groups are upgraded; anything else is no upgrade
+    db = runtime.db
+    async with db.transaction():
+        communes = await officers.move_group(db, old_chat_id, new_chat_id)
+        await outbox.readdress(db, old_chat_id, new_chat_id, drop_kinds=TIED_TO_A_MESSAGE)
+        for code in communes:
+            await authz.record(
+                runtime, "group.migrate", None, commune=code, chat=old_chat_id, to=new_chat_id
+            )
+        await routing.reroute_open_tips(runtime, communes)
+    runtime.wake_outbox()
     return communes
 
 

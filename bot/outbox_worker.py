@@ -19,9 +19,10 @@ from typing import cast
 
 from telegram.error import Forbidden, RetryAfter, TelegramError
 
+from bot import onboarding
 from bot.runtime import Runtime
 from bot.send_budget import retry_after_seconds
-from bot.telegram_errors import Verdict, backoff_seconds, classify, is_missing_chat
+from bot.telegram_errors import Verdict, backoff_seconds, classify, is_missing_chat, moved_to
 from storage import outbox
 from storage.outbox import OutboxItem
 
@@ -187,6 +188,15 @@ class OutboxWorker:
             return
         if verdict is Verdict.UNCHANGED:
             await outbox.mark_sent(db, item.id, message_id=None)
+            return
+        new_chat_id = moved_to(error)
+        if verdict is Verdict.MOVED and new_chat_id is not None and item.chat_id is not None:
+            # The group became a supergroup before its service message reached the bot (or
+            # while it was being handled): its links and its queue, this row among them, move
+            # to the new id now, where the message goes out as a new row.
+            await onboarding.group_moved(self.runtime, item.chat_id, new_chat_id)
+            await outbox.mark_failed(db, item.id, f"moved to {new_chat_id}", permanent=True)
+            log.info("event=outbox_group_moved kind=%s", item.kind)
             return
         if isinstance(error, Forbidden):
             await outbox.mark_failed(db, item.id, "forbidden", permanent=True)

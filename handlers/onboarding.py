@@ -28,6 +28,7 @@ from telegram.ext import (
     CallbackQueryHandler,
     ChatMemberHandler,
     CommandHandler,
+    MessageHandler,
     filters,
 )
 
@@ -412,8 +413,23 @@ async def membership_changed(update: Update, context: TipbotContext) -> None:
         await onboarding.bot_left_group(context.runtime, change.chat.id)
 
 
+async def group_migrated(update: Update, context: TipbotContext) -> None:
+    """A group was upgraded to a supergroup, which has a new id. Telegram posts a service
+    message in each: the old group's names the new id, the supergroup's the old one. Whichever
+    comes (first, or alone), the group's links move to the new id."""
+    message = message_of(update)
+    if message.migrate_to_chat_id:
+        old, new = message.chat.id, message.migrate_to_chat_id
+    elif message.migrate_from_chat_id:
+        old, new = message.migrate_from_chat_id, message.chat.id
+    else:
+        return
+    await onboarding.group_moved(context.runtime, old, new)
+
+
 HANDLERS = [
     ChatMemberHandler(membership_changed, ChatMemberHandler.MY_CHAT_MEMBER),
+    MessageHandler(filters.StatusUpdate.MIGRATE, group_migrated),
     CommandHandler("start", join_cmd, filters=PRIVATE & INVITE_PAYLOAD),
     CommandHandler("invite", invite_cmd, filters=PRIVATE),
     CommandHandler("officers", officers_cmd, filters=PRIVATE),
