@@ -84,6 +84,20 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ["INSERT INTO check_counts (day, outcome, count) VALUES ('2026-01-01', 'unknown', 1)"],
         "SELECT count(*) = 1 FROM check_counts WHERE outcome = 'unknown'",
     ),
+    # 0009 rebuilds tips (categories from a table): rows, children and daily totals stay.
+    8: (
+        [
+            "INSERT INTO tips (code, receipt_hash, category, kind, description, created_at,"
+            " updated_at, routed_at, language) VALUES ('P3X9A', 'h2', 'forest', 'logging', 'd',"
+            " 86400, 86400, 86400, 'vi')",
+            "INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)"
+            " VALUES (2, 'note', 'n', 7, 86401)",
+        ],
+        """SELECT (SELECT language FROM tips WHERE code = 'P3X9A') = 'vi'
+                  AND (SELECT count(*) FROM tip_messages WHERE tip_id = 2) = 1
+                  AND (SELECT sum(tips) FROM stats_kinds WHERE category = 'forest') = 1
+                  AND (SELECT count(*) FROM categories) = 4""",
+    ),
 }
 
 
