@@ -95,7 +95,7 @@ async def submit(
     """Stores the tip and routes it. `language`: the one the tip was written in; sealed with the
     way back, so every later message to the tipster (acknowledgement, question, status, reply)
     comes in it; and kept with the tip so that officers ask in it (two languages)."""
-    if draft.missing():
+    if draft.missing() or draft.category is None:  # missing() covers it; mypy can't tell
         return Refused(Reason.INCOMPLETE)
     if await bans.is_banned(runtime.db, pseudonym):
         return Refused(Reason.BANNED)
@@ -122,7 +122,7 @@ async def submit(
         tip = tips.NewTip(
             code=code,
             receipt_hash=receipt_hash,
-            category=draft.category or "other",
+            category=draft.category,
             kind=draft.kind,
             commune_code=None if draft.commune_unknown else draft.commune_code,
             urgent=bool(draft.urgent),

@@ -7,10 +7,10 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
+from bot import categories
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from bot.intake import CATEGORIES
 from bot.receipts import normalize_tip_code
 from handlers.access import staff_only, tip_staff_or_refuse
 from handlers.callbacks import TipAction
@@ -66,7 +66,7 @@ def queue_line(runtime, t: Texts, tip: tips.OpenTip) -> str:
     marks = ("🚨" if tip.urgent else "") + ("⏰" if overdue(runtime, tip) else "")
     commune = runtime.communes.name(tip.commune_code) if tip.commune_code else _("province queue")
     age = t.datetime_from_timestamp(tip.routed_at, runtime.config.timezone)
-    category = _(CATEGORIES.get(tip.category, tip.category))
+    category = _(categories.label_of(tip.category))
     return f"{marks}<code>{tip.code}</code> · {category} · {escape(commune)} · {age}"
 
 

@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework
+from bot import authz, casework, categories
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -168,7 +168,8 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
     await edit_buttons(update, card_keyboard(t, fresh or tip))
     # One step after the other: a resolved fraud tip first asks which indicators were the
     # scammer's; the offer of a reply comes when that checklist is done.
-    fraud_resolved = status == "resolved" and tip.category == "fraud"
+    category = categories.get(tip.category)
+    fraud_resolved = status == "resolved" and category is not None and category.confirms_indicators
     if fraud_resolved and await offer_confirmations(context, chat_of(update).id, t, tip):
         return
     await offer_reply(context, chat_of(update).id, t, tip, status)

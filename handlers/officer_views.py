@@ -10,11 +10,11 @@ from html import escape
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
-from bot import routing
+from bot import categories, routing
 from bot.anonymity import WayBackError, open_way_back
 from bot.i18n import N_, Texts
 from bot.indicators import display_link, format_phone, link_spans
-from bot.intake import CATEGORIES, CHANNELS, KINDS, MAX_ANSWER, WHEN
+from bot.intake import CHANNELS, MAX_ANSWER, WHEN
 from bot.runtime import Runtime
 from handlers.callbacks import OnTip, TipAction, decode, encode
 from handlers.common import utf16_len
@@ -182,8 +182,8 @@ async def tip_card_parts(
     if banner in BANNERS:
         lines.insert(0, _(BANNERS[banner]))
     lines += await arrival_reason(runtime, tip, t)
-    category = _(CATEGORIES.get(tip.category, tip.category))
-    kind = KINDS.get(tip.category, {}).get(tip.kind or "")
+    category = _(categories.label_of(tip.category))
+    kind = categories.kind_label(tip.category, tip.kind)
     lines.append(
         _("<b>Type:</b> {value}").format(value=category + (f" · {_(kind)}" if kind else ""))
     )
@@ -240,8 +240,8 @@ def tip_summary(runtime: Runtime, tip: tips.Tip, t: Texts) -> str:
     """One line under each message about a tip, so it can be acted on where it is read: type,
     commune, status and the tipster's language."""
     _ = t.gettext
-    kind = KINDS.get(tip.category, {}).get(tip.kind or "")
-    parts = [_(CATEGORIES.get(tip.category, tip.category)) + (f" · {_(kind)}" if kind else "")]
+    kind = categories.kind_label(tip.category, tip.kind)
+    parts = [_(categories.label_of(tip.category)) + (f" · {_(kind)}" if kind else "")]
     commune = runtime.communes.name(tip.commune_code) if tip.commune_code else None
     parts.append(escape(commune) if commune else _("commune not known"))
     parts.append(_(STATUS_LABELS.get(tip.status, tip.status)))

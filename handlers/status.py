@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import submission
+from bot import categories, submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from bot.intake import CATEGORIES, KINDS
 from bot.receipts import normalize_receipt, normalize_tip_code
 from bot.refusals import Reason
 from handlers.callbacks import Menu, MenuEntry, ReceiptStatus, encode, pattern, tapped_as
@@ -89,7 +88,8 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
 def tip_label(tip: tips.Tip, t: Texts, tz: ZoneInfo) -> str:
     """A tip as the resident recognises it: its code, kind and the day it was sent."""
     _ = t.gettext
-    kind = KINDS.get(tip.category, {}).get(tip.kind or "") or CATEGORIES.get(tip.category)
+    category = categories.get(tip.category)
+    kind = categories.kind_label(tip.category, tip.kind) or (category.label if category else None)
     what = _(kind) if kind else tip.category
     when = t.date_from_timestamp(tip.created_at, tz)
     return f"<code>{tip.code}</code> ({escape(what)}, {when})"
