@@ -29,6 +29,7 @@ from bot.cron import CronRule
 from bot.i18n import LANGUAGES
 from bot.runtime import Runtime
 from storage import broadcasts, bulletins, outbox, subscribers
+from storage.outbox import OutboxKind
 from storage.subscribers import Subscriber
 
 log = logging.getLogger(__name__)
@@ -198,7 +199,7 @@ async def notify_admin(runtime: Runtime, admin_id: int | None, key: str, **paylo
         return
     await outbox.enqueue(
         runtime.db,
-        "bulletin_notice",
+        OutboxKind.BULLETIN_NOTICE,
         payload,
         chat_id=admin_id,
         dedupe_key=f"bulletin_notice:{key}",

@@ -13,6 +13,7 @@ from collections.abc import Collection
 
 from bot.runtime import Runtime
 from storage import officers, outbox, tips
+from storage.outbox import OutboxKind
 
 
 async def recipients(runtime: Runtime, commune_code: int | None) -> list[int]:
@@ -41,7 +42,7 @@ async def route(runtime: Runtime, tip: tips.Tip, *, banner: str | None = None) -
     for chat_id in chats:
         await outbox.enqueue(
             runtime.db,
-            "tip",
+            OutboxKind.TIP,
             payload,
             chat_id=chat_id,
             # routed_at changes with a transfer: the new commune's chats get fresh rows.

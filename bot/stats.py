@@ -28,6 +28,7 @@ from bot.i18n import N_, Texts
 from storage import stats
 from storage.db import Database
 from storage.stats import bucket_of
+from storage.tips import TipStatus
 
 TOP_COMMUNES = 10
 P90 = 0.9  # the share of tips in "90 % of tips acknowledged within …"
@@ -40,11 +41,11 @@ PRESET_NAMES = {
     "last_year": N_("last year"),
 }
 STATUS_NAMES = {
-    "new": N_("New"),
-    "acknowledged": N_("Acknowledged"),
-    "investigating": N_("Investigating"),
-    "resolved": N_("Resolved"),
-    "not_actionable": N_("Not actionable"),
+    TipStatus.NEW: N_("New"),
+    TipStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    TipStatus.INVESTIGATING: N_("Investigating"),
+    TipStatus.RESOLVED: N_("Resolved"),
+    TipStatus.NOT_ACTIONABLE: N_("Not actionable"),
 }
 DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 

@@ -18,6 +18,7 @@ from handlers.common import chat_of, fit_lines, message_of, user_texts
 from handlers.officer import show_card
 from handlers.officer_views import data
 from storage import audit, officers, tips
+from storage.tips import TipStatus
 
 QUEUE_LIMIT = 20
 ACTION_LABELS = {
@@ -38,7 +39,7 @@ def overdue(runtime, tip: tips.OpenTip) -> bool:
     """Past the reminder deadline and still not acknowledged."""
     config = runtime.config
     limit = config.urgent_remind_minutes * 60 if tip.urgent else config.remind_hours * 3600
-    return tip.status == "new" and runtime.now() - tip.routed_at > limit
+    return tip.status == TipStatus.NEW and runtime.now() - tip.routed_at > limit
 
 
 @staff_only(Role.OFFICER, "tip.queue")

@@ -41,7 +41,7 @@ from handlers.officer_views import (
 )
 from handlers.status import STATUS_NAMES, tip_label
 from storage import officers, outbox, pending, residents, tips, web_files
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxItem, OutboxKind
 
 SENDERS = {
     "photo": "send_photo",
@@ -66,14 +66,14 @@ class Notifier:
 
     def deliverers(self) -> dict[str, Deliver]:
         return {
-            "tip": self.tip,
-            "tip_text": self.tip_text,
-            "tip_media": self.tip_media,
-            "tip_location": self.tip_location,
-            "refresh": self.refresh,
-            "staff_text": self.staff_text,
-            "staff_answer_media": self.staff_answer_media,
-            "tipster_text": self.tipster_text,
+            OutboxKind.TIP: self.tip,
+            OutboxKind.TIP_TEXT: self.tip_text,
+            OutboxKind.TIP_MEDIA: self.tip_media,
+            OutboxKind.TIP_LOCATION: self.tip_location,
+            OutboxKind.REFRESH: self.refresh,
+            OutboxKind.STAFF_TEXT: self.staff_text,
+            OutboxKind.STAFF_ANSWER_MEDIA: self.staff_answer_media,
+            OutboxKind.TIPSTER_TEXT: self.tipster_text,
         }
 
     # --- staff side -------------------------------------------------------------------------
@@ -132,7 +132,7 @@ class Notifier:
         for part, chunk in enumerate(chunks(rest)):
             await outbox.enqueue(
                 db,
-                "tip_text",
+                OutboxKind.TIP_TEXT,
                 {"tip_id": tip.id, "text": chunk, "reply_to": reply_to},
                 chat_id=chat_id,
                 dedupe_key=f"tip_text:{tip.id}:{tip.routed_at}:{chat_id}:{part}",
@@ -140,7 +140,7 @@ class Notifier:
         for attachment in tip.attachments:
             await outbox.enqueue(
                 db,
-                "tip_media",
+                OutboxKind.TIP_MEDIA,
                 {"tip_id": tip.id, "file_id": attachment.file_id, "kind": attachment.kind,
                  "reply_to": reply_to},
                 chat_id=chat_id,
@@ -153,7 +153,7 @@ class Notifier:
     async def queue_location(self, tip: tips.Tip, chat_id: int, reply_to: int) -> None:
         await outbox.enqueue(
             self.runtime.db,
-            "tip_location",
+            OutboxKind.TIP_LOCATION,
             {"tip_id": tip.id, "reply_to": reply_to},
             chat_id=chat_id,
             dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",

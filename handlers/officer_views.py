@@ -19,6 +19,7 @@ from bot.runtime import Runtime
 from handlers.callbacks import OnTip, TipAction, decode, encode
 from handlers.common import utf16_len
 from storage import fraud, officers, tips
+from storage.tips import TipStatus
 
 MESSAGE_LIMIT = 4096
 ANSWER_CHARS = 120  # each indicator, in the card
@@ -27,11 +28,11 @@ INDICATOR_LINES = 15  # the card must keep room for the description
 INDICATORS_ROOM = 2400  # UTF-16 units all indicator lines may take together
 
 STATUS_LABELS = {
-    "new": N_("🆕 New — not yet acknowledged"),
-    "acknowledged": N_("✅ Acknowledged"),
-    "investigating": N_("🔎 Investigating"),
-    "resolved": N_("✔️ Resolved"),
-    "not_actionable": N_("🚫 Not actionable"),
+    TipStatus.NEW: N_("🆕 New — not yet acknowledged"),
+    TipStatus.ACKNOWLEDGED: N_("✅ Acknowledged"),
+    TipStatus.INVESTIGATING: N_("🔎 Investigating"),
+    TipStatus.RESOLVED: N_("✔️ Resolved"),
+    TipStatus.NOT_ACTIONABLE: N_("🚫 Not actionable"),
 }
 BANNERS = {
     "reminder": N_("⏰ <b>Reminder:</b> this tip is still waiting to be acknowledged."),
@@ -124,7 +125,7 @@ def card_keyboard(
     first_row = [
         InlineKeyboardButton(_(ask_label), callback_data=data(TipAction.ASK_TIPSTER, tip.id))
     ]
-    if tip.status == "new":
+    if tip.status == TipStatus.NEW:
         first_row.insert(
             0,
             InlineKeyboardButton(
@@ -154,9 +155,9 @@ def answer_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup | None:
 def status_keyboard(t: Texts, tip: tips.Tip) -> InlineKeyboardMarkup:
     _ = t.gettext
     choices = [
-        (_("🔎 Investigating"), data(TipAction.SET_STATUS, tip.id, "investigating")),
-        (_("✔️ Resolved"), data(TipAction.SET_STATUS, tip.id, "resolved")),
-        (_("🚫 Not actionable"), data(TipAction.SET_STATUS, tip.id, "not_actionable")),
+        (_("🔎 Investigating"), data(TipAction.SET_STATUS, tip.id, TipStatus.INVESTIGATING)),
+        (_("✔️ Resolved"), data(TipAction.SET_STATUS, tip.id, TipStatus.RESOLVED)),
+        (_("🚫 Not actionable"), data(TipAction.SET_STATUS, tip.id, TipStatus.NOT_ACTIONABLE)),
         (_("🔁 Transfer to another commune"), data(TipAction.TRANSFER_MENU, tip.id)),
         (_("⬅️ Back"), data(TipAction.BACK_TO_CARD, tip.id)),
     ]

@@ -23,6 +23,7 @@ from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_t
 from handlers.locks import resident_lock
 from handlers.menu import main_menu
 from storage import tips
+from storage.tips import TipStatus
 
 
 def status_button(t: Texts, receipt: str) -> InlineKeyboardButton:
@@ -32,11 +33,11 @@ def status_button(t: Texts, receipt: str) -> InlineKeyboardButton:
 
 
 STATUS_NAMES = {
-    "new": N_("received, waiting for the officers"),
-    "acknowledged": N_("officers have received it"),
-    "investigating": N_("officers are looking into it"),
-    "resolved": N_("resolved"),
-    "not_actionable": N_("closed: the police could not act on it"),
+    TipStatus.NEW: N_("received, waiting for the officers"),
+    TipStatus.ACKNOWLEDGED: N_("officers have received it"),
+    TipStatus.INVESTIGATING: N_("officers are looking into it"),
+    TipStatus.RESOLVED: N_("resolved"),
+    TipStatus.NOT_ACTIONABLE: N_("closed: the police could not act on it"),
 }
 
 THREAD_LABELS = {

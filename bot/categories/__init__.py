@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
@@ -82,6 +82,21 @@ def confirmed_kind_label(kind: str) -> str:
         if category.confirms_indicators and kind in category.kinds:
             return category.kinds[kind]
     return kind
+
+
+def mismatch(stored: Iterable[str]) -> str | None:
+    """Why the database's categories table and this package disagree, or None. A key only in
+    the code would fail every tip of it; one only in the database has no questions or labels."""
+    stored_keys, known = set(stored), set(_registry)
+    problems = []
+    if missing := sorted(known - stored_keys):
+        problems.append(
+            f"not in the database's categories table: {', '.join(missing)}"
+            " (a migration must insert them)"
+        )
+    if unknown := sorted(stored_keys - known):
+        problems.append(f"no module in bot/categories/ for: {', '.join(unknown)}")
+    return "; ".join(problems) or None
 
 
 load()
