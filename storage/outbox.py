@@ -54,7 +54,6 @@ async def enqueue(
     now: int | None = None,
 ) -> bool:
     """Queue one message for a chat, or for the tipster of a tip. False if the key was queued."""
-    kind = OutboxKind(kind)  # ValueError for a kind no deliverer knows: caught here, not later
     if (chat_id is None) == (to_tipster_of is None):
         raise ValueError("give exactly one of chat_id and to_tipster_of")
     now = now_or(now)
