@@ -41,9 +41,10 @@ CHANNELS = {
 }
 
 # Every tip: the category, its own steps (bot/categories/), then these, then the review. The
-# shortest tip is category, kind, commune, description, Send. Location and attachments are offered
-# on the review (files are taken at any step anyway). The scam details are optional, skipped all
-# at once with one tap.
+# shortest tip is category, kind, commune, description, Send. Urgency comes early among a
+# category's own steps (crime's "when" answers it), so "happening now" sends the resident to 113
+# at once. Location and attachments are offered on the review (files are taken at any step
+# anyway). The scam details are optional, skipped all at once with one tap.
 _COMMON = (Step.COMMUNE, Step.DESCRIPTION)
 FRAUD_DETAILS = (Step.CHANNELS, Step.PHONES, Step.ACCOUNTS, Step.LINKS, Step.LOSS)
 
