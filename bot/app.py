@@ -14,15 +14,17 @@ from telegram.request import BaseRequest
 
 import handlers
 import handlers.webdoor
+from bot import categories
 from bot.aiohttp_request import AiohttpRequest
 from bot.communes import CommuneDirectory, sync_communes
-from bot.config import Config, Keys
+from bot.config import Config, ConfigError, Keys
 from bot.context import TipbotContext, attach_runtime
 from bot.i18n import LANGUAGES, texts
 from bot.jobs import schedule_jobs
 from bot.outbox_worker import OutboxWorker
 from bot.runtime import Runtime
 from bot.send_budget import CountingRateLimiter, SendBudget
+from storage import categories as stored_categories
 from storage import officers
 from storage.db import Database, private_dir
 
@@ -105,6 +107,8 @@ async def open_runtime(config: Config, keys: Keys) -> Runtime:
     config.db_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     db = await Database.open(config.db_path)
     try:
+        if problem := categories.mismatch(await stored_categories.keys(db)):
+            raise ConfigError(f"tip categories: {problem}")
         await sync_communes(db, config.province)
         communes = await CommuneDirectory.load(db, config.province)
         await officers.ensure_admins(db, config.admin_ids)

@@ -31,6 +31,7 @@ from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
 from storage import broadcasts, bulletins, outbox, pending, subscribers
 from storage.broadcasts import Broadcast, Progress
+from storage.outbox import OutboxKind
 from storage.subscribers import Subscriber
 
 log = logging.getLogger(__name__)
@@ -237,7 +238,7 @@ async def notify_admin(runtime: Runtime, admin_id: int | None, key: str, **paylo
         return
     await outbox.enqueue(
         runtime.db,
-        "bulletin_notice",
+        OutboxKind.BULLETIN_NOTICE,
         payload,
         chat_id=admin_id,
         dedupe_key=f"bulletin_notice:{key}",

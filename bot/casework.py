@@ -12,6 +12,7 @@ from bot.authz import Staff, record
 from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import bans, fraud, outbox, tips
+from storage.outbox import OutboxKind
 
 DAY = 24 * 3600
 
@@ -23,7 +24,7 @@ async def refresh_cards(runtime: Runtime, tip: tips.Tip) -> None:
     for notification in await tips.list_notifications(runtime.db, tip.id):
         await outbox.enqueue(
             runtime.db,
-            "refresh",
+            OutboxKind.REFRESH,
             {"tip_id": tip.id, "message_id": notification.message_id},
             chat_id=notification.chat_id,
             dedupe_key=f"refresh:{tip.id}:{notification.chat_id}:{notification.message_id}:{stamp}",
@@ -36,7 +37,7 @@ async def acknowledge(runtime: Runtime, staff: Staff, tip: tips.Tip) -> bool:
         if not await tips.acknowledge(runtime.db, tip.id, officer_id=staff.user_id):
             return False
         await record(runtime, "tip.acknowledge", staff.user_id, tip.id)
-        await routing.to_tipster(runtime, tip, "tipster_text", "ack", template="ack")
+        await routing.to_tipster(runtime, tip, OutboxKind.TIPSTER_TEXT, "ack", template="ack")
         await refresh_cards(runtime, tip)
     runtime.wake_outbox()
     return True
@@ -89,12 +90,12 @@ async def relay_answer(
         )
         await record(runtime, "tip.answer_relayed", None, tip.id, message_id=message_id)
         await routing.to_tip_chats(
-            runtime, tip, "staff_text", f"answer:{message_id}",
+            runtime, tip, OutboxKind.STAFF_TEXT, f"answer:{message_id}",
             template="answer", message_id=message_id,
         )  # fmt: skip
         if attachment is not None:
             await routing.to_tip_chats(
-                runtime, tip, "staff_answer_media", f"answer_media:{message_id}",
+                runtime, tip, OutboxKind.STAFF_ANSWER_MEDIA, f"answer_media:{message_id}",
                 message_id=message_id,
             )  # fmt: skip
     runtime.wake_outbox()
@@ -118,7 +119,7 @@ async def set_status(runtime: Runtime, staff: Staff, tip: tips.Tip, status: str)
         stamp = int(time.time())
         await record(runtime, "tip.status", staff.user_id, tip.id, status=status)
         await routing.to_tipster(
-            runtime, tip, "tipster_text", f"status:{status}:{stamp}",
+            runtime, tip, OutboxKind.TIPSTER_TEXT, f"status:{status}:{stamp}",
             template="status", status=status,
         )  # fmt: skip
         await refresh_cards(runtime, tip)
@@ -150,11 +151,11 @@ async def _post(
         await record(runtime, f"tip.{kind}", staff.user_id, tip.id, message_id=message_id)
         if tell_tipster:
             await routing.to_tipster(
-                runtime, tip, "tipster_text", f"{kind}:{message_id}",
+                runtime, tip, OutboxKind.TIPSTER_TEXT, f"{kind}:{message_id}",
                 template=kind, message_id=message_id,
             )  # fmt: skip
         await routing.to_tip_chats(
-            runtime, tip, "staff_text", f"{kind}:{message_id}", skip=chat_id,
+            runtime, tip, OutboxKind.STAFF_TEXT, f"{kind}:{message_id}", skip=chat_id,
             template=kind, message_id=message_id, officer_id=staff.user_id,
         )  # fmt: skip
     runtime.wake_outbox()
@@ -171,7 +172,7 @@ async def transfer(runtime: Runtime, staff: Staff, tip: tips.Tip, commune_code: 
             from_commune=tip.commune_code, to_commune=commune_code,
         )  # fmt: skip
         await routing.to_tip_chats(
-            runtime, tip, "staff_text", f"transferred:{commune_code}:{int(time.time())}",
+            runtime, tip, OutboxKind.STAFF_TEXT, f"transferred:{commune_code}:{int(time.time())}",
             template="transferred", officer_id=staff.user_id, commune=commune_code,
         )  # fmt: skip
         await refresh_cards(runtime, tip)

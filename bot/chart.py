@@ -16,9 +16,9 @@ from typing import TYPE_CHECKING
 
 from babel.dates import format_date
 
+from bot import categories
 from bot.i18n import Texts
 from bot.stats import (
-    CATEGORY_NAMES,
     Report,
     duration_text,
     p90_share_text,
@@ -31,7 +31,6 @@ if TYPE_CHECKING:
 
 SIZE = (1754, 1240)  # pixels: A4 landscape at 150 dots per inch
 DPI = 150
-COLOURS = {"crime": "#c0392b", "forest": "#2e7d32", "fraud": "#e67e22", "other": "#7f8c8d"}
 INK, MUTED, GRID = "#1f2933", "#6b7785", "#e3e7eb"
 WEEK_PATTERNS = {"vi": "dd/MM", "en": "d MMM"}
 # Log-scale ticks of the acknowledgement panel, in seconds.
@@ -145,10 +144,10 @@ def _tips_panel(axes, report: Report, t: Texts) -> None:
     positions = list(range(len(report.weeks)))
     bottoms = [0] * len(report.weeks)
     totals = report.categories()
-    for category, colour in COLOURS.items():
-        heights = [week.by_category.get(category, 0) for week in report.weeks]
-        label = f"{_(CATEGORY_NAMES[category])} ({t.number(totals.get(category, 0))})"
-        axes.bar(positions, heights, bottom=bottoms, color=colour, width=0.72, label=label)
+    for key, category in categories.CATEGORIES.items():
+        heights = [week.by_category.get(key, 0) for week in report.weeks]
+        label = f"{_(category.name)} ({t.number(totals.get(key, 0))})"
+        axes.bar(positions, heights, bottom=bottoms, color=category.colour, width=0.72, label=label)
         bottoms = [b + h for b, h in zip(bottoms, heights, strict=True)]
     if len(positions) <= 20:
         for x, total in zip(positions, bottoms, strict=True):

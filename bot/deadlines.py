@@ -15,6 +15,7 @@ from bot import routing
 from bot.authz import record
 from bot.runtime import Runtime
 from storage import outbox, tips
+from storage.outbox import OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +71,7 @@ async def send_card(runtime: Runtime, tip: tips.Tip, chat_id: int, banner: str) 
     """The whole card again, at the bottom of the chat, with a banner saying why."""
     await outbox.enqueue(
         runtime.db,
-        "tip",
+        OutboxKind.TIP,
         {"tip_id": tip.id, "banner": banner},
         chat_id=chat_id,
         dedupe_key=f"{banner}:{tip.id}:{tip.routed_at}:{chat_id}",

@@ -20,10 +20,11 @@ from pathlib import Path
 from typing import TextIO
 from zoneinfo import ZoneInfo
 
+from bot import categories
 from bot.communes import CommuneDirectory
 from bot.i18n import N_, Texts
-from bot.intake import CHANNELS, KINDS, WHEN
-from bot.stats import CATEGORY_NAMES, STATUS_NAMES, Period, rounded_ack
+from bot.intake import CHANNELS, WHEN
+from bot.stats import STATUS_NAMES, Period, rounded_ack
 from storage.db import Database
 from storage.export import ExportedTip, tips_in_period
 
@@ -82,7 +83,7 @@ def tip_row(exported: ExportedTip, t: Texts, communes: CommuneDirectory, tz: Zon
     _ = t.gettext
     tip = exported.tip
     answers = tip.answers
-    kind = KINDS.get(tip.category, {}).get(tip.kind or "")
+    kind = categories.kind_label(tip.category, tip.kind)
     when = answers.get("when")
     minutes = None
     if tip.acknowledged_at is not None:
@@ -90,7 +91,7 @@ def tip_row(exported: ExportedTip, t: Texts, communes: CommuneDirectory, tz: Zon
     row = [
         tip.code,
         _time(tip.created_at, tz),
-        _(CATEGORY_NAMES.get(tip.category, tip.category)),
+        _(categories.name_of(tip.category)),
         _(kind) if kind else (tip.kind or ""),
         _("Yes") if tip.urgent else _("No"),
         tip.commune_code or "",

@@ -9,71 +9,21 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import asdict, dataclass, field
-from enum import StrEnum
 from typing import Any
 
+from bot import categories
 from bot.i18n import N_
 from bot.indicators import strip_accents
 from bot.normalize import normalize_text
+from bot.steps import Step as Step  # re-exported: callers of the intake name steps through it
 
 MAX_DESCRIPTION = 3000
 MAX_ATTACHMENTS = 10
 MAX_ANSWER = 500  # a phone list, an account, a link list: longer is not an answer but a story
 
 
-class Step(StrEnum):
-    CATEGORY = "category"
-    KIND = "kind"
-    WHEN = "when"
-    CHANNELS = "channels"
-    PHONES = "phones"
-    ACCOUNTS = "accounts"
-    LINKS = "links"
-    LOSS = "loss"
-    COMMUNE = "commune"
-    LOCATION = "location"
-    DESCRIPTION = "description"
-    ATTACHMENTS = "attachments"
-    URGENT = "urgent"
-    REVIEW = "review"
-    CONTACT = "contact"  # optional, only from the review: sharing a phone number with officers
-
-
 # Choices shown as buttons: key -> label (translated where shown). Keys are stored and exported,
-# so they never change; labels may.
-CATEGORIES = {
-    "crime": N_("🚨 Crime"),
-    "forest": N_("🌲 Forest violation"),
-    "fraud": N_("💸 Online fraud"),
-    "other": N_("📝 Other"),
-}
-KINDS = {
-    "crime": {
-        "theft": N_("Theft or robbery"),
-        "drugs": N_("Drugs"),
-        "gambling": N_("Gambling"),
-        "violence": N_("Violence or threats"),
-        "trafficking": N_("Luring people abroad, human trafficking"),
-        "other": N_("Something else"),
-    },
-    "forest": {
-        "logging": N_("Illegal logging"),
-        "encroachment": N_("Encroaching on forest land"),
-        "burning": N_("Burning or forest fire"),
-        "wildlife": N_("Hunting or trading wildlife"),
-        "timber_transport": N_("Transporting illegal timber"),
-        "other": N_("Something else"),
-    },
-    "fraud": {
-        "impersonation": N_("Pretending to be police or officials"),
-        "investment": N_("Fake investment or crypto"),
-        "tasks": N_("Task scams, “easy job, high pay”"),
-        "prizes": N_("Fake prizes or parcels"),
-        "loan_apps": N_("Loan apps"),
-        "hacked_account": N_("Hacked account asking to borrow money"),
-        "other": N_("Something else"),
-    },
-}
+# so they never change; labels may. The categories and their kinds are in bot/categories/.
 WHEN = {
     "now": N_("Happening now / someone in danger"),
     "today": N_("Earlier today"),
@@ -90,18 +40,11 @@ CHANNELS = {
     "app": N_("App"),
 }
 
-# The steps of each category, in order: the shortest tip is category, kind, commune, description,
-# Send. Urgency comes early, so "happening now" sends the resident to 113 at once; for crime the
-# "when" question answers it. The scam details are optional, skipped all at once with one tap.
-# Location and attachments are offered on the review (files are taken at any step anyway). Fraud
-# has no location: the scammer is not where the victim is, and a pin would only point at the
-# resident.
-_SEQUENCES = {
-    "crime": (Step.KIND, Step.WHEN),
-    "forest": (Step.KIND, Step.URGENT),
-    "fraud": (Step.KIND, Step.CHANNELS, Step.PHONES, Step.ACCOUNTS, Step.LINKS, Step.LOSS),
-    "other": (Step.URGENT,),
-}
+# Every tip: the category, its own steps (bot/categories/), then these, then the review. The
+# shortest tip is category, kind, commune, description, Send. Urgency comes early among a
+# category's own steps (crime's "when" answers it), so "happening now" sends the resident to 113
+# at once. Location and attachments are offered on the review (files are taken at any step
+# anyway). The scam details are optional, skipped all at once with one tap.
 _COMMON = (Step.COMMUNE, Step.DESCRIPTION)
 FRAUD_DETAILS = (Step.CHANNELS, Step.PHONES, Step.ACCOUNTS, Step.LINKS, Step.LOSS)
 
@@ -175,9 +118,15 @@ class Draft:
 
     # --- the path through the steps -------------------------------------------------------
 
+    def _category(self) -> categories.Category | None:
+        return categories.get(self.category)
+
+    def _own_steps(self) -> tuple[Step, ...]:
+        category = self._category()
+        return category.steps if category else ()
+
     def sequence(self) -> tuple[Step, ...]:
-        own = _SEQUENCES.get(self.category or "", ())
-        return (Step.CATEGORY, *own, *_COMMON, Step.REVIEW)
+        return (Step.CATEGORY, *self._own_steps(), *_COMMON, Step.REVIEW)
 
     def advance(self) -> Step:
         """Moves to the step after the current one (or back to the review when editing). The
@@ -214,11 +163,10 @@ class Draft:
 
     def start_edit(self, part: str) -> Step:
         if part == "category":
-            own = _SEQUENCES.get(self.category or "", ())
-            steps: tuple[Step, ...] = (Step.CATEGORY, *own)
+            steps: tuple[Step, ...] = (Step.CATEGORY, *self._own_steps())
         elif (parts := EDIT_PARTS.get(part)) is not None:
             steps = parts
-            if self.category == "fraud":
+            if (category := self._category()) and not category.asks_location:
                 steps = tuple(s for s in steps if s is not Step.LOCATION)
         else:
             raise ValueError(f"unknown part {part!r}")
@@ -229,7 +177,7 @@ class Draft:
     # --- answers ---------------------------------------------------------------------------
 
     def choose_category(self, category: str) -> None:
-        if category not in CATEGORIES:
+        if categories.get(category) is None:
             raise ValueError(category)
         if category != self.category:
             # A new category: its own questions start over, the rest (place, text) is kept.
@@ -238,7 +186,7 @@ class Draft:
             self.phones = self.accounts = self.links = self.loss = None
             self.category = category
             if self.edit_until is not None:
-                own = _SEQUENCES[category]
+                own = self._own_steps()
                 self.edit_until = own[-1] if own else Step.CATEGORY
 
     def toggle_channel(self, channel: str) -> None:
@@ -301,13 +249,14 @@ class Draft:
         gaps = []
         if self.category is None:
             gaps.append(Step.CATEGORY)
-        if self.category in KINDS and self.kind is None:
+        category = self._category()
+        if category and Step.KIND in category.steps and self.kind is None:
             gaps.append(Step.KIND)
         if self.commune_code is None and not self.commune_unknown:
             gaps.append(Step.COMMUNE)
         if not self.description.strip():
             gaps.append(Step.DESCRIPTION)
-        if self.urgent is None and self.category != "fraud":  # fraud: optional, "not urgent"
+        if self.urgent is None and (category is None or category.urgency_required):
             gaps.append(Step.URGENT)
         if self.overflow is not None:
             gaps.append(Step.DESCRIPTION)  # text waiting for "keep what fits" or "shorter"

@@ -26,6 +26,7 @@ from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import officers, outbox, residents
 from storage.db import now_or
+from storage.outbox import OutboxKind
 
 INVITE_TTL = 72 * 3600
 INVITE_PREFIX = "inv_"
@@ -422,7 +423,12 @@ async def group_went_public(runtime: Runtime, chat_id: int) -> list[int]:
 # edited or replied to there (the old group is read-only). So these are given up when a group
 # moves, and each open tip gets a fresh card in the supergroup instead (its buttons work, later
 # changes refresh it, follow-ups thread under it). The old cards stay recorded where they were.
-TIED_TO_A_MESSAGE = ("refresh", "tip_text", "tip_media", "tip_location")
+TIED_TO_A_MESSAGE = (
+    OutboxKind.REFRESH,
+    OutboxKind.TIP_TEXT,
+    OutboxKind.TIP_MEDIA,
+    OutboxKind.TIP_LOCATION,
+)
 
 
 async def group_moved(runtime: Runtime, old_chat_id: int, new_chat_id: int) -> list[int]:

@@ -13,6 +13,7 @@ from collections.abc import Collection, Sequence
 
 from bot.runtime import Runtime
 from storage import officers, outbox, tips
+from storage.outbox import OutboxKind
 
 
 async def recipients(runtime: Runtime, commune_code: int | None) -> list[int]:
@@ -41,7 +42,7 @@ async def route(runtime: Runtime, tip: tips.Tip, *, banner: str | None = None) -
     for chat_id in chats:
         await outbox.enqueue(
             runtime.db,
-            "tip",
+            OutboxKind.TIP,
             payload,
             chat_id=chat_id,
             # routed_at changes with a transfer: the new commune's chats get fresh rows.
@@ -132,7 +133,7 @@ async def follow_card(
     for part, chunk in enumerate(rest):
         await outbox.enqueue(
             runtime.db,
-            "tip_text",
+            OutboxKind.TIP_TEXT,
             {"tip_id": tip.id, "text": chunk, "reply_to": card_id},
             chat_id=chat_id,
             dedupe_key=f"tip_text:{tip.id}:{tip.routed_at}:{chat_id}:{part}",
@@ -140,7 +141,7 @@ async def follow_card(
     for attachment in tip.attachments:
         await outbox.enqueue(
             runtime.db,
-            "tip_media",
+            OutboxKind.TIP_MEDIA,
             {"tip_id": tip.id, "file_id": attachment.file_id, "kind": attachment.kind,
              "reply_to": card_id},
             chat_id=chat_id,
@@ -156,7 +157,7 @@ async def _follow_with_location(
 ) -> None:
     await outbox.enqueue(
         runtime.db,
-        "tip_location",
+        OutboxKind.TIP_LOCATION,
         {"tip_id": tip.id, "reply_to": card_id},
         chat_id=chat_id,
         dedupe_key=f"tip_location:{tip.id}:{tip.routed_at}:{chat_id}",

@@ -21,13 +21,14 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date
 from babel.numbers import format_percent
 
+from bot import categories
 from bot.communes import CommuneDirectory
 from bot.config import Config
 from bot.i18n import N_, Texts
-from bot.intake import KINDS
 from storage import stats
 from storage.db import Database
 from storage.stats import bucket_of
+from storage.tips import TipStatus
 
 TOP_COMMUNES = 10
 P90 = 0.9  # the share of tips in "90 % of tips acknowledged within …"
@@ -39,19 +40,12 @@ PRESET_NAMES = {
     "this_year": N_("this year"),
     "last_year": N_("last year"),
 }
-# Plain names (no emoji): they also label the chart, whose font has no emoji.
-CATEGORY_NAMES = {
-    "crime": N_("Crime"),
-    "forest": N_("Forest violation"),
-    "fraud": N_("Online fraud"),
-    "other": N_("Other"),
-}
 STATUS_NAMES = {
-    "new": N_("New"),
-    "acknowledged": N_("Acknowledged"),
-    "investigating": N_("Investigating"),
-    "resolved": N_("Resolved"),
-    "not_actionable": N_("Not actionable"),
+    TipStatus.NEW: N_("New"),
+    TipStatus.ACKNOWLEDGED: N_("Acknowledged"),
+    TipStatus.INVESTIGATING: N_("Investigating"),
+    TipStatus.RESOLVED: N_("Resolved"),
+    TipStatus.NOT_ACTIONABLE: N_("Not actionable"),
 }
 DATE_PATTERNS = {"vi": "dd/MM/yyyy", "en": "d MMM yyyy"}
 
@@ -374,11 +368,11 @@ def report_text(
                 ((kind, c) for (cat, kind), c in report.totals.kinds.items() if cat == category),
                 key=lambda kv: -kv[1],
             )
-            lines.append(f"• {_(CATEGORY_NAMES.get(category, category))}: {n(count)}")
+            lines.append(f"• {_(categories.name_of(category))}: {n(count)}")
             lines += [
-                f"   – {_(KINDS[category][kind])}: {n(c)}"
+                f"   – {_(label)}: {n(c)}"
                 for kind, c in kinds
-                if kind in KINDS.get(category, {})
+                if (label := categories.kind_label(category, kind))
             ]
         lines += ["", _("<b>By status</b>")]
         lines.append(

@@ -98,7 +98,7 @@ async def submit(
     comes in it and officers ask in it (bot/tipster.py). Never in clear beside the tip: with the
     subscribers' languages, a copy of the database would narrow an English tip down to the few
     English speakers."""
-    if draft.missing():
+    if draft.missing() or draft.category is None:  # missing() covers it; mypy can't tell
         return Refused(Reason.INCOMPLETE)
     if await bans.is_banned(runtime.db, pseudonym):
         return Refused(Reason.BANNED)
@@ -125,7 +125,7 @@ async def submit(
         tip = tips.NewTip(
             code=code,
             receipt_hash=receipt_hash,
-            category=draft.category or "other",
+            category=draft.category,
             kind=draft.kind,
             commune_code=None if draft.commune_unknown else draft.commune_code,
             urgent=bool(draft.urgent),

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 from bot import routing, tipster
 from bot.runtime import Runtime
 from storage import fraud, officers
-from storage.tips import Indicator, Tip
+from storage.tips import Indicator, Tip, TipStatus
 
 __all__ = [
     "CARD_INDICATORS",
@@ -20,6 +20,7 @@ __all__ = [
     "Indicator",
     "Tip",
     "TipFacts",
+    "TipStatus",
     "acknowledger",
     "card_facts",
     "tip_facts",

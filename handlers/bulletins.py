@@ -82,7 +82,7 @@ from handlers.fallback import dead_button
 from handlers.locks import message_lock
 from storage import broadcasts, subscribers
 from storage import bulletins as store
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxItem, OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -724,7 +724,7 @@ class Notices:
         self.bot, self.runtime = application.bot, runtime
 
     def deliverers(self) -> dict[str, Deliver]:
-        return {"bulletin_notice": self.notice}
+        return {OutboxKind.BULLETIN_NOTICE: self.notice}
 
     async def notice(self, item: OutboxItem) -> int:
         runtime, payload = self.runtime, item.payload

@@ -8,12 +8,11 @@ from html import escape
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import fraud_check, inputs
+from bot import categories, fraud_check, inputs
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.indicators import normalize_query
-from bot.intake import KINDS
 from bot.refusals import Refused
 from handlers.access import staff_only
 from handlers.callbacks import Menu, MenuEntry, WithdrawConfirmation, encode, pattern, received
@@ -88,7 +87,7 @@ def check_text(t: Texts, result: fraud_check.CheckResult, tz) -> str:
         )
     checked = ", ".join(f"<code>{escape(c)}</code>" for c in result.checked)
     if result.outcome == "confirmed" and result.last_confirmed_at is not None:
-        kinds = ", ".join(_(KINDS["fraud"].get(k, k)) for k in result.scam_kinds)
+        kinds = ", ".join(_(categories.confirmed_kind_label(k)) for k in result.scam_kinds)
         lines = [
             _("⚠️ <b>Warning: {checked} was confirmed by the police as used in fraud.</b>").format(
                 checked=checked

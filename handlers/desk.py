@@ -7,10 +7,10 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
+from bot import categories
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from bot.intake import CATEGORIES
 from bot.receipts import normalize_tip_code
 from handlers.access import staff_only, tip_staff_or_refuse
 from handlers.callbacks import TipAction
@@ -18,6 +18,7 @@ from handlers.common import chat_of, fit_lines, message_of, user_texts
 from handlers.officer import show_card
 from handlers.officer_views import data
 from storage import audit, officers, tips
+from storage.tips import TipStatus
 
 QUEUE_LIMIT = 20
 ACTION_LABELS = {
@@ -38,7 +39,7 @@ def overdue(runtime, tip: tips.OpenTip) -> bool:
     """Past the reminder deadline and still not acknowledged."""
     config = runtime.config
     limit = config.urgent_remind_minutes * 60 if tip.urgent else config.remind_hours * 3600
-    return tip.status == "new" and runtime.now() - tip.routed_at > limit
+    return tip.status == TipStatus.NEW and runtime.now() - tip.routed_at > limit
 
 
 @staff_only(Role.OFFICER, "tip.queue")
@@ -66,7 +67,7 @@ def queue_line(runtime, t: Texts, tip: tips.OpenTip) -> str:
     marks = ("🚨" if tip.urgent else "") + ("⏰" if overdue(runtime, tip) else "")
     commune = runtime.communes.name(tip.commune_code) if tip.commune_code else _("province queue")
     age = t.datetime_from_timestamp(tip.routed_at, runtime.config.timezone)
-    category = _(CATEGORIES.get(tip.category, tip.category))
+    category = _(categories.label_of(tip.category))
     return f"{marks}<code>{tip.code}</code> · {category} · {escape(commune)} · {age}"
 
 

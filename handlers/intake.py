@@ -23,14 +23,12 @@ from telegram import (
 from telegram.error import RetryAfter, TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot import bulletins, drafts, submission, tipster
+from bot import bulletins, categories, drafts, submission, tipster
 from bot.context import TipbotContext
 from bot.i18n import Texts
 from bot.intake import (
-    CATEGORIES,
     CHANNELS,
     FRAUD_DETAILS,
-    KINDS,
     MAX_ANSWER,
     MAX_ATTACHMENTS,
     MAX_DESCRIPTION,
@@ -330,12 +328,12 @@ async def settle_overflow(turn: Turn, *, keep: bool) -> None:
 async def apply_choice(turn: Turn, step: Step, value: str) -> None:
     draft, query, _ = turn.started, query_of(turn.update), turn.t.gettext
     note = None
-    if step is Step.CATEGORY and value in CATEGORIES:
+    if step is Step.CATEGORY and (category := categories.get(value)):
         draft.choose_category(value)
-        note = answered(_(CATEGORIES[value]))
-    elif step is Step.KIND and value in (kinds := KINDS.get(draft.category or "", {})):
+        note = answered(_(category.label))
+    elif step is Step.KIND and (kind := categories.kind_label(draft.category, value)):
         draft.kind = value
-        note = answered(_(kinds[value]))
+        note = answered(_(kind))
     elif step is Step.WHEN and value in WHEN:
         draft.answer_when(value)
         note = answered(_(WHEN[value]))

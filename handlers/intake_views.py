@@ -15,12 +15,11 @@ from telegram import (
     ReplyKeyboardMarkup,
 )
 
+from bot import categories
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import N_, Texts
 from bot.intake import (
-    CATEGORIES,
     CHANNELS,
-    KINDS,
     MAX_ATTACHMENTS,
     MAX_DESCRIPTION,
     WHEN,
@@ -126,12 +125,14 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
     """The question of `step` and its keyboard."""
     _ = t.gettext
     if step is Step.CATEGORY:
-        rows = [[button(_(label), step, key)] for key, label in CATEGORIES.items()]
+        rows = [[button(_(c.label), step, key)] for key, c in categories.CATEGORIES.items()]
         return _("What do you want to report?"), InlineKeyboardMarkup(rows)
+    category = categories.get(draft.category)
     if step is Step.KIND:
-        kinds = KINDS[draft.category or "crime"]
-        rows = [[button(_(label), step, key)] for key, label in kinds.items()]
-        return _(KIND_QUESTIONS[draft.category or "crime"]), InlineKeyboardMarkup(rows)
+        if category is None or category.kind_question is None:  # no kinds to ask: choose again
+            return prompt(Step.CATEGORY, draft, t, communes)
+        rows = [[button(_(label), step, key)] for key, label in category.kinds.items()]
+        return _(category.kind_question), InlineKeyboardMarkup(rows)
     if step is Step.WHEN:
         rows = [
             [button(("🚨 " if key == "now" else "") + _(label), step, key)]
@@ -181,12 +182,8 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
             "quickly. It shows where your phone is, so share it only if that is safe. "
             "You can also type an address or a landmark. Or tap <b>Skip</b>."
         )
-        if draft.category == "forest":
-            text = _(
-                "For forest violations an exact location helps officers most. If you are at the "
-                "place now, share your location — it shows where your phone is, so share it only "
-                "if that is safe. Or tap <b>Skip</b>."
-            )
+        if category and category.location_prompt:
+            text = _(category.location_prompt)
         return text, location_keyboard(t)
     if step is Step.DESCRIPTION and draft.replacing_description:
         return _(
@@ -228,13 +225,6 @@ def prompt(step: Step, draft: Draft, t: Texts, communes: CommuneDirectory) -> tu
     return review_text(draft, t, communes), review_keyboard(t, draft)
 
 
-KIND_QUESTIONS = {
-    "crime": N_("What kind of crime is it?"),
-    "forest": N_("What is happening to the forest?"),
-    "fraud": N_("What kind of scam was it?"),
-}
-
-
 def commune_results(
     matches: list[CommuneMatch], query: str, t: Texts
 ) -> tuple[str, InlineKeyboardMarkup]:
@@ -267,7 +257,8 @@ def review_keyboard(t: Texts, draft: Draft) -> InlineKeyboardMarkup:
         else button(_("📞 Let officers call me (optional)"), step, "edit:contact")
     )
     optional = [button(_("📎 Add photos or files"), step, "edit:attachments")]
-    if draft.category != "fraud":  # no map pin for fraud: it would only point at the resident
+    category = categories.get(draft.category)
+    if category is None or category.asks_location:  # fraud: a pin would only show the resident
         optional.append(button(_("📍 Add the exact place"), step, "edit:location"))
     return InlineKeyboardMarkup(
         [
@@ -288,8 +279,8 @@ def review_keyboard(t: Texts, draft: Draft) -> InlineKeyboardMarkup:
 def review_text(draft: Draft, t: Texts, communes: CommuneDirectory) -> str:
     _ = t.gettext
     lines = [_("<b>Please check your tip before sending:</b>"), ""]
-    category = _(CATEGORIES.get(draft.category or "", "")) if draft.category else "—"
-    kind = KINDS.get(draft.category or "", {}).get(draft.kind or "")
+    category = _(categories.label_of(draft.category)) if draft.category else "—"
+    kind = categories.kind_label(draft.category, draft.kind)
     lines.append(
         _("<b>Type:</b> {value}").format(value=category + (f" · {_(kind)}" if kind else ""))
     )

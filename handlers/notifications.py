@@ -43,7 +43,7 @@ from handlers.officer_views import (
 )
 from handlers.status import STATUS_NAMES, tip_label
 from storage import officers, tips, web_files
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxItem, OutboxKind
 
 SENDERS = {
     "photo": "send_photo",
@@ -68,14 +68,14 @@ class Notifier:
 
     def deliverers(self) -> dict[str, Deliver]:
         return {
-            "tip": self.tip,
-            "tip_text": self.tip_text,
-            "tip_media": self.tip_media,
-            "tip_location": self.tip_location,
-            "refresh": self.refresh,
-            "staff_text": self.staff_text,
-            "staff_answer_media": self.staff_answer_media,
-            "tipster_text": self.tipster_text,
+            OutboxKind.TIP: self.tip,
+            OutboxKind.TIP_TEXT: self.tip_text,
+            OutboxKind.TIP_MEDIA: self.tip_media,
+            OutboxKind.TIP_LOCATION: self.tip_location,
+            OutboxKind.REFRESH: self.refresh,
+            OutboxKind.STAFF_TEXT: self.staff_text,
+            OutboxKind.STAFF_ANSWER_MEDIA: self.staff_answer_media,
+            OutboxKind.TIPSTER_TEXT: self.tipster_text,
         }
 
     # --- staff side -------------------------------------------------------------------------

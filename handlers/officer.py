@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework, inputs, routing, tip_facts, tipster
+from bot import authz, casework, categories, inputs, routing, tip_facts, tipster
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -42,6 +42,7 @@ from handlers.officer_views import (
     tipster_language,
 )
 from storage import fraud, tips
+from storage.tips import TipStatus
 
 PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the question
 
@@ -146,11 +147,12 @@ async def on_back(update, context, t: Texts, staff, tip, _value) -> None:
     await edit_buttons(update, card_keyboard(t, tip))
 
 
-async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> None:
+async def on_set_status(update, context, t: Texts, staff, tip, value: str) -> None:
     _ = t.gettext
-    if status not in ("investigating", "resolved", "not_actionable"):
+    if value not in tips.SETTABLE_STATUSES:
         await answer_callback(update)
         return
+    status = TipStatus(value)
     if not await casework.set_status(context.runtime, staff, tip, status):
         await answer_callback(update, _("The tip already has that status, or is closed."))
         return
@@ -161,14 +163,17 @@ async def on_set_status(update, context, t: Texts, staff, tip, status: str) -> N
     await edit_buttons(update, card_keyboard(t, fresh or tip))
     # One step after the other: a resolved fraud tip first asks which indicators were the
     # scammer's; the offer of a reply comes when that checklist is done.
-    fraud_resolved = status == "resolved" and tip.category == "fraud"
+    category = categories.get(tip.category)
+    fraud_resolved = (
+        status == TipStatus.RESOLVED and category is not None and category.confirms_indicators
+    )
     if fraud_resolved and await offer_confirmations(context, chat_of(update).id, t, tip):
         return
     await offer_reply(context, chat_of(update).id, t, tip, status)
 
 
 async def offer_reply(
-    context: TipbotContext, chat_id: int, t: Texts, tip: tips.Tip, status: str
+    context: TipbotContext, chat_id: int, t: Texts, tip: tips.Tip, status: TipStatus
 ) -> None:
     _ = t.gettext
     await context.bot.send_message(
@@ -294,7 +299,7 @@ async def confirmations_keyboard(context, t: Texts, tip, indicators) -> InlineKe
 async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
     indicators = await fraud.checkable_indicators(context.runtime.db, tip.id)
     chosen = next((i for i in indicators if str(i.id) == value), None)
-    if chosen is None or tip.status != "resolved":
+    if chosen is None or tip.status != TipStatus.RESOLVED:
         await answer_callback(
             update,
             t.gettext("Only indicators of a resolved fraud tip can be confirmed."),

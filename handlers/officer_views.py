@@ -14,10 +14,19 @@ from zoneinfo import ZoneInfo
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot import categories
 from bot.i18n import N_, Texts
 from bot.indicators import display_link, format_phone, link_spans
-from bot.intake import CATEGORIES, CHANNELS, KINDS, MAX_ANSWER, WHEN
-from bot.tip_facts import CARD_INDICATORS, CardFacts, EarlierReports, Indicator, Tip, TipFacts
+from bot.intake import CHANNELS, MAX_ANSWER, WHEN
+from bot.tip_facts import (
+    CARD_INDICATORS,
+    CardFacts,
+    EarlierReports,
+    Indicator,
+    Tip,
+    TipFacts,
+    TipStatus,
+)
 from handlers.callbacks import OnTip, TipAction, decode, encode
 from handlers.common import utf16_len
 
@@ -27,11 +36,11 @@ LINK_CHARS = 300  # a link is shown whole, path included, up to this
 INDICATORS_ROOM = 2400  # UTF-16 units all indicator lines may take together
 
 STATUS_LABELS = {
-    "new": N_("🆕 New — not yet acknowledged"),
-    "acknowledged": N_("✅ Acknowledged"),
-    "investigating": N_("🔎 Investigating"),
-    "resolved": N_("✔️ Resolved"),
-    "not_actionable": N_("🚫 Not actionable"),
+    TipStatus.NEW: N_("🆕 New — not yet acknowledged"),
+    TipStatus.ACKNOWLEDGED: N_("✅ Acknowledged"),
+    TipStatus.INVESTIGATING: N_("🔎 Investigating"),
+    TipStatus.RESOLVED: N_("✔️ Resolved"),
+    TipStatus.NOT_ACTIONABLE: N_("🚫 Not actionable"),
 }
 BANNERS = {
     "reminder": N_("⏰ <b>Reminder:</b> this tip is still waiting to be acknowledged."),
@@ -125,7 +134,7 @@ def card_keyboard(
     first_row = [
         InlineKeyboardButton(_(ask_label), callback_data=data(TipAction.ASK_TIPSTER, tip.id))
     ]
-    if tip.status == "new":
+    if tip.status == TipStatus.NEW:
         first_row.insert(
             0,
             InlineKeyboardButton(
@@ -155,9 +164,9 @@ def answer_keyboard(t: Texts, tip: Tip) -> InlineKeyboardMarkup | None:
 def status_keyboard(t: Texts, tip: Tip) -> InlineKeyboardMarkup:
     _ = t.gettext
     choices = [
-        (_("🔎 Investigating"), data(TipAction.SET_STATUS, tip.id, "investigating")),
-        (_("✔️ Resolved"), data(TipAction.SET_STATUS, tip.id, "resolved")),
-        (_("🚫 Not actionable"), data(TipAction.SET_STATUS, tip.id, "not_actionable")),
+        (_("🔎 Investigating"), data(TipAction.SET_STATUS, tip.id, TipStatus.INVESTIGATING)),
+        (_("✔️ Resolved"), data(TipAction.SET_STATUS, tip.id, TipStatus.RESOLVED)),
+        (_("🚫 Not actionable"), data(TipAction.SET_STATUS, tip.id, TipStatus.NOT_ACTIONABLE)),
         (_("🔁 Transfer to another commune"), data(TipAction.TRANSFER_MENU, tip.id)),
         (_("⬅️ Back"), data(TipAction.BACK_TO_CARD, tip.id)),
     ]
@@ -181,8 +190,8 @@ def tip_card_parts(facts: CardFacts, t: Texts, banner: str | None = None) -> tup
     if banner in BANNERS:
         lines.insert(0, _(BANNERS[banner]))
     lines += arrival_reason(facts, t)
-    category = _(CATEGORIES.get(tip.category, tip.category))
-    kind = KINDS.get(tip.category, {}).get(tip.kind or "")
+    category = _(categories.label_of(tip.category))
+    kind = categories.kind_label(tip.category, tip.kind)
     lines.append(
         _("<b>Type:</b> {value}").format(value=category + (f" · {_(kind)}" if kind else ""))
     )
@@ -241,8 +250,8 @@ def tip_summary(facts: TipFacts, t: Texts) -> str:
     commune, status and the tipster's language."""
     _ = t.gettext
     tip = facts.tip
-    kind = KINDS.get(tip.category, {}).get(tip.kind or "")
-    parts = [_(CATEGORIES.get(tip.category, tip.category)) + (f" · {_(kind)}" if kind else "")]
+    kind = categories.kind_label(tip.category, tip.kind)
+    parts = [_(categories.label_of(tip.category)) + (f" · {_(kind)}" if kind else "")]
     parts.append(escape(facts.commune_name) if facts.commune_name else _("commune not known"))
     parts.append(_(STATUS_LABELS.get(tip.status, tip.status)))
     if language := tipster_language(t, facts.language):

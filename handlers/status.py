@@ -13,10 +13,9 @@ from zoneinfo import ZoneInfo
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
-from bot import submission
+from bot import categories, submission
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from bot.intake import CATEGORIES, KINDS
 from bot.receipts import normalize_receipt, normalize_tip_code
 from bot.refusals import Reason
 from handlers.callbacks import Menu, MenuEntry, ReceiptStatus, encode, pattern, tapped_as
@@ -24,6 +23,7 @@ from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_t
 from handlers.locks import resident_lock
 from handlers.menu import main_menu
 from storage import tips
+from storage.tips import TipStatus
 
 
 def status_button(t: Texts, receipt: str) -> InlineKeyboardButton:
@@ -33,11 +33,11 @@ def status_button(t: Texts, receipt: str) -> InlineKeyboardButton:
 
 
 STATUS_NAMES = {
-    "new": N_("received, waiting for the officers"),
-    "acknowledged": N_("officers have received it"),
-    "investigating": N_("officers are looking into it"),
-    "resolved": N_("resolved"),
-    "not_actionable": N_("closed: the police could not act on it"),
+    TipStatus.NEW: N_("received, waiting for the officers"),
+    TipStatus.ACKNOWLEDGED: N_("officers have received it"),
+    TipStatus.INVESTIGATING: N_("officers are looking into it"),
+    TipStatus.RESOLVED: N_("resolved"),
+    TipStatus.NOT_ACTIONABLE: N_("closed: the police could not act on it"),
 }
 
 THREAD_LABELS = {
@@ -89,7 +89,8 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
 def tip_label(tip: tips.Tip, t: Texts, tz: ZoneInfo) -> str:
     """A tip as the resident recognises it: its code, kind and the day it was sent."""
     _ = t.gettext
-    kind = KINDS.get(tip.category, {}).get(tip.kind or "") or CATEGORIES.get(tip.category)
+    category = categories.get(tip.category)
+    kind = categories.kind_label(tip.category, tip.kind) or (category.label if category else None)
     what = _(kind) if kind else tip.category
     when = t.date_from_timestamp(tip.created_at, tz)
     return f"<code>{tip.code}</code> ({escape(what)}, {when})"

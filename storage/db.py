@@ -25,6 +25,10 @@ import aiosqlite
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT = "PRAGMA busy_timeout = 5000"  # ms a writer waits for another
 _MIGRATION_FILE = re.compile(r"^(\d{4})_(\w+)\.sql$")
+# The first line of a migration that rebuilds a table (SQLite's twelve steps): foreign keys are
+# switched off around its transaction, or dropping the old table would delete its children by
+# cascade, and checked before it commits.
+REBUILDS_TABLES = "-- rebuilds tables: foreign keys off"
 
 Params = Sequence[Any] | dict[str, Any]
 
@@ -59,6 +63,10 @@ class Migration:
     version: int
     name: str
     sql: str
+
+    @property
+    def rebuilds_tables(self) -> bool:
+        return self.sql.startswith(REBUILDS_TABLES + "\n")
 
 
 def load_migrations(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -190,17 +198,32 @@ class Database:
             await self._apply(migration)
 
     async def _apply(self, migration: Migration) -> None:
-        async with self.transaction():
-            # Read again under the write lock: another process may have migrated meanwhile.
-            if await self.user_version() >= migration.version:
-                return
-            try:
-                for statement in split_statements(migration.sql):
-                    await self._conn.execute(statement)
-            except sqlite3.Error as error:
-                raise MigrationError(
-                    f"migration {migration.version:04d}_{migration.name} failed: {error}"
-                ) from error
+        # PRAGMA foreign_keys does nothing inside a transaction: it is switched before BEGIN.
+        # Migrations run from open(), before anything else shares the connection.
+        if migration.rebuilds_tables:
+            await self._conn.execute("PRAGMA foreign_keys = OFF")
+        try:
+            async with self.transaction():
+                # Read again under the write lock: another process may have migrated meanwhile.
+                if await self.user_version() >= migration.version:
+                    return
+                try:
+                    for statement in split_statements(migration.sql):
+                        await self._conn.execute(statement)
+                except sqlite3.Error as error:
+                    raise MigrationError(
+                        f"migration {migration.version:04d}_{migration.name} failed: {error}"
+                    ) from error
+                if migration.rebuilds_tables and (
+                    broken := await self.fetch_all("PRAGMA foreign_key_check")
+                ):
+                    raise MigrationError(
+                        f"migration {migration.version:04d}_{migration.name} failed: "
+                        f"{len(broken)} rows break a foreign key, first in {broken[0][0]}"
+                    )
+        finally:
+            if migration.rebuilds_tables:
+                await self._conn.execute("PRAGMA foreign_keys = ON")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from storage.db import Database, now_or
@@ -16,10 +17,24 @@ from storage.db import Database, now_or
 MAX_ATTEMPTS = 100
 
 
+class OutboxKind(StrEnum):
+    """What a row asks the sender to render (outbox.kind); each has one deliverer in handlers/."""
+
+    TIP = "tip"  # a tip's card, to a staff chat
+    TIP_TEXT = "tip_text"  # the rest of a long description, after the card
+    TIP_MEDIA = "tip_media"  # one of the tip's attachments
+    TIP_LOCATION = "tip_location"  # the tip's map pin
+    REFRESH = "refresh"  # edit every card of a tip after a change
+    STAFF_TEXT = "staff_text"  # to staff about a tip: an answer, a note, a transfer
+    STAFF_ANSWER_MEDIA = "staff_answer_media"  # a file the tipster sent as an answer
+    TIPSTER_TEXT = "tipster_text"  # to the tipster: acknowledgement, status, question, reply
+    BULLETIN_NOTICE = "bulletin_notice"  # to an admin, about bulletins
+
+
 @dataclass(frozen=True)
 class OutboxItem:
     id: int
-    kind: str
+    kind: str  # an OutboxKind, or a kind an older version queued (no deliverer: dropped)
     chat_id: int | None
     to_tipster_of: int | None  # a tip id: the chat is in its sealed way back
     payload: dict[str, Any]

@@ -6,15 +6,31 @@ from __future__ import annotations
 import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from enum import StrEnum
 from sqlite3 import Row
 from typing import Any
 
 from storage.db import Database, now_or
 
-CLOSED_STATUSES = frozenset({"resolved", "not_actionable"})
+
+class TipStatus(StrEnum):
+    """A tip's status, as stored in tips.status (and its CHECK constraint, migration 0001)."""
+
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    INVESTIGATING = "investigating"
+    RESOLVED = "resolved"
+    NOT_ACTIONABLE = "not_actionable"
+
+
+CLOSED_STATUSES = frozenset({TipStatus.RESOLVED, TipStatus.NOT_ACTIONABLE})
 # The same set as an SQL parameter: `status NOT IN (SELECT value FROM json_each(?))`.
 _CLOSED_JSON = json.dumps(sorted(CLOSED_STATUSES))
-_SETTABLE_STATUSES = frozenset({"investigating"}) | CLOSED_STATUSES
+# What an officer sets by hand (acknowledging and a transfer have their own functions).
+SETTABLE_STATUSES = frozenset({TipStatus.INVESTIGATING}) | CLOSED_STATUSES
+# "new" written into SQL from the enum, not bound: the partial index tips_unacknowledged
+# (WHERE status = 'new') serves only queries whose condition SQLite can see is the same.
+_IS_NEW = f"status = '{TipStatus.NEW}'"
 
 
 @dataclass(frozen=True)
@@ -61,7 +77,7 @@ class Tip:
     description: str
     answers: dict[str, Any]
     location: tuple[float, float] | None
-    status: str
+    status: TipStatus
     created_at: int
     updated_at: int
     routed_at: int
@@ -174,10 +190,9 @@ async def acknowledge(
     now = now_or(now)
     async with db.transaction():
         cursor = await db.execute(
-            """UPDATE tips SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?,
-                   updated_at = ?
-               WHERE id = ? AND status = 'new'""",
-            (now, officer_id, now, tip_id),
+            """UPDATE tips SET status = ?, acknowledged_at = ?, acknowledged_by = ?, updated_at = ?
+               WHERE id = ? AND status = ?""",
+            (TipStatus.ACKNOWLEDGED, now, officer_id, now, tip_id, TipStatus.NEW),
         )
         if cursor.rowcount == 0:
             return False
@@ -200,7 +215,7 @@ async def set_status(
     (the retention period), after which purge_way_backs deletes the way back.
     False if the tip is already closed or already has that status.
     """
-    if status not in _SETTABLE_STATUSES:
+    if status not in SETTABLE_STATUSES:
         raise ValueError(f"cannot set status {status!r}")
     closing = status in CLOSED_STATUSES
     if closing and keep_way_back_for is None:
@@ -231,11 +246,11 @@ async def transfer(
     now = now_or(now)
     async with db.transaction():
         cursor = await db.execute(
-            """UPDATE tips SET commune_code = ?, status = 'new', routed_at = ?, reminded_at = NULL,
+            """UPDATE tips SET commune_code = ?, status = ?, routed_at = ?, reminded_at = NULL,
                    escalated_at = NULL, updated_at = ?
                WHERE id = ? AND status NOT IN (SELECT value FROM json_each(?))
                    AND commune_code IS NOT ?""",
-            (commune_code, now, now, tip_id, _CLOSED_JSON, commune_code),
+            (commune_code, TipStatus.NEW, now, now, tip_id, _CLOSED_JSON, commune_code),
         )
         if cursor.rowcount == 0:
             return False
@@ -289,14 +304,17 @@ async def _mark_overdue(db: Database, column: str, tip_id: int, now: int | None)
     async with db.transaction():
         cursor = await db.execute(
             f"""UPDATE tips SET {column} = ?
-                WHERE id = ? AND status = 'new' AND {column} IS NULL""",  # noqa: S608
+                WHERE id = ? AND {_IS_NEW} AND {column} IS NULL""",  # noqa: S608
             (now_or(now), tip_id),
         )
     return cursor.rowcount > 0
 
 
-_OVERDUE = """status = 'new' AND {done} IS NULL
+_OVERDUE = (
+    _IS_NEW
+    + """ AND {done} IS NULL
     AND routed_at < CASE WHEN urgent = 1 THEN ? ELSE ? END ORDER BY routed_at"""
+)
 
 
 async def _overdue(
@@ -423,7 +441,7 @@ def tip_from_row(row: Row, indicators: Iterable[Row], attachments: Iterable[Row]
         description=row["description"],
         answers=json.loads(row["answers"]),
         location=None if row["latitude"] is None else (row["latitude"], row["longitude"]),
-        status=row["status"],
+        status=TipStatus(row["status"]),
         created_at=row["created_at"],
         updated_at=row["updated_at"],
         routed_at=row["routed_at"],
@@ -452,7 +470,7 @@ class OpenTip:
     kind: str | None
     commune_code: int | None
     urgent: bool
-    status: str
+    status: TipStatus
     routed_at: int
 
 
@@ -471,4 +489,7 @@ async def open_tips(
             FROM tips WHERE {where} ORDER BY routed_at, id LIMIT ?""",  # noqa: S608
         [*params, limit],
     )
-    return [OpenTip(**{**dict(row), "urgent": bool(row["urgent"])}) for row in rows], total
+    return [
+        OpenTip(**{**dict(row), "urgent": bool(row["urgent"]), "status": TipStatus(row["status"])})
+        for row in rows
+    ], total

@@ -57,7 +57,7 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ],
         "SELECT count(*) = 1 FROM tip_indicators WHERE value = '+84912345678'",
     ),
-    # 0006 adds the tipster's language to tips (0009 drops it again: its check is gone).
+    # 0006 adds the tipster's language to tips (0010 drops it again: its check is gone).
     5: (
         [
             "INSERT INTO confirmed_indicators (tip_id, tip_code, kind, value, display,"
@@ -83,9 +83,23 @@ SEEDS: dict[int, tuple[list[str], str]] = {
         ["INSERT INTO check_counts (day, outcome, count) VALUES ('2026-01-01', 'unknown', 1)"],
         "SELECT count(*) = 1 FROM check_counts WHERE outcome = 'unknown'",
     ),
-    # 0009 drops the tipster's language from tips (it lives in the sealed way back only): the
-    # tip stays, without the column.
+    # 0009 rebuilds tips (categories from a table): rows, children and daily totals stay.
     8: (
+        [
+            "INSERT INTO tips (code, receipt_hash, category, kind, description, created_at,"
+            " updated_at, routed_at, language) VALUES ('P3X9A', 'h2', 'forest', 'logging', 'd',"
+            " 86400, 86400, 86400, 'vi')",
+            "INSERT INTO tip_messages (tip_id, kind, body, officer_id, created_at)"
+            " VALUES (2, 'note', 'n', 7, 86401)",
+        ],
+        """SELECT (SELECT count(*) FROM tips WHERE code = 'P3X9A' AND category = 'forest') = 1
+                  AND (SELECT count(*) FROM tip_messages WHERE tip_id = 2) = 1
+                  AND (SELECT sum(tips) FROM stats_kinds WHERE category = 'forest') = 1
+                  AND (SELECT count(*) FROM categories) = 4""",
+    ),
+    # 0010 drops the tipster's language from tips (it lives in the sealed way back only): the
+    # tip stays, without the column.
+    9: (
         ["UPDATE tips SET language = 'en' WHERE code = 'K7Q2M'"],
         """SELECT count(*) = 1 FROM tips WHERE code = 'K7Q2M'
            AND NOT EXISTS (SELECT 1 FROM pragma_table_info('tips') WHERE name = 'language')""",

@@ -5,4 +5,4 @@
 -- allows (no other constraint, index, trigger or view refers to it).
 ALTER TABLE tips DROP COLUMN language;
 
-PRAGMA user_version = 9;
+PRAGMA user_version = 10;
