@@ -47,13 +47,19 @@ def cards_of(sandbox, chat_id: int, code: str) -> list[dict]:
     ]
 
 
-async def test_a_linked_group_upgraded_to_a_supergroup_keeps_its_tips(sandbox, bot):
+async def group_with_a_card(sandbox, bot):
+    """Minh, Xuân Hương's officer, linked his group; Lan's tip has its card there, all sent."""
     minh = sandbox.add_user("Minh", language_code="vi")
     await register(bot, minh, XUAN_HUONG)
     group = await linked_group(sandbox, minh, "CA Xuân Hương")
     first = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
     await card(sandbox, group.id, first)
     await all_sent(bot)
+    return minh, group, first
+
+
+async def test_a_linked_group_upgraded_to_a_supergroup_keeps_its_tips(sandbox, bot):
+    minh, group, first = await group_with_a_card(sandbox, bot)
 
     since = sandbox.version
     supergroup = sandbox.upgrade_group(group, minh)  # both service messages reach the bot
@@ -77,12 +83,7 @@ async def test_a_linked_group_upgraded_to_a_supergroup_keeps_its_tips(sandbox, b
 async def test_a_tip_meeting_the_old_id_first_still_reaches_the_supergroup(sandbox, bot):
     """The upgrade's service messages come late (or never): the card sent to the old id is
     refused with the new one, and the link and the card move there by themselves."""
-    minh = sandbox.add_user("Minh", language_code="vi")
-    await register(bot, minh, XUAN_HUONG)
-    group = await linked_group(sandbox, minh, "CA Xuân Hương")
-    first = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
-    await card(sandbox, group.id, first)
-    await all_sent(bot)
+    minh, group, first = await group_with_a_card(sandbox, bot)
 
     supergroup = sandbox.upgrade_group(group, minh, tell_bot=False)
     second = await send_tip(Person(sandbox, sandbox.add_user("Bảy"), timeout=15))
@@ -109,12 +110,7 @@ async def test_a_tip_meeting_the_old_id_first_still_reaches_the_supergroup(sandb
 async def test_a_group_upgraded_by_being_made_public_gets_no_tip(sandbox, bot):
     """Making a basic group public upgrades it: the link moves to the new id, where the check
     before each message finds it public and ends it."""
-    minh = sandbox.add_user("Minh", language_code="vi")
-    await register(bot, minh, XUAN_HUONG)
-    group = await linked_group(sandbox, minh, "CA Xuân Hương")
-    first = await send_tip(Person(sandbox, sandbox.add_user("Lan"), timeout=15))
-    await card(sandbox, group.id, first)
-    await all_sent(bot)
+    minh, group, first = await group_with_a_card(sandbox, bot)
 
     since = sandbox.version
     supergroup = sandbox.upgrade_group(group, minh, username="xh_public")
