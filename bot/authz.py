@@ -7,6 +7,7 @@ officer of that commune, or an admin. Every action and every refusal goes to the
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -42,6 +43,16 @@ async def staff_member(runtime: Runtime, user_id: int) -> Staff | None:
         frozenset(await officers.communes_of(runtime.db, user_id)) if officer else frozenset()
     )
     return Staff(user_id, officer.name if officer else None, is_admin, communes)
+
+
+async def staff_names(runtime: Runtime, user_ids: Collection[int]) -> dict[int, str]:
+    """The name of each of these officers or admins, as lists of actions show it: their id
+    when they have no name (or no row any more)."""
+    names = {}
+    for user_id in user_ids:
+        officer = await officers.get(runtime.db, user_id)
+        names[user_id] = (officer.name if officer else None) or str(user_id)
+    return names
 
 
 async def staff_for_tip(runtime: Runtime, user_id: int, tip: tips.Tip, action: str) -> Staff | None:

@@ -20,6 +20,7 @@ from bot.receipts import normalize_tip_code
 from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import bans, tips
+from storage.bans import Ban as Ban  # the views' plain data
 
 MAX_REASON = 300
 
@@ -79,6 +80,11 @@ async def unban_sender(runtime: Runtime, admin: Staff, text: str) -> Unbanned | 
             return Refused(Reason.NOT_BANNED, tip.code)
         await record(runtime, "resident.unban", admin.user_id, tip.id)
     return Unbanned(tip.code)
+
+
+async def current(runtime: Runtime) -> list[Ban]:
+    """Every ban in force, newest first, for the admins' list (/unban without a code)."""
+    return await bans.list_bans(runtime.db)
 
 
 async def unban_listed(runtime: Runtime, admin: Staff, ban_id: int, created_at: int) -> bool:

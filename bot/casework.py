@@ -12,7 +12,9 @@ from bot.authz import Staff, record
 from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import bans, fraud, outbox, tips
+from storage.fraud import Confirmation, TipIndicator
 from storage.outbox import OutboxKind
+from storage.tips import SETTABLE_STATUSES as SETTABLE_STATUSES  # what set_status accepts
 
 DAY = 24 * 3600
 
@@ -183,8 +185,18 @@ async def transfer(runtime: Runtime, staff: Staff, tip: tips.Tip, commune_code: 
     return True
 
 
+async def checkable_indicators(runtime: Runtime, tip: tips.Tip) -> list[TipIndicator]:
+    """The tip's phones, accounts, links and apps: what its officers may confirm."""
+    return await fraud.checkable_indicators(runtime.db, tip.id)
+
+
+async def confirmations(runtime: Runtime, tip: tips.Tip) -> list[Confirmation]:
+    """The tip's indicators its officers confirmed (and nobody withdrew)."""
+    return await fraud.confirmed_for_tip(runtime.db, tip.code)
+
+
 async def toggle_confirmation(
-    runtime: Runtime, staff: Staff, tip: tips.Tip, indicator: fraud.TipIndicator
+    runtime: Runtime, staff: Staff, tip: tips.Tip, indicator: TipIndicator
 ) -> bool:
     """Confirms (or takes back) that the scammer of a resolved fraud tip used this phone,
     account or link: /check warns about confirmed ones. True if now confirmed."""

@@ -60,6 +60,15 @@ async def check(runtime: Runtime, pseudonym: str, text: str) -> CheckResult | Re
     return result
 
 
+async def confirmations_matching(runtime: Runtime, text: str) -> list[fraud.Confirmation]:
+    """For an admin's /confirmed: the active confirmations of every phone, account or link the
+    text names, each with its id to withdraw it by."""
+    found: list[fraud.Confirmation] = []
+    for indicator in normalize_query(text):
+        found += await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
+    return found
+
+
 async def withdraw(runtime: Runtime, staff: Staff, confirmation_id: int) -> bool:
     """An admin takes back a wrong confirmation, audited against its tip in the same
     transaction; False if it was already withdrawn."""

@@ -26,6 +26,7 @@ from bot.refusals import Reason, Refused
 from bot.runtime import Runtime
 from storage import officers, outbox, residents
 from storage.db import now_or
+from storage.officers import GroupLink as GroupLink  # the views' plain data
 from storage.outbox import OutboxKind
 
 INVITE_TTL = 72 * 3600
@@ -292,7 +293,7 @@ def revocation_refused(entry: OfficerEntry | None) -> Refused | None:
 
 @dataclass(frozen=True)
 class Revoked:
-    ended: tuple[officers.GroupLink, ...]  # the group links that ended with the officer
+    ended: tuple[GroupLink, ...]  # the group links that ended with the officer
 
 
 async def revoke(runtime: Runtime, admin_id: int, officer_id: int) -> Revoked | Refused:

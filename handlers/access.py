@@ -21,8 +21,8 @@ from bot import authz, routing
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_
+from bot.tip_facts import Tip
 from handlers.common import answer_callback, chat_of, user_of, user_texts
-from storage.tips import Tip
 
 REFUSALS = {
     Role.OFFICER: N_("Sorry, this is only for police officers registered in this bot."),

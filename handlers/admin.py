@@ -34,8 +34,6 @@ from handlers.common import (
     user_of,
     user_texts,
 )
-from storage import bans as ban_store
-from storage import officers
 
 PRIVATE = filters.ChatType.PRIVATE
 TELEGRAM_DOCUMENT_LIMIT = 50 * 1024 * 1024
@@ -226,11 +224,10 @@ async def unban_callback(update: Update, context: TipbotContext, staff: Staff) -
 
 async def _bans_list(context: TipbotContext, t: Texts):
     runtime = context.runtime
-    listed = await ban_store.list_bans(runtime.db)
-    names = {}
-    for admin_id in {ban.banned_by for ban in listed if ban.banned_by is not None}:
-        officer = await officers.get(runtime.db, admin_id)
-        names[admin_id] = (officer.name if officer else None) or str(admin_id)
+    listed = await bans.current(runtime)
+    names = await authz.staff_names(
+        runtime, {ban.banned_by for ban in listed if ban.banned_by is not None}
+    )
     return views.bans_list(t, listed, names, runtime.config.timezone)
 
 

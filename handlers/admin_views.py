@@ -12,11 +12,10 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot import stats
-from bot.bans import Banned, Unbanned
+from bot.bans import Ban, Banned, Unbanned
 from bot.i18n import Texts
 from bot.refusals import Reason, Refused
 from handlers.callbacks import ExportPeriod, StatsPeriod, Unban, encode
-from storage.bans import Ban
 
 MAX_LISTED_BANS = 30
 

@@ -12,7 +12,6 @@ from bot import categories, fraud_check, inputs
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
 from bot.i18n import N_, Texts
-from bot.indicators import normalize_query
 from bot.refusals import Refused
 from handlers.access import staff_only
 from handlers.callbacks import Menu, MenuEntry, WithdrawConfirmation, encode, pattern, received
@@ -25,7 +24,6 @@ from handlers.common import (
     user_texts,
 )
 from handlers.menu import MENU_CHECK, MENU_REPORT
-from storage import fraud
 
 PENDING_TTL = 3600
 
@@ -123,9 +121,7 @@ async def confirmed_cmd(update: Update, context: TipbotContext, staff: Staff) ->
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    found = []
-    for indicator in normalize_query(" ".join(context.args or [])):
-        found += await fraud.confirmed(runtime.db, indicator.kind, indicator.value)
+    found = await fraud_check.confirmations_matching(runtime, " ".join(context.args or []))
     if not found:
         await message_of(update).reply_text(
             _("No confirmed report matches. Send <code>/confirmed</code> with a number or link.")

@@ -7,18 +7,18 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import CommandHandler, filters
 
-from bot import categories
+from bot import categories, desk
 from bot.authz import Role, Staff
 from bot.context import TipbotContext
+from bot.desk import OpenTip
 from bot.i18n import N_, Texts
 from bot.receipts import normalize_tip_code
+from bot.tip_facts import Tip, TipStatus
 from handlers.access import staff_only, tip_staff_or_refuse
 from handlers.callbacks import TipAction
 from handlers.common import chat_of, fit_lines, message_of, user_texts
 from handlers.officer import show_card
 from handlers.officer_views import data
-from storage import audit, officers, tips
-from storage.tips import TipStatus
 
 QUEUE_LIMIT = 20
 ACTION_LABELS = {
@@ -35,7 +35,7 @@ ACTION_LABELS = {
 }
 
 
-def overdue(runtime, tip: tips.OpenTip) -> bool:
+def overdue(runtime, tip: OpenTip) -> bool:
     """Past the reminder deadline and still not acknowledged."""
     config = runtime.config
     limit = config.urgent_remind_minutes * 60 if tip.urgent else config.remind_hours * 3600
@@ -47,8 +47,7 @@ async def queue_cmd(update: Update, context: TipbotContext, staff: Staff) -> Non
     runtime = context.runtime
     t = await user_texts(update, context)
     _ = t.gettext
-    communes = None if staff.is_admin else staff.communes
-    open_tips, total = await tips.open_tips(runtime.db, communes, limit=QUEUE_LIMIT)
+    open_tips, total = await desk.open_tips(runtime, staff, limit=QUEUE_LIMIT)
     if not open_tips:
         await message_of(update).reply_text(_("No open tips. 👍"))
         return
@@ -62,7 +61,7 @@ async def queue_cmd(update: Update, context: TipbotContext, staff: Staff) -> Non
     await message_of(update).reply_text("\n".join(lines), reply_markup=InlineKeyboardMarkup(rows))
 
 
-def queue_line(runtime, t: Texts, tip: tips.OpenTip) -> str:
+def queue_line(runtime, t: Texts, tip: OpenTip) -> str:
     _ = t.gettext
     marks = ("🚨" if tip.urgent else "") + ("⏰" if overdue(runtime, tip) else "")
     commune = runtime.communes.name(tip.commune_code) if tip.commune_code else _("province queue")
@@ -71,9 +70,9 @@ def queue_line(runtime, t: Texts, tip: tips.OpenTip) -> str:
     return f"{marks}<code>{tip.code}</code> · {category} · {escape(commune)} · {age}"
 
 
-async def tip_from_args(update: Update, context: TipbotContext, t: Texts) -> tips.Tip | None:
+async def tip_from_args(update: Update, context: TipbotContext, t: Texts) -> Tip | None:
     code = normalize_tip_code(" ".join(context.args or []))
-    tip = await tips.get_by_code(context.runtime.db, code) if code else None
+    tip = await desk.tip_by_code(context.runtime, code) if code else None
     if tip is None:
         await message_of(update).reply_text(
             t.gettext("Send the command with a tip code, for example <code>/tip T-7K3Q9X</code>.")
@@ -101,14 +100,10 @@ async def audit_cmd(update: Update, context: TipbotContext, staff: Staff) -> Non
     tip = await tip_from_args(update, context, t)
     if tip is None:
         return
-    entries = await audit.list_for_tip(runtime.db, tip.id)
+    entries = await desk.history(runtime, tip)
     lines = [_("<b>History of {code}</b>").format(code=tip.code)]
-    names: dict[int, str] = {}
     for entry in entries:
-        if entry.actor_id is not None and entry.actor_id not in names:
-            officer = await officers.get(runtime.db, entry.actor_id)
-            names[entry.actor_id] = (officer.name if officer else None) or str(entry.actor_id)
-        who = names[entry.actor_id] if entry.actor_id is not None else _("the bot")
+        who = entry.actor if entry.actor is not None else _("the bot")
         when = t.datetime_from_timestamp(entry.created_at, runtime.config.timezone)
         if entry.action in ACTION_LABELS:
             what = _(ACTION_LABELS[entry.action])

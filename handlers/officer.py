@@ -13,11 +13,12 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework, categories, inputs, routing, tip_facts, tipster
+from bot import authz, casework, categories, desk, inputs, routing, tip_facts, tipster
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
 from bot.telegram_errors import Verdict, classify
+from bot.tip_facts import Tip, TipStatus
 from handlers.access import tip_staff_or_refuse
 from handlers.callbacks import OnTip, TipAction, pattern, received
 from handlers.common import (
@@ -41,8 +42,6 @@ from handlers.officer_views import (
     tip_card,
     tipster_language,
 )
-from storage import fraud, tips
-from storage.tips import TipStatus
 
 PENDING_TTL = 3600  # an officer who tapped "Ask" has an hour to type the question
 
@@ -69,7 +68,7 @@ async def officer_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
     action = tapped.action
-    tip = await tips.get(context.runtime.db, tapped.tip_id)
+    tip = await desk.tip(context.runtime, tapped.tip_id)
     if tip is None:
         await answer_callback(update, _("This tip no longer exists."), show_alert=True)
         return
@@ -84,14 +83,14 @@ async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
     if await casework.acknowledge(context.runtime, staff, tip):
         await answer_callback(update, _("Acknowledged. The tipster has been told."))
         return
-    fresh = await tips.get(context.runtime.db, tip.id)
+    fresh = await desk.tip(context.runtime, tip.id)
     name = await acknowledger_name(context, fresh)
     await answer_callback(
         update, _("Already acknowledged by {name}.").format(name=name), show_alert=True
     )
 
 
-async def acknowledger_name(context: TipbotContext, tip: tips.Tip | None) -> str:
+async def acknowledger_name(context: TipbotContext, tip: Tip | None) -> str:
     name = await tip_facts.acknowledger(context.runtime, tip) if tip else None
     return name or "—"
 
@@ -149,7 +148,7 @@ async def on_back(update, context, t: Texts, staff, tip, _value) -> None:
 
 async def on_set_status(update, context, t: Texts, staff, tip, value: str) -> None:
     _ = t.gettext
-    if value not in tips.SETTABLE_STATUSES:
+    if value not in casework.SETTABLE_STATUSES:
         await answer_callback(update)
         return
     status = TipStatus(value)
@@ -159,7 +158,7 @@ async def on_set_status(update, context, t: Texts, staff, tip, value: str) -> No
     await answer_callback(update, _("Status changed. The tipster has been told."))
     # The tapped message leaves its status menu for the tip's new actions (cards are refreshed
     # anyway; a message about the tip, such as an answer, is not).
-    fresh = await tips.get(context.runtime.db, tip.id)
+    fresh = await desk.tip(context.runtime, tip.id)
     await edit_buttons(update, card_keyboard(t, fresh or tip))
     # One step after the other: a resolved fraud tip first asks which indicators were the
     # scammer's; the offer of a reply comes when that checklist is done.
@@ -173,7 +172,7 @@ async def on_set_status(update, context, t: Texts, staff, tip, value: str) -> No
 
 
 async def offer_reply(
-    context: TipbotContext, chat_id: int, t: Texts, tip: tips.Tip, status: TipStatus
+    context: TipbotContext, chat_id: int, t: Texts, tip: Tip, status: TipStatus
 ) -> None:
     _ = t.gettext
     await context.bot.send_message(
@@ -235,7 +234,7 @@ async def on_transfer_to(update, context, t: Texts, staff, tip, value: str) -> N
     )
 
 
-async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: tips.Tip) -> None:
+async def show_card(context: TipbotContext, chat_id: int, t: Texts, tip: Tip) -> None:
     """The tip's card again, with its buttons, in this chat (kept up to date like the others)."""
     message = await context.bot.send_message(
         chat_id,
@@ -255,7 +254,7 @@ async def on_show(update, context, t: Texts, staff, tip, _value) -> None:
 async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, tip) -> bool:
     """After a fraud tip is resolved: which of its phones, accounts and links were really the
     scammer's? Confirmed ones become warnings for everyone's /check. False if it has none."""
-    indicators = await fraud.checkable_indicators(context.runtime.db, tip.id)
+    indicators = await casework.checkable_indicators(context.runtime, tip)
     if not indicators:
         return False
     await context.bot.send_message(
@@ -273,9 +272,7 @@ async def offer_confirmations(context: TipbotContext, chat_id: int, t: Texts, ti
 
 
 async def confirmations_keyboard(context, t: Texts, tip, indicators) -> InlineKeyboardMarkup:
-    confirmed = {
-        (c.kind, c.value) for c in await fraud.confirmed_for_tip(context.runtime.db, tip.code)
-    }
+    confirmed = {(c.kind, c.value) for c in await casework.confirmations(context.runtime, tip)}
     rows = [
         [
             InlineKeyboardButton(
@@ -297,7 +294,7 @@ async def confirmations_keyboard(context, t: Texts, tip, indicators) -> InlineKe
 
 
 async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
-    indicators = await fraud.checkable_indicators(context.runtime.db, tip.id)
+    indicators = await casework.checkable_indicators(context.runtime, tip)
     chosen = next((i for i in indicators if str(i.id) == value), None)
     if chosen is None or tip.status != TipStatus.RESOLVED:
         await answer_callback(
@@ -318,7 +315,7 @@ async def on_confirm(update, context, t: Texts, staff, tip, value: str) -> None:
 
 async def on_confirm_done(update, context, t: Texts, staff, tip, _value) -> None:
     """The checklist is done: now, and only now, the offer of a reply for the tipster."""
-    count = len(await fraud.confirmed_for_tip(context.runtime.db, tip.code))
+    count = len(await casework.confirmations(context.runtime, tip))
     await answer_callback(update)
     message = tapped_message(update)
     async with message_lock(message.chat.id, message.message_id):

@@ -15,7 +15,7 @@ from bot.authz import Role
 from bot.communes import CommuneDirectory, CommuneMatch
 from bot.i18n import Texts
 from bot.normalize import plain_name
-from bot.onboarding import OfficerEntry
+from bot.onboarding import GroupLink, OfficerEntry
 from bot.refusals import Reason
 from handlers.access import REFUSALS
 from handlers.callbacks import (
@@ -27,7 +27,6 @@ from handlers.callbacks import (
     encode,
 )
 from handlers.common import fit_lines
-from storage.officers import GroupLink
 
 PAGE_SIZE = 8
 EXAMPLE_COMMUNE = "Xuân Hương"

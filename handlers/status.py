@@ -18,12 +18,11 @@ from bot.context import TipbotContext
 from bot.i18n import N_, Texts
 from bot.receipts import normalize_receipt, normalize_tip_code
 from bot.refusals import Reason
+from bot.tip_facts import Tip, TipStatus
 from handlers.callbacks import Menu, MenuEntry, ReceiptStatus, encode, pattern, tapped_as
 from handlers.common import answer_callback, chat_of, fit_lines, user_of, user_texts
 from handlers.locks import resident_lock
 from handlers.menu import main_menu
-from storage import tips
-from storage.tips import TipStatus
 
 
 def status_button(t: Texts, receipt: str) -> InlineKeyboardButton:
@@ -86,7 +85,7 @@ async def status_cmd(update: Update, context: TipbotContext) -> None:
     await context.bot.send_message(chat_id, replies[result.reason], reply_markup=main_menu(t))
 
 
-def tip_label(tip: tips.Tip, t: Texts, tz: ZoneInfo) -> str:
+def tip_label(tip: Tip, t: Texts, tz: ZoneInfo) -> str:
     """A tip as the resident recognises it: its code, kind and the day it was sent."""
     _ = t.gettext
     category = categories.get(tip.category)
