@@ -111,13 +111,6 @@ def ask_receipt_text(t: Texts) -> str:
     )
 
 
-THREAD_LABELS = {
-    "question": N_("❓ Officers asked"),
-    "reply": N_("📣 Officers replied"),
-    "answer": N_("💬 You answered"),
-}
-
-
 def status_text(t: Texts, view: submission.StatusView, tz: ZoneInfo) -> str:
     """The tip, its status and its whole conversation: the officers' questions and public
     replies, and the resident's answers (never the officers' internal notes)."""
