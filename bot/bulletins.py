@@ -30,7 +30,12 @@ from bot.i18n import LANGUAGES
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
 from storage import broadcasts, bulletins, outbox, pending, subscribers
-from storage.broadcasts import Broadcast, Progress
+from storage.broadcasts import Broadcast as Broadcast
+from storage.broadcasts import Progress as Progress
+from storage.bulletins import Bulletin as Bulletin
+from storage.bulletins import CatalogueEntry as CatalogueEntry
+from storage.bulletins import PlannedSend as PlannedSend
+from storage.bulletins import Schedule as Schedule
 from storage.outbox import OutboxKind
 from storage.subscribers import Subscriber
 
@@ -77,6 +82,17 @@ async def load_library_into_db(runtime: Runtime, path: Path = DEFAULT_PATH) -> N
     )
 
 
+async def catalogue(runtime: Runtime) -> list[CatalogueEntry]:
+    """Every bulletin once (the library's and the admins'), with its titles and when it was last
+    broadcast."""
+    return await bulletins.catalogue(runtime.db)
+
+
+async def versions_of(runtime: Runtime, slug: str) -> dict[str, Bulletin]:
+    """A bulletin's texts by language; empty for a slug that names none."""
+    return await bulletins.languages_of(runtime.db, slug)
+
+
 # Subscriptions ---------------------------------------------------------------------------------
 
 
@@ -110,6 +126,11 @@ async def bot_blocked(runtime: Runtime, chat_id: int) -> bool:
 async def active_subscription(runtime: Runtime, chat_id: int) -> Subscriber | None:
     found = await subscribers.get(runtime.db, chat_id)
     return found if found is not None and found.active else None
+
+
+async def audience(runtime: Runtime, topic: str) -> int:
+    """How many chats a send of this topic reaches now: its active subscribers."""
+    return await subscribers.count_active(runtime.db, topic)
 
 
 # What a send targets ---------------------------------------------------------------------------
@@ -221,6 +242,10 @@ async def recent_broadcasts(runtime: Runtime, language: str) -> list[BroadcastSt
     return states
 
 
+async def broadcast(runtime: Runtime, broadcast_id: int) -> Broadcast | None:
+    return await broadcasts.get(runtime.db, broadcast_id)
+
+
 async def cancel_broadcast(runtime: Runtime, admin_id: int | None, broadcast_id: int) -> bool:
     """Stops a broadcast; `admin_id` None when the engine stops it itself."""
     async with runtime.db.transaction():
@@ -270,6 +295,11 @@ async def plan_send(
     return planned_id
 
 
+async def planned_sends(runtime: Runtime) -> list[PlannedSend]:
+    """The sends still waiting for their time, soonest first."""
+    return await bulletins.list_planned(runtime.db)
+
+
 async def cancel_planned(runtime: Runtime, admin_id: int, planned_id: int) -> bool:
     async with runtime.db.transaction():
         done = await bulletins.settle_planned(runtime.db, planned_id, "cancelled")
@@ -310,6 +340,14 @@ async def start_due_planned(runtime: Runtime) -> list[int]:
 
 
 # Schedules -------------------------------------------------------------------------------------
+
+
+async def schedules(runtime: Runtime) -> list[Schedule]:
+    return await bulletins.list_schedules(runtime.db)
+
+
+async def schedule(runtime: Runtime, schedule_id: int) -> Schedule | None:
+    return await bulletins.get_schedule(runtime.db, schedule_id)
 
 
 async def create_schedule(runtime: Runtime, admin_id: int, rule: CronRule, target: Target) -> int:

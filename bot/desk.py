@@ -12,11 +12,7 @@ from bot.runtime import Runtime
 from storage import audit, tips
 from storage.tips import OpenTip, Tip
 
-__all__ = ["HistoryEntry", "OpenTip", "history", "open_tips", "tip", "tip_by_code"]
-
-
-async def tip(runtime: Runtime, tip_id: int) -> Tip | None:
-    return await tips.get(runtime.db, tip_id)
+__all__ = ["HistoryEntry", "OpenTip", "history", "open_tips", "tip_by_code"]
 
 
 async def tip_by_code(runtime: Runtime, code: str) -> Tip | None:

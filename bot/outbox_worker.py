@@ -24,7 +24,8 @@ from bot.runtime import Runtime
 from bot.send_budget import retry_after_seconds
 from bot.telegram_errors import Verdict, backoff_seconds, classify, is_missing_chat, moved_to
 from storage import outbox
-from storage.outbox import OutboxItem
+from storage.outbox import OutboxItem as OutboxItem
+from storage.outbox import OutboxKind as OutboxKind
 
 log = logging.getLogger(__name__)
 

@@ -122,6 +122,15 @@ async def card_sent(runtime: Runtime, tip: tips.Tip, chat_id: int, message_id: i
     await tips.add_notification(runtime.db, tip.id, chat_id, message_id)
 
 
+async def card_in(runtime: Runtime, chat_id: int, tip: tips.Tip) -> int | None:
+    """The tip's card in this chat (the newest, if it got several), so follow-ups thread under
+    it; None if the chat never got one."""
+    for notification in reversed(await tips.list_notifications(runtime.db, tip.id)):
+        if notification.chat_id == chat_id:
+            return notification.message_id
+    return None
+
+
 async def follow_card(
     runtime: Runtime, tip: tips.Tip, chat_id: int, card_id: int, rest: Sequence[str]
 ) -> None:

@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 from bot import routing, tipster
 from bot.runtime import Runtime
-from storage import fraud, officers
-from storage.tips import Indicator, Tip, TipStatus
+from storage import fraud, officers, tips
+from storage.tips import Attachment, Indicator, Tip, TipStatus
 
 __all__ = [
     "CARD_INDICATORS",
+    "Attachment",
     "CardFacts",
     "EarlierReports",
     "Indicator",
@@ -22,7 +23,11 @@ __all__ = [
     "TipFacts",
     "TipStatus",
     "acknowledger",
+    "answer_file",
     "card_facts",
+    "officer_name",
+    "thread_body",
+    "tip",
     "tip_facts",
 ]
 
@@ -58,6 +63,27 @@ class CardFacts(TipFacts):
     earlier: tuple[EarlierReports | None, ...]
     contact: str | None  # the phone number the tipster chose to share
     acknowledged_by: str | None  # the officer's name (or id) who acknowledged it
+
+
+async def tip(runtime: Runtime, tip_id: int) -> Tip | None:
+    return await tips.get(runtime.db, tip_id)
+
+
+async def thread_body(runtime: Runtime, tip: Tip, message_id: int) -> str:
+    """The text of one message of the tip's conversation; empty if it is gone."""
+    thread = {m.id: m for m in await tips.list_messages(runtime.db, tip.id)}
+    return thread[message_id].body if message_id in thread else ""
+
+
+async def answer_file(runtime: Runtime, message_id: int) -> Attachment | None:
+    """The file the tipster sent as this answer; None if it was deleted."""
+    return await tips.message_file(runtime.db, message_id)
+
+
+async def officer_name(runtime: Runtime, officer_id: int) -> str | None:
+    """The officer's name as registered; None for one without a name (or no longer known)."""
+    officer = await officers.get(runtime.db, officer_id)
+    return officer.name if officer else None
 
 
 async def tip_facts(runtime: Runtime, tip: Tip) -> TipFacts:
@@ -105,5 +131,4 @@ async def acknowledger(runtime: Runtime, tip: Tip) -> str | None:
     """Who acknowledged the tip: the officer's name, else their id; None if nobody yet."""
     if tip.acknowledged_by is None:
         return None
-    officer = await officers.get(runtime.db, tip.acknowledged_by)
-    return (officer.name if officer else None) or str(tip.acknowledged_by)
+    return await officer_name(runtime, tip.acknowledged_by) or str(tip.acknowledged_by)

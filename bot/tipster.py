@@ -62,6 +62,12 @@ async def sent_by(runtime: Runtime, tip: tips.Tip, user_id: int) -> bool:
     return way_back is not None and way_back.pseudonym == runtime.pseudonym_of(user_id)
 
 
+async def own_tip(runtime: Runtime, code: str, user_id: int) -> tips.Tip | None:
+    """The tip with this code if this user sent it (its sealed way back opens to them)."""
+    tip = await tips.get_by_code(runtime.db, code)
+    return tip if tip is not None and await sent_by(runtime, tip, user_id) else None
+
+
 async def reach(runtime: Runtime, tip: tips.Tip) -> Reach | None:
     """Where a message to the tipster goes, opened at the moment of sending; None when it cannot
     go (the way back was deleted, or does not open)."""

@@ -29,7 +29,7 @@ from bot.context import TipbotContext
 from bot.cron import CronError, cron_rule, parse_cron
 from bot.i18n import LANGUAGES, Texts, texts
 from bot.language import language_of
-from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
+from bot.outbox_worker import Deliver, OutboxItem, OutboxKind, Undeliverable, addressed_chat
 from bot.quiet_hours import quiet_hours_of
 from bot.runtime import Runtime
 from bot.telegram_errors import Verdict, classify
@@ -80,9 +80,6 @@ from handlers.common import (
 )
 from handlers.fallback import dead_button
 from handlers.locks import message_lock
-from storage import broadcasts, subscribers
-from storage import bulletins as store
-from storage.outbox import OutboxItem, OutboxKind
 
 log = logging.getLogger(__name__)
 
@@ -208,7 +205,7 @@ def _is_topic_screen(message: MaybeInaccessibleMessage | None) -> bool:
 @staff_only(Role.ADMIN, "bulletin.list")
 async def bulletins_cmd(update: Update, context: TipbotContext, staff: Staff) -> None:
     t, runtime = await user_texts(update, context), context.runtime
-    entries = await store.catalogue(runtime.db)
+    entries = await services.catalogue(runtime)
     for page in views.catalogue_pages(t, entries, lambda moment: when(runtime, t, moment)):
         await message_of(update).reply_text(page)
 
@@ -230,7 +227,7 @@ async def newbulletin_cmd(update: Update, context: TipbotContext, staff: Staff) 
     draft = {"title": composed.title, "body": composed.body, "slug": composed.slug}
     draft |= {"language": composed.language, "topic": None}
     if composed.slug is not None:
-        versions = await store.languages_of(runtime.db, composed.slug)
+        versions = await services.versions_of(runtime, composed.slug)
         if not versions:
             await message.reply_text(
                 views.compose_error(t, ComposeError("unknown_slug", composed.slug))
@@ -320,7 +317,7 @@ async def sendnow_cmd(update: Update, context: TipbotContext, staff: Staff) -> N
 
 async def open_picker(update: Update, runtime: Runtime, t: Texts, send_at: int) -> None:
     """The picker's first step, the topics; ``send_at`` 0 for now."""
-    entries = await store.catalogue(runtime.db)
+    entries = await services.catalogue(runtime)
     if not entries:
         await message_of(update).reply_text(views.nothing_to_send(t))
         return
@@ -347,14 +344,14 @@ async def preview_and_confirm(
         return
     title = await services.title_of(runtime, slug, t.language) if slug else None
     if slug is not None:
-        versions = await store.languages_of(runtime.db, slug)
+        versions = await services.versions_of(runtime, slug)
         bulletin = versions.get(t.language) or next(iter(versions.values()))
         text, markup = views.render(
             texts(bulletin.language), bulletin, channel=False, bot_username=None
         )
         await bot.send_message(chat_id, views.preview_heading(t, bulletin.language))
         await bot.send_message(chat_id, text, reply_markup=markup)
-    count = await subscribers.count_active(runtime.db, target.topic)
+    count = await services.audience(runtime, target.topic)
     what = views.what(t, target, title)
     if send_at is None:
         await bot.send_message(
@@ -403,7 +400,7 @@ async def pick_callback(
         )
         return
     moment = when(runtime, t, send_at) if send_at else None
-    entries = await store.catalogue(runtime.db)
+    entries = await services.catalogue(runtime)
     await answer_callback(update)
     if isinstance(tapped, PickTopics):
         text, markup = views.picker_topics(t, entries, send_at, moment)
@@ -415,7 +412,7 @@ async def pick_callback(
             t,
             topic,
             [e for e in entries if e.topic == topic],
-            await store.next_for_audience(runtime.db, topic),
+            await services.slug_for(runtime, Target(topic, None)),
             send_at,
             moment,
         )
@@ -474,7 +471,7 @@ async def confirm_now(
     if broadcast_id is None:
         return
     bulletin_jobs.wake(context.application)
-    started = await broadcasts.get(runtime.db, broadcast_id)
+    started = await services.broadcast(runtime, broadcast_id)
     note = quiet_note(runtime, t)
     text = views.started_text(t, broadcast_id, (started.recipients or 0) if started else 0)
     await edit_callback_message(update, f"{text}\n{note}" if note else text)
@@ -548,7 +545,7 @@ async def schedule_cmd(update: Update, context: TipbotContext, staff: Staff) -> 
         await reply(views.unknown_target(t, words[5]))
         return
     schedule_id = await services.create_schedule(runtime, staff.user_id, rule, target)
-    bulletin_jobs.register(context.application, await store.get_schedule(runtime.db, schedule_id))
+    bulletin_jobs.register(context.application, await services.schedule(runtime, schedule_id))
     quiet = quiet_hours_of(runtime.config)
     hit = quiet if quiet and any(quiet.contains(m) for m in rule.next_times(now, 30)) else None
     await reply(
@@ -573,8 +570,8 @@ async def describe(runtime: Runtime, t: Texts, target: Target) -> str:
 
 async def schedules_view(runtime: Runtime, t: Texts) -> tuple[str, InlineKeyboardMarkup | None]:
     tz, now = runtime.config.timezone, runtime.now()
-    schedules = await store.list_schedules(runtime.db)
-    planned = await store.list_planned(runtime.db)
+    schedules = await services.schedules(runtime)
+    planned = await services.planned_sends(runtime)
     listed = []
     for schedule in schedules:
         try:
@@ -619,7 +616,7 @@ async def schedule_action(
             done = await services.pause_schedule(runtime, staff.user_id, item, False)
             what = "resume"
             if done:
-                bulletin_jobs.register(application, await store.get_schedule(runtime.db, item))
+                bulletin_jobs.register(application, await services.schedule(runtime, item))
         case DeleteSchedule(schedule_id=item):
             done, what = await services.delete_schedule(runtime, staff.user_id, item), "delete"
             bulletin_jobs.unregister(application, item)
@@ -731,7 +728,7 @@ class Notices:
         t = texts(await language_of(runtime, addressed_chat(item), None))
         template = payload.get("template")
         if template == "summary" or template == "refused":
-            broadcast = await broadcasts.get(runtime.db, payload["broadcast_id"])
+            broadcast = await services.broadcast(runtime, payload["broadcast_id"])
             if broadcast is None:
                 raise Undeliverable("the broadcast was deleted")
             if template == "refused":

@@ -15,7 +15,18 @@ from html import escape
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.bulletin_library import TOPICS
-from bot.bulletins import MAX_TEXT, MAX_TITLE, ComposeError, Target
+from bot.bulletins import (
+    MAX_TEXT,
+    MAX_TITLE,
+    Broadcast,
+    Bulletin,
+    CatalogueEntry,
+    ComposeError,
+    PlannedSend,
+    Progress,
+    Schedule,
+    Target,
+)
 from bot.cron import CronError
 from bot.i18n import N_, Texts
 from bot.quiet_hours import QuietHours
@@ -47,8 +58,6 @@ from handlers.callbacks import (
 )
 from handlers.common import fit_lines, utf16_len
 from handlers.menu import MENU_BULLETINS, main_menu
-from storage.broadcasts import Broadcast, Progress
-from storage.bulletins import Bulletin, CatalogueEntry, PlannedSend, Schedule
 
 OPEN = encode(OpenTopics())  # the topic screen as a new message (a bulletin, the menu, a receipt)
 EDIT = encode(EditTopics())  # the topic screen in place of the message tapped

@@ -14,12 +14,14 @@ import re
 from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Message, Update
 from telegram.ext import ApplicationHandlerStop, CallbackQueryHandler, MessageHandler, filters
 
-from bot import casework, inputs, tipster
+from bot import casework, inputs, tip_facts, tipster
 from bot.context import TipbotContext
+from bot.inputs import PendingInput
 from bot.intake import clean_text, is_meaningful_text
 from bot.receipts import normalize_tip_code
 from bot.refusals import Reason
 from bot.runtime import Runtime
+from bot.tip_facts import Attachment, Tip
 from handlers.access import tip_staff_or_refuse
 from handlers.callbacks import TipAction, TipsterReply, pattern, received
 from handlers.check import answer_check
@@ -35,7 +37,6 @@ from handlers.intake import attachment_of, banned_text
 from handlers.officer import ACTIONS
 from handlers.officer_views import data
 from handlers.status import tip_label
-from storage import drafts, pending, tips
 
 GROUP = -1
 ANSWER_TTL = 7 * 24 * 3600  # a tipster may answer a question within a week
@@ -43,30 +44,15 @@ ANSWER_ROUNDING = 24 * 3600  # the expiry, to a whole day, does not date the tap
 MAX_TEXT = 3000
 
 
-async def expected_input(runtime, update: Update) -> tuple[str, pending.PendingInput] | None:
-    """What this message was asked for, if anything: an officer's pending text, or a resident's
-    answer to a question or number to check. A resident in the middle of a tip only answers
-    by replying to the question box, so the tip's own answers are never taken for it."""
-    user, message = user_of(update), message_of(update)
-    replied = message.reply_to_message.message_id if message.reply_to_message else None
-    private = chat_of(update).type == "private"
-    pseudonym = runtime.pseudonym_of(user.id)
-    staff_key = pending.officer_key(user.id)
-    resident_keys = [pending.resident_key(kind, pseudonym) for kind in ("check", "answer")]
-    found = await pending.get_many(
-        runtime.db, [staff_key, *resident_keys] if private else [staff_key]
+async def expected_input(runtime: Runtime, update: Update) -> tuple[str, PendingInput] | None:
+    """What this message was asked for, if anything (bot/inputs.expected)."""
+    message = message_of(update)
+    return await inputs.expected(
+        runtime,
+        user_of(update).id,
+        private=chat_of(update).type == "private",
+        replied=message.reply_to_message.message_id if message.reply_to_message else None,
     )
-    if staff_key in found:
-        return staff_key, found[staff_key]
-    candidates = [(key, found[key]) for key in resident_keys if key in found]
-    for key, waiting in candidates:
-        if replied is not None and waiting.data.get("prompt") == replied:
-            return key, waiting
-    if not candidates or replied is not None:
-        return None
-    if candidates[0][1].kind == "answer" and await drafts.get(runtime.db, pseudonym):
-        return None
-    return candidates[0]
 
 
 async def pending_message(update: Update, context: TipbotContext) -> None:
@@ -117,7 +103,7 @@ async def pending_message(update: Update, context: TipbotContext) -> None:
 TIP_CODE = re.compile(r"\bT-[0-9A-Z]{6}\b")
 
 
-async def tip_replied_to(context: TipbotContext, update: Update) -> tips.Tip | None:
+async def tip_replied_to(context: TipbotContext, update: Update) -> Tip | None:
     """The resident's own tip named by the bot message this message replies to (a question
     sent with ForceReply, or any message about the tip): the reply itself says which tip it is
     about, so nothing pairing the resident with the tip is stored."""
@@ -133,19 +119,13 @@ async def tip_replied_to(context: TipbotContext, update: Update) -> tips.Tip | N
     found = TIP_CODE.search(replied.text or replied.caption or "")
     if found is None:
         return None
-    return await owned_tip(context.runtime, found[0], user_of(update).id)
+    return await tipster.own_tip(context.runtime, found[0], user_of(update).id)
 
 
-async def owned_tip(runtime: Runtime, code: str, user_id: int) -> tips.Tip | None:
-    """The tip with this code if this user sent it (its sealed way back opens to them)."""
-    tip = await tips.get_by_code(runtime.db, code)
-    return tip if tip is not None and await tipster.sent_by(runtime, tip, user_id) else None
-
-
-async def tip_of(runtime, waiting: pending.PendingInput, user_id: int) -> tips.Tip | None:
+async def tip_of(runtime: Runtime, waiting: PendingInput, user_id: int) -> Tip | None:
     """The tip a pending input is about; a resident's is sealed to their pseudonym."""
     if "tip_id" in waiting.data:
-        return await tips.get(runtime.db, waiting.data["tip_id"])
+        return await tip_facts.tip(runtime, waiting.data["tip_id"])
     return await tipster.answer_tip(runtime, waiting.data.get("tip", ""), user_id)
 
 
@@ -251,7 +231,7 @@ async def take_answer(update, context, tip, key: str | None, message: Message) -
         return
     body = text or "📎"  # a file without words: the file itself follows
     stored = (
-        tips.Attachment(attachment.kind, attachment.file_id, attachment.file_unique_id)
+        Attachment(attachment.kind, attachment.file_id, attachment.file_unique_id)
         if attachment
         else None
     )
@@ -272,7 +252,7 @@ async def reply_button(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
     code = normalize_tip_code(received(update, TipsterReply).tip_code)
-    tip = await owned_tip(runtime, code, user_of(update).id) if code else None
+    tip = await tipster.own_tip(runtime, code, user_of(update).id) if code else None
     pseudonym = runtime.pseudonym_of(user_of(update).id)
     if tip is None:
         await answer_callback(update, _("This conversation has ended."), show_alert=True)

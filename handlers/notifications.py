@@ -26,9 +26,11 @@ from bot.doors import TELEGRAM, door_of
 from bot.i18n import N_, Texts, texts
 from bot.language import language_of
 from bot.media import NAMED_KINDS, neutral_name, strip_metadata
-from bot.outbox_worker import Deliver, Undeliverable, addressed_chat
+from bot.outbox_worker import Deliver, OutboxItem, OutboxKind, Undeliverable, addressed_chat
 from bot.runtime import Runtime
 from bot.telegram_errors import is_file_too_big
+from bot.tip_facts import Tip
+from bot.webdoor import media as web_media
 from handlers import onboarding_views
 from handlers.common import MESSAGE_LIMIT
 from handlers.officer_views import (
@@ -42,8 +44,6 @@ from handlers.officer_views import (
     tip_summary,
 )
 from handlers.status import STATUS_NAMES, tip_label
-from storage import officers, tips, web_files
-from storage.outbox import OutboxItem, OutboxKind
 
 SENDERS = {
     "photo": "send_photo",
@@ -85,13 +85,13 @@ class Notifier:
             return texts(self.runtime.config.default_language)
         return texts(await language_of(self.runtime, chat_id, None))
 
-    async def load_tip(self, item: OutboxItem) -> tips.Tip:
-        tip = await tips.get(self.runtime.db, item.payload["tip_id"])
+    async def load_tip(self, item: OutboxItem) -> Tip:
+        tip = await tip_facts.tip(self.runtime, item.payload["tip_id"])
         if tip is None:
             raise Undeliverable("the tip was deleted")
         return tip
 
-    async def staff_tip(self, item: OutboxItem, *, covering: bool = True) -> tips.Tip:
+    async def staff_tip(self, item: OutboxItem, *, covering: bool = True) -> Tip:
         """The row's tip, if its chat still covers it: checked at the moment of sending, since
         an officer may have been revoked, moved to another commune, or a group unlinked since
         the row was queued. `covering=False` for what a chat that had the tip may still get (the
@@ -239,7 +239,7 @@ class Notifier:
         if (file_id, number) in self.uploaded:
             return self.uploaded[(file_id, number)]
         if file_id.startswith(WEB_FILE_PREFIX):
-            found = await web_files.get(self.runtime.db, file_id)
+            found = await web_media.uploaded(self.runtime, file_id)
             if found is None:
                 raise Undeliverable("the web upload was deleted")
             return InputFile(found.data, filename=found.file_name)
@@ -313,7 +313,7 @@ class Notifier:
         """A photo, voice note, video, audio file or document the tipster sent as an answer."""
         chat_id = addressed_chat(item)
         tip, t = await self.staff_tip(item), await self.staff_texts(chat_id)
-        attachment = await tips.message_file(self.runtime.db, item.payload["message_id"])
+        attachment = await tip_facts.answer_file(self.runtime, item.payload["message_id"])
         if attachment is None:
             raise Undeliverable("the answer's file was deleted")
         caption = t.gettext("💬 From the tipster of {code}").format(code=tip.code)
@@ -326,12 +326,9 @@ class Notifier:
             answer_keyboard(t, tip),
         )
 
-    async def card_in(self, chat_id: int, tip: tips.Tip) -> int | None:
+    async def card_in(self, chat_id: int, tip: Tip) -> int | None:
         """The tip's card in this chat, so follow-ups thread under it."""
-        for notification in reversed(await tips.list_notifications(self.runtime.db, tip.id)):
-            if notification.chat_id == chat_id:
-                return notification.message_id
-        return None
+        return await routing.card_in(self.runtime, chat_id, tip)
 
     # --- tipster side -----------------------------------------------------------------------
 
@@ -352,7 +349,7 @@ class Notifier:
             await self.await_answer(tip, way_back.pseudonym, message.message_id)
         return message.message_id
 
-    async def await_answer(self, tip: tips.Tip, pseudonym: str, question_id: int) -> None:
+    async def await_answer(self, tip: Tip, pseudonym: str, question_id: int) -> None:
         """A reply to the question names its tip by itself (nothing stored). Only for a plain
         message typed without replying, the newest question waits a day or two (to the end of the
         next whole day: the expiry does not date the question), keyed by pseudonym, the tip
@@ -392,20 +389,17 @@ STAFF_TEMPLATES = {
 }
 
 
-async def staff_message(runtime: Runtime, tip: tips.Tip, t: Texts, payload: dict) -> str:
+async def staff_message(runtime: Runtime, tip: Tip, t: Texts, payload: dict) -> str:
     _ = t.gettext
-    officer = (
-        await officers.get(runtime.db, payload["officer_id"]) if payload.get("officer_id") else None
-    )
-    body = ""
-    if message_id := payload.get("message_id"):
-        thread = {m.id: m for m in await tips.list_messages(runtime.db, tip.id)}
-        body = thread[message_id].body if message_id in thread else ""
+    officer_id = payload.get("officer_id")
+    officer = await tip_facts.officer_name(runtime, officer_id) if officer_id else None
+    message_id = payload.get("message_id")
+    body = await tip_facts.thread_body(runtime, tip, message_id) if message_id else ""
     commune = payload.get("commune")
     return _(STAFF_TEMPLATES[payload["template"]]).format(
         code=tip.code,
         body=escape_with_links(body),
-        officer=escape((officer.name if officer else None) or _("An officer")),
+        officer=escape(officer or _("An officer")),
         status=_(STATUS_LABELS.get(payload.get("status", ""), payload.get("status", ""))),
         commune=escape(runtime.communes.name(commune)) if commune else "",
     )
@@ -426,13 +420,11 @@ TIPSTER_TEMPLATES = {
 
 
 async def tipster_message(
-    runtime: Runtime, tip: tips.Tip, t: Texts, payload: dict
+    runtime: Runtime, tip: Tip, t: Texts, payload: dict
 ) -> tuple[str, InlineKeyboardMarkup | ForceReply | None]:
     _ = t.gettext
-    body = ""
-    if message_id := payload.get("message_id"):
-        thread = {m.id: m for m in await tips.list_messages(runtime.db, tip.id)}
-        body = thread[message_id].body if message_id in thread else ""
+    message_id = payload.get("message_id")
+    body = await tip_facts.thread_body(runtime, tip, message_id) if message_id else ""
     template = payload["template"]
     text = _(TIPSTER_TEMPLATES[template]).format(
         tip=tip_label(tip, t, runtime.config.timezone),

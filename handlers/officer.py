@@ -13,7 +13,7 @@ from telegram import ForceReply, InlineKeyboardButton, InlineKeyboardMarkup, Upd
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler
 
-from bot import authz, casework, categories, desk, inputs, routing, tip_facts, tipster
+from bot import authz, casework, categories, inputs, routing, tip_facts, tipster
 from bot.context import TipbotContext
 from bot.fraud_check import shown
 from bot.i18n import Texts
@@ -68,7 +68,7 @@ async def officer_callback(update: Update, context: TipbotContext) -> None:
     t = await user_texts(update, context)
     _ = t.gettext
     action = tapped.action
-    tip = await desk.tip(context.runtime, tapped.tip_id)
+    tip = await tip_facts.tip(context.runtime, tapped.tip_id)
     if tip is None:
         await answer_callback(update, _("This tip no longer exists."), show_alert=True)
         return
@@ -83,7 +83,7 @@ async def on_acknowledge(update, context, t: Texts, staff, tip, _value) -> None:
     if await casework.acknowledge(context.runtime, staff, tip):
         await answer_callback(update, _("Acknowledged. The tipster has been told."))
         return
-    fresh = await desk.tip(context.runtime, tip.id)
+    fresh = await tip_facts.tip(context.runtime, tip.id)
     name = await acknowledger_name(context, fresh)
     await answer_callback(
         update, _("Already acknowledged by {name}.").format(name=name), show_alert=True
@@ -158,7 +158,7 @@ async def on_set_status(update, context, t: Texts, staff, tip, value: str) -> No
     await answer_callback(update, _("Status changed. The tipster has been told."))
     # The tapped message leaves its status menu for the tip's new actions (cards are refreshed
     # anyway; a message about the tip, such as an answer, is not).
-    fresh = await desk.tip(context.runtime, tip.id)
+    fresh = await tip_facts.tip(context.runtime, tip.id)
     await edit_buttons(update, card_keyboard(t, fresh or tip))
     # One step after the other: a resolved fraud tip first asks which indicators were the
     # scammer's; the offer of a reply comes when that checklist is done.

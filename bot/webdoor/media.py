@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from bot.media import strip_metadata
-from storage.web_files import WebFile
+from bot.runtime import Runtime
+from storage import web_files
+from storage.web_files import WebFile as WebFile
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024  # Telegram's limit for a photo a bot uploads
 MAX_FILE_BYTES = 50 * 1024 * 1024  # and for any other file
@@ -102,3 +104,8 @@ def _clean_image(data: bytes) -> tuple[bytes, int, int] | None:
     # A fresh image carries no info: Pillow writes EXIF, ICC or comments only when asked to.
     picture.save(out, "JPEG", quality=85, optimize=True)
     return out.getvalue(), picture.width, picture.height
+
+
+async def uploaded(runtime: Runtime, file_id: str) -> WebFile | None:
+    """A web upload as the door kept it (cleaned, neutrally named); None once it was deleted."""
+    return await web_files.get(runtime.db, file_id)

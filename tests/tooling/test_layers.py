@@ -81,8 +81,14 @@ def test_the_sandbox_importing_storage_is_refused(lint):
 def test_a_view_querying_storage_is_refused(lint):
     status, report = lint("handlers.officer_views", "from storage import tips  # noqa")
     assert status == 1
-    assert "views query no storage and open no sealed way back BROKEN" in report
+    assert "handlers read and write storage only through bot/ services BROKEN" in report
     assert "handlers.officer_views -> storage.tips" in report
+
+
+def test_a_handler_querying_storage_is_refused(lint):
+    status, report = lint("handlers.desk", "from storage.tips import Tip  # noqa")
+    assert status == 1
+    assert "handlers read and write storage only through bot/ services BROKEN" in report
 
 
 def test_a_handler_opening_the_way_back_is_refused(lint):
