@@ -55,7 +55,6 @@ SENDERS = {
 # Last resort for an answer typed without replying to the question (a client that dropped the
 # ForceReply, the web door): the newest question waits this long for a plain message.
 QUESTION_WAITS = 24 * 3600
-WEB_FILE_PREFIX = "web-"  # the file ids of web door uploads (bot/webdoor/media.py)
 
 
 class Notifier:
@@ -185,7 +184,7 @@ class Notifier:
         audio) is uploaded again under a neutral name, an MP3 without its tags; a web door upload
         (cleaned when the door took it) has no Telegram file id, so it goes as an upload too. The
         upload's file id is then reused for the tip's other chats."""
-        if not file_id.startswith(WEB_FILE_PREFIX):
+        if not web_media.is_web_file(file_id):
             return await self._send_file(chat_id, kind, file_id, reply_to, caption, markup, number)
         # A web door upload: the first chat's send uploads it, the others wait for its file id.
         lock = self.uploading.setdefault(file_id, asyncio.Lock())
@@ -238,7 +237,7 @@ class Notifier:
         it is not passed on with the tipster's name."""
         if (file_id, number) in self.uploaded:
             return self.uploaded[(file_id, number)]
-        if file_id.startswith(WEB_FILE_PREFIX):
+        if web_media.is_web_file(file_id):
             found = await web_media.uploaded(self.runtime, file_id)
             if found is None:
                 raise Undeliverable("the web upload was deleted")

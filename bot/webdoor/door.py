@@ -25,7 +25,7 @@ from telegram.ext import Application
 from bot.doors import WEB
 from bot.runtime import Runtime
 from bot.webdoor.botapi import DoorBotApi, Entry, Mailbox, Mailboxes, chat_of
-from bot.webdoor.media import clean_upload
+from bot.webdoor.media import FILE_ID_PREFIX, clean_upload
 from bot.webdoor.pow import ProofOfWork
 from storage import drafts, pending, residents, web_files
 
@@ -144,7 +144,7 @@ class WebDoor:
             raise Refused(415, str(error) if error.args else "not accepted") from None
         file = cleaned.file
         await web_files.add(self.runtime.db, file)
-        unique = file.file_id.removeprefix("web-")
+        unique = file.file_id.removeprefix(FILE_ID_PREFIX)
         if file.kind == "photo":
             content: dict[str, Any] = {
                 "photo": [{"file_id": file.file_id, "file_unique_id": unique,

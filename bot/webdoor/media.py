@@ -66,8 +66,15 @@ class Cleaned:
     height: int = 0
 
 
+FILE_ID_PREFIX = "web-"  # a web upload's file id: never one of Telegram's
+
+
 def new_file_id() -> str:
-    return "web-" + secrets.token_urlsafe(18)
+    return FILE_ID_PREFIX + secrets.token_urlsafe(18)
+
+
+def is_web_file(file_id: str) -> bool:
+    return file_id.startswith(FILE_ID_PREFIX)
 
 
 def clean_upload(data: bytes, name: str | None) -> Cleaned:
