@@ -10,19 +10,17 @@ from __future__ import annotations
 
 import asyncio
 import heapq
+import multiprocessing
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import vietnam_provinces
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
-from vietnam_provinces import Province, ProvinceCode, Ward
-from vietnam_provinces.legacy import District
-from vietnam_provinces.legacy import Province as LegacyProvince
-from vietnam_provinces.legacy.codes import DistrictCode
 
 from storage import communes as store
 from storage.communes import Commune, CommuneAlias
@@ -79,18 +77,41 @@ async def sync_communes(db: Database, province_code: int) -> bool:
     version = source_version()
     if await store.source_version(db, province_code) == version:
         return False
-    # Reading the package's tables takes a few hundred milliseconds: keep it off the event loop.
-    communes, aliases = await asyncio.to_thread(read_province, province_code)
+    communes, aliases = await _read_apart(province_code)
     await store.replace_province(db, province_code, version, communes, aliases)
     return True
+
+
+# What a child process read, by province: a process reads the package once (tests open many
+# fresh databases).
+_read: dict[int, tuple[list[Commune], list[CommuneAlias]]] = {}
+
+
+async def _read_apart(province_code: int) -> tuple[list[Commune], list[CommuneAlias]]:
+    """read_province in a child process. The package's tables of the old (pre-2025) units of
+    the whole country take ~9 MB once imported, which a module never gives back: read once at a
+    data upgrade, they would weigh on the bot's memory for good. A child also keeps the few
+    hundred milliseconds of reading off the event loop."""
+    if province_code not in _read:
+        spawn = multiprocessing.get_context("spawn")  # a fresh interpreter, not a fork of ours
+        with ProcessPoolExecutor(max_workers=1, mp_context=spawn) as child:
+            loop = asyncio.get_running_loop()
+            _read[province_code] = await loop.run_in_executor(child, read_province, province_code)
+    return _read[province_code]
 
 
 def read_province(province_code: int) -> tuple[list[Commune], list[CommuneAlias]]:
     """Today's communes of the province, and every old ward and district each was formed from.
 
     A ward alias keeps its old district's name, a district alias its old province's name: the
-    province is what residents of Bình Thuận and Đắk Nông still write.
+    province is what residents of Bình Thuận and Đắk Nông still write. Run in a child process
+    (see _read_apart): the imports are here so that the bot itself never loads those tables.
     """
+    from vietnam_provinces import Province, ProvinceCode, Ward
+    from vietnam_provinces.legacy import District
+    from vietnam_provinces.legacy import Province as LegacyProvince
+    from vietnam_provinces.legacy.codes import DistrictCode
+
     try:
         province = Province.from_code(ProvinceCode(province_code))
     except ValueError as error:
