@@ -94,14 +94,15 @@ async def card_facts(runtime: Runtime, tip: Tip) -> CardFacts:
     has_chats = tip.commune_code is not None and bool(
         await routing.commune_chats(runtime, tip.commune_code)
     )
+    tipster_facts = await tipster.for_staff(runtime, tip)
     return CardFacts(
         tip=tip,
         commune_name=_commune_name(runtime, tip),
-        language=await tipster.language(runtime, tip),
+        language=tipster_facts.language,
         timezone=runtime.config.timezone,
         commune_has_chats=has_chats,
         earlier=tuple([await _earlier(runtime, tip, i) for i in tip.indicators[:CARD_INDICATORS]]),
-        contact=await tipster.shared_contact(runtime, tip),
+        contact=tipster_facts.contact,
         acknowledged_by=await acknowledger(runtime, tip),
     )
 

@@ -50,10 +50,19 @@ async def language(runtime: Runtime, tip: tips.Tip) -> str | None:
     return way_back.language if way_back else None
 
 
-async def shared_contact(runtime: Runtime, tip: tips.Tip) -> str | None:
-    """The phone number the tipster chose to share with the officers, if any."""
+@dataclass(frozen=True, slots=True)
+class ForStaff:
+    """What officers may know of a tip's tipster: the language to ask in, and the phone number
+    they chose to share. Both None for an older tip or one whose way back is gone."""
+
+    language: str | None = None
+    contact: str | None = None
+
+
+async def for_staff(runtime: Runtime, tip: tips.Tip) -> ForStaff:
+    """Both of ForStaff's facts, from one opening of the way back (a tip's card shows both)."""
     way_back = await _opened(runtime, tip)
-    return way_back.contact if way_back else None
+    return ForStaff(way_back.language, way_back.contact) if way_back else ForStaff()
 
 
 async def sent_by(runtime: Runtime, tip: tips.Tip, user_id: int) -> bool:
