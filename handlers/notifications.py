@@ -304,7 +304,7 @@ class Notifier:
             text,
             protect_content=True,
             reply_markup=markup,
-            reply_parameters=_reply_to(await self.card_in(chat_id, tip)),
+            reply_parameters=_reply_to(await routing.card_in(self.runtime, chat_id, tip)),
         )
         return message.message_id
 
@@ -320,14 +320,10 @@ class Notifier:
             chat_id,
             attachment.kind,
             attachment.file_id,
-            await self.card_in(chat_id, tip),
+            await routing.card_in(self.runtime, chat_id, tip),
             caption + "\n" + tip_summary(await tip_facts.tip_facts(self.runtime, tip), t),
             answer_keyboard(t, tip),
         )
-
-    async def card_in(self, chat_id: int, tip: Tip) -> int | None:
-        """The tip's card in this chat, so follow-ups thread under it."""
-        return await routing.card_in(self.runtime, chat_id, tip)
 
     # --- tipster side -----------------------------------------------------------------------
 
